@@ -1,0 +1,24 @@
+# crisisbot: bot + lookup API on the embedded SQLite default.
+FROM python:3.11-slim
+
+# gcc builds pdqhash from source.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc g++ \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 10001 crisisbot
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY hashdb ./hashdb
+COPY protocols ./protocols
+COPY bot ./bot
+COPY crisisbot ./crisisbot
+RUN pip install --no-cache-dir .
+
+USER crisisbot
+WORKDIR /home/crisisbot
+ENV CRISISBOT_DB=sqlite:////home/crisisbot/data/crisisbot.db
+RUN mkdir -p /home/crisisbot/data
+VOLUME ["/home/crisisbot/data"]
+EXPOSE 8080
+CMD ["crisisbot", "run", "--host", "0.0.0.0", "--port", "8080"]

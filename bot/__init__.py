@@ -1,0 +1,1 @@
+"""The discord.py adapter over the hashdb and protocols cores."""

@@ -1,0 +1,1 @@
+"""Perceptual-hash database of violent extremist content (pure core: no Discord, no HTTP server)."""
