@@ -15,7 +15,7 @@ COPY bot ./bot
 COPY crisisbot ./crisisbot
 RUN pip install --no-cache-dir .
 
-USER crisisbot
+USER 10001
 WORKDIR /home/crisisbot
 ENV CRISISBOT_DB=sqlite:////home/crisisbot/data/crisisbot.db
 RUN mkdir -p /home/crisisbot/data

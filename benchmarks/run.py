@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {available()}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; available: {available()}", file=sys.stderr
+        )
         return 2
     sys.path.insert(0, str(HERE.parent))
     for name in names:

@@ -130,7 +130,16 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
     if annotation is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        if isinstance(value, str) and value.lower() in {
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        }:
             return value.lower() in {"1", "true", "yes", "on"}
         raise ConfigError(f"{key}: expected true or false, got {value!r}")
     if annotation is int:
@@ -246,5 +255,3 @@ def sqlite_path(url: str) -> str:
     if not rest.startswith("/"):
         raise ConfigError(f"database.url: expected sqlite:///path, got {url!r}")
     return rest[1:]
-
-

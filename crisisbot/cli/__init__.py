@@ -25,12 +25,18 @@ __all__ = ["cli", "main"]
 #: subcommand name -> (module, one-line help). Modules define ``command``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "hash": ("crisisbot.cli.hash_cmd", "Hash files (PDQ, pHash, MD5, SHA-256)."),
-    "hashdb": ("crisisbot.cli.hashdb_cmd", "Manage hash lists: lists, add, check, remove, import, export."),
+    "hashdb": (
+        "crisisbot.cli.hashdb_cmd",
+        "Manage hash lists: lists, add, check, remove, import, export.",
+    ),
     "protocol": ("crisisbot.cli.protocol_cmd", "Validate and show crisis protocols."),
     "incident": ("crisisbot.cli.incident_cmd", "Open, drive, export and verify incidents."),
     "keys": ("crisisbot.cli.keys_cmd", "Create, list and revoke API keys for platforms."),
     "serve": ("crisisbot.cli.serve_cmd", "Run the HTTP lookup API alone."),
-    "sync": ("crisisbot.cli.sync_cmd", "Pull a remote hash database's delta feed into a local copy."),
+    "sync": (
+        "crisisbot.cli.sync_cmd",
+        "Pull a remote hash database's delta feed into a local copy.",
+    ),
     "run": ("crisisbot.cli.run_cmd", "Run the Discord bot and the lookup API together (main job)."),
     "drill": ("crisisbot.cli.drill_cmd", "Validate and run tabletop drill scenarios."),
 }
