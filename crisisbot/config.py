@@ -82,7 +82,7 @@ class ApiSettings:
 
 @dataclass
 class DiscordSettings:
-    """Ids of the guild objects the bot works with; the token only ever comes from the environment."""
+    """Ids of the guild objects the bot works with; the token only comes from the environment."""
 
     token: str = field(default="", repr=False)
     guild_id: int = 0
