@@ -93,6 +93,8 @@ class DiscordSettings:
     watched_channel_ids: list[int] = field(default_factory=list)
     alert_channel_id: int = 0
     summary_edit_interval_seconds: float = 2.0
+    capture_emoji: str = "\N{PUSHPIN}"  # reacting with it adds a message to the timeline
+    upload_max_bytes: int = 25 * 1024 * 1024  # larger watched uploads are not downloaded
 
 
 @dataclass
