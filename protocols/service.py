@@ -1,0 +1,166 @@
+"""The incident service: load state from the store, ``decide``, append, return what was stored.
+
+This is the one entry point adapters use. It owns no rules (those are in ``decide``) and no SQL
+(that is in ``protocols.store``). Writes use optimistic concurrency: on a conflict the command is
+decided again against fresh state, so concurrent responders never overwrite each other.
+
+``open_incident_service(db, library=..., clock=...)`` picks the store from ``db``: a
+``postgresql://`` DSN, ``":memory:"`` for the in-memory store, anything else is a SQLite path.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from protocols.commands import Command, DeclareIncident
+from protocols.decide import decide
+from protocols.errors import ConcurrencyConflict, TimelineTampered, UnknownIncident
+from protocols.model import Protocol
+from protocols.protocol_library import ProtocolLibrary
+from protocols.state import IncidentState, replay
+from protocols.store import EventStore, StoredEvent, VerificationReport, verify_records
+from protocols.store.memory import MemoryEventStore
+from protocols.timers import DueStep, due_steps, next_deadline
+
+__all__ = ["IncidentService", "open_event_store", "open_incident_service"]
+
+_RETRIES = 5
+
+
+class IncidentService:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        library: ProtocolLibrary,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.clock = clock
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must return aware datetimes")
+        return now
+
+    def protocol_for(self, state: IncidentState) -> Protocol:
+        return self.library.get(state.protocol_id)
+
+    def _new_id(self, drill: bool, now: datetime) -> str:
+        prefix = "drill" if drill else "inc"
+        return f"{prefix}-{now:%Y%m%d}-{secrets.token_hex(3)}"
+
+    async def declare(self, cmd: DeclareIncident) -> IncidentState:
+        """Declare a new incident (an id is generated when ``cmd.incident_id`` is None)."""
+        protocol = self.library.get(cmd.protocol_id)
+        now = self._now()
+        if cmd.incident_id is None:
+            cmd = replace(cmd, incident_id=self._new_id(cmd.drill, now))
+        assert cmd.incident_id is not None
+        existing = await self.store.head(cmd.incident_id)
+        events = decide(
+            None if existing is None else await self.get(cmd.incident_id), cmd, protocol, now
+        )
+        stored = await self.store.append(cmd.incident_id, 0, events, now)
+        return _fold(stored)
+
+    async def execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
+        """Decide and durably store ``command``; return the stored events (refusals raise)."""
+        for attempt in range(_RETRIES):
+            records = await self._records(incident_id)
+            state = _fold(records)
+            now = self._now()
+            events = decide(state, command, self.protocol_for(state), now)
+            try:
+                return await self.store.append(incident_id, state.version, events, now)
+            except ConcurrencyConflict:
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _records(self, incident_id: str) -> list[StoredEvent]:
+        records = await self.store.load(incident_id)
+        if not records:
+            raise UnknownIncident(f"no incident {incident_id!r}")
+        return records
+
+    async def get(self, incident_id: str) -> IncidentState:
+        return _fold(await self._records(incident_id))
+
+    async def events(self, incident_id: str) -> list[StoredEvent]:
+        return await self._records(incident_id)
+
+    async def list(
+        self, *, open_only: bool = False, include_drills: bool = True
+    ) -> list[IncidentState]:
+        states = [await self.get(i) for i in await self.store.incident_ids()]
+        return [
+            s for s in states if (s.is_open or not open_only) and (include_drills or not s.drill)
+        ]
+
+    async def verify(self, incident_id: str) -> VerificationReport:
+        records = await self.store.load(incident_id)
+        head = await self.store.head(incident_id)
+        if not records and head is None:
+            raise UnknownIncident(f"no incident {incident_id!r}")
+        return verify_records(incident_id, records, head)
+
+    async def feed(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Events of every incident after a global position (for projections and the bot)."""
+        return await self.store.read_all(after_position, limit)
+
+    def due(self, state: IncidentState, now: datetime | None = None) -> list[DueStep]:
+        """Due and overdue steps and escalations of one incident (``now`` defaults to the clock)."""
+        return due_steps(state, self.protocol_for(state), now or self._now())
+
+    def next_deadline(self, state: IncidentState, now: datetime | None = None) -> datetime | None:
+        return next_deadline(state, self.protocol_for(state), now or self._now())
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def _fold(records: list[StoredEvent]) -> IncidentState:
+    try:
+        return replay(r.event for r in records)
+    except (ValueError, TypeError, KeyError) as exc:
+        incident = records[0].incident_id if records else "?"
+        raise TimelineTampered(
+            f"incident {incident}: the stored timeline cannot be replayed ({exc}); "
+            f"run `crisisbot incident verify {incident}`"
+        ) from None
+
+
+async def open_event_store(db: str) -> EventStore:
+    """A store for ``db``: ``postgresql://`` DSN, ``":memory:"``, or a SQLite file path."""
+    if db == ":memory:":
+        return MemoryEventStore()
+    if db.startswith(("postgresql://", "postgres://")):
+        from protocols.store.postgres import PostgresEventStore
+
+        return await PostgresEventStore.open(db)
+    from protocols.store.sqlite import SQLiteEventStore
+
+    return await SQLiteEventStore.open(db)
+
+
+@asynccontextmanager
+async def open_incident_service(
+    db: str,
+    *,
+    library: ProtocolLibrary,
+    clock: Callable[[], datetime],
+    store: EventStore | None = None,
+) -> AsyncIterator[IncidentService]:
+    """Open the store for ``db`` (or use ``store``) and close it on exit."""
+    service = IncidentService(store or await open_event_store(db), library=library, clock=clock)
+    try:
+        yield service
+    finally:
+        await service.close()

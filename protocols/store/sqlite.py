@@ -1,0 +1,196 @@
+"""SQLite event store (aiosqlite, WAL, versioned migrations applied on open).
+
+Shares the database file with ``hashdb``; every table here starts with ``incident_`` and the
+migration version lives in ``incident_schema_version``. Appends run in ``BEGIN IMMEDIATE``
+transactions so two writers cannot interleave; triggers make the log append-only for ordinary
+SQL (the hash chain still catches anyone who drops them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from protocols.errors import ConcurrencyConflict
+from protocols.events import Event
+from protocols.store import StoredEvent, StreamHead, seal
+
+__all__ = ["MIGRATIONS", "SQLiteEventStore"]
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE incident_events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (incident_id, version)
+    );
+    CREATE TABLE incident_streams (
+        incident_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        head_hash TEXT NOT NULL,
+        created_position INTEGER NOT NULL
+    );
+    CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
+    BEGIN SELECT RAISE(ABORT, 'incident_events is append-only'); END;
+    CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
+    BEGIN SELECT RAISE(ABORT, 'incident_events is append-only'); END;
+    """,
+)
+
+_COLUMNS = "incident_id, version, event_type, payload, recorded_at, prev_hash, hash, position"
+
+
+def _row(row: Any) -> StoredEvent:
+    return StoredEvent(
+        incident_id=row[0],
+        version=row[1],
+        event_type=row[2],
+        payload=row[3],
+        recorded_at=datetime.fromisoformat(row[4]),
+        prev_hash=row[5],
+        hash=row[6],
+        position=row[7],
+    )
+
+
+class SQLiteEventStore:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SQLiteEventStore:
+        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA busy_timeout=5000")
+            await cls._migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    @staticmethod
+    async def _migrate(db: aiosqlite.Connection) -> None:
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS incident_schema_version (version INTEGER NOT NULL)"
+            )
+            async with db.execute("SELECT MAX(version) FROM incident_schema_version") as cur:
+                current = (await cur.fetchone())[0] or 0  # type: ignore[index]
+            for number, script in enumerate(MIGRATIONS, start=1):
+                if number > current:
+                    for statement in _statements(script):
+                        await db.execute(statement)
+                    await db.execute(
+                        "INSERT INTO incident_schema_version (version) VALUES (?)", (number,)
+                    )
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+
+    async def append(
+        self,
+        incident_id: str,
+        expected_version: int,
+        events: Sequence[Event],
+        recorded_at: datetime,
+    ) -> list[StoredEvent]:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            head = await self.head(incident_id)
+            current = head.version if head else 0
+            if current != expected_version:
+                raise ConcurrencyConflict(
+                    f"incident {incident_id} is at version {current}, not {expected_version}"
+                )
+            stored = []
+            for s in seal(incident_id, head, events, recorded_at):
+                cur = await self._db.execute(
+                    "INSERT INTO incident_events (incident_id, version, event_type, payload,"
+                    " recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        s.incident_id,
+                        s.version,
+                        s.event_type,
+                        s.payload,
+                        s.recorded_at.isoformat(),
+                        s.prev_hash,
+                        s.hash,
+                    ),
+                )
+                stored.append(StoredEvent(**vars(s), position=cur.lastrowid or 0))
+            if stored:
+                last = stored[-1]
+                await self._db.execute(
+                    "INSERT INTO incident_streams (incident_id, version, head_hash,"
+                    " created_position) VALUES (?, ?, ?, ?) ON CONFLICT (incident_id) DO UPDATE"
+                    " SET version = excluded.version, head_hash = excluded.head_hash",
+                    (incident_id, last.version, last.hash, stored[0].position),
+                )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return stored
+
+    async def load(self, incident_id: str) -> list[StoredEvent]:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM incident_events WHERE incident_id = ? ORDER BY version",
+            (incident_id,),
+        ) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def head(self, incident_id: str) -> StreamHead | None:
+        async with self._db.execute(
+            "SELECT version, head_hash FROM incident_streams WHERE incident_id = ?",
+            (incident_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return StreamHead(row[0], row[1]) if row else None
+
+    async def incident_ids(self) -> list[str]:
+        async with self._db.execute(
+            "SELECT incident_id FROM incident_streams ORDER BY created_position"
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM incident_events WHERE position > ? ORDER BY position LIMIT ?",
+            (after_position, limit),
+        ) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on ';' outside trigger bodies (BEGIN ... END)."""
+    statements, current, depth = [], [], 0
+    for line in script.strip().splitlines():
+        current.append(line)
+        upper = line.upper()
+        if "BEGIN" in upper.split():
+            depth += 1
+        if upper.rstrip().endswith("END;"):
+            depth -= 1
+        if depth == 0 and line.rstrip().endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    if "".join(current).strip():
+        statements.append("\n".join(current))
+    return statements
