@@ -1,1 +1,83 @@
-"""Perceptual-hash database of violent extremist content (pure core: no Discord, no HTTP server)."""
+"""Perceptual-hash database of violent extremist content (pure core: no Discord, no HTTP server).
+
+Public surface (everything adapters may use is listed in ``__all__``):
+
+- hashing: ``hash_bytes``, ``hash_file``, ``pdq_dihedral_variants``, ``ContentHash``,
+  ``HashLimits``;
+- signal types: ``SignalType``, ``get_signal``, ``SIGNAL_NAMES``, ``PdqSignal``, ``PhashSignal``,
+  ``Md5Signal``, ``Sha256Signal``;
+- the service: ``open_hash_service(db, ...)`` -> ``HashService`` with lists, entries, matching,
+  change log and feedback; values ``HashList``, ``Entry``, ``NewEntry``, ``Match``,
+  ``MatchResult``, ``Change`` (all with ``to_dict()``);
+- import/export: ``hashdb.formats`` (CSV, JSON lines, plain text);
+- errors: ``hashdb.errors`` (root ``HashDBError``).
+
+Modules: ``signals`` (hash kinds), ``decoding`` (hostile files to pixels), ``perceptual`` (PDQ,
+pHash), ``video`` (frame PDQ), ``hashing`` (bytes to hashes), ``index`` (exact radius search),
+``store`` (databases), ``service`` (rules), ``formats`` (files), ``bad_hash`` (flagging).
+"""
+
+from __future__ import annotations
+
+from hashdb.content_hash import ContentHash
+from hashdb.decoding import HashLimits
+from hashdb.errors import (
+    DrillListViolation,
+    EntryNotFound,
+    FileTooLarge,
+    HashDBError,
+    ImportFormatError,
+    InvalidArgument,
+    InvalidHash,
+    ListExists,
+    ListNotFound,
+    LowQualityHash,
+    UnsupportedMedia,
+)
+from hashdb.hashing import hash_bytes, hash_file, pdq_dihedral_variants
+from hashdb.models import Change, Entry, HashList, Match, MatchResult, NewEntry
+from hashdb.service import HashService, open_hash_service, system_clock
+from hashdb.signals import (
+    SIGNAL_NAMES,
+    Md5Signal,
+    PdqSignal,
+    PhashSignal,
+    Sha256Signal,
+    SignalType,
+    get_signal,
+)
+
+__all__ = [
+    "SIGNAL_NAMES",
+    "Change",
+    "ContentHash",
+    "DrillListViolation",
+    "Entry",
+    "EntryNotFound",
+    "FileTooLarge",
+    "HashDBError",
+    "HashLimits",
+    "HashList",
+    "HashService",
+    "ImportFormatError",
+    "InvalidArgument",
+    "InvalidHash",
+    "ListExists",
+    "ListNotFound",
+    "LowQualityHash",
+    "Match",
+    "MatchResult",
+    "Md5Signal",
+    "NewEntry",
+    "PdqSignal",
+    "PhashSignal",
+    "Sha256Signal",
+    "SignalType",
+    "UnsupportedMedia",
+    "get_signal",
+    "hash_bytes",
+    "hash_file",
+    "open_hash_service",
+    "pdq_dihedral_variants",
+    "system_clock",
+]

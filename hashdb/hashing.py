@@ -1,0 +1,104 @@
+"""Hashing bytes and files into every signal type crisisbot knows.
+
+``hash_bytes`` is the one entry point the service, CLI and adapters use: MD5 and SHA-256 of the
+bytes always; PDQ (with quality) and pHash for images; for videos one PDQ per distinct sampled
+frame (signal ``"pdq"``, with ``frame_seconds`` set) so video frames match image lists directly.
+Decoding decisions (limits, bombs, modes, EXIF, JPEG draft) live in ``hashdb.decoding``.
+Pixel hashes live in ``hashdb.perceptual`` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hashdb.content_hash import ContentHash
+from hashdb.decoding import HashLimits, check_size, decode_image
+from hashdb.errors import UnsupportedMedia
+from hashdb.perceptual import hash_image, pdq_dihedral_variants, pdq_hash, phash_hash
+from hashdb.video import hash_video, looks_like_video
+
+__all__ = [
+    "ContentHash",
+    "HashLimits",
+    "QueryHash",
+    "hash_bytes",
+    "hash_bytes_for_query",
+    "hash_file",
+    "hash_image",
+    "pdq_dihedral_variants",
+    "pdq_hash",
+    "phash_hash",
+]
+
+
+def _digests(data: bytes) -> list[ContentHash]:
+    return [
+        ContentHash("md5", hashlib.md5(data, usedforsecurity=False).hexdigest()),
+        ContentHash("sha256", hashlib.sha256(data).hexdigest()),
+    ]
+
+
+def hash_bytes(
+    data: bytes, *, name: str = "<upload>", limits: HashLimits | None = None
+) -> list[ContentHash]:
+    """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video).
+
+    Raises FileTooLarge / UnsupportedMedia naming ``name``. The bytes are never stored.
+    """
+    limits = limits or HashLimits()
+    check_size(len(data), name=name, limits=limits)
+    if looks_like_video(data):
+        return _digests(data) + hash_video(data, name=name, limits=limits)
+    image = decode_image(data, name=name, limits=limits)
+    return _digests(data) + hash_image(image)
+
+
+@dataclass(frozen=True)
+class QueryHash:
+    """A hash to look up and the values to search for it (the 8 dihedral variants for image PDQ)."""
+
+    hash: ContentHash
+    search_values: tuple[str, ...]
+
+
+def hash_bytes_for_query(
+    data: bytes, *, name: str = "<upload>", limits: HashLimits | None = None
+) -> list[QueryHash]:
+    """Like ``hash_bytes``, but an image's PDQ carries its dihedral variants for the lookup."""
+    limits = limits or HashLimits()
+    check_size(len(data), name=name, limits=limits)
+    if looks_like_video(data):
+        hashes = _digests(data) + hash_video(data, name=name, limits=limits)
+        return [QueryHash(h, (h.value,)) for h in hashes]
+    image = decode_image(data, name=name, limits=limits)
+    variants = pdq_dihedral_variants(image)
+    pdq = variants[0]
+    phash = phash_hash(image)
+    return [
+        *(QueryHash(h, (h.value,)) for h in _digests(data)),
+        QueryHash(pdq, tuple(dict.fromkeys(v.value for v in variants))),
+        QueryHash(phash, (phash.value,)),
+    ]
+
+
+def hash_file(
+    path: str | os.PathLike[str], *, limits: HashLimits | None = None
+) -> list[ContentHash]:
+    """``hash_bytes`` of a file; the size limit is checked before the file is read."""
+    limits = limits or HashLimits()
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
+    if p.is_dir():
+        raise UnsupportedMedia(f"{p}: is a directory, not a file")
+    check_size(size, name=str(p), limits=limits)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
+    return hash_bytes(data, name=str(p), limits=limits)

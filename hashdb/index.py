@@ -1,0 +1,257 @@
+"""In-memory indexes that find every stored hash within a radius of a query, exactly.
+
+``HammingIndex`` (perceptual hashes) is a multi-index hash (Norouzi et al., "Fast exact search in
+Hamming space with multi-index hashing"), written in numpy:
+
+- the ``bits``-wide codes are split into ``m = bits/16`` chunks of 16 bits; by the pigeonhole
+  principle two codes within distance ``r`` agree to within ``r // m`` bits on at least one chunk;
+- so a query probes, in each chunk's table, every 16-bit key within ``r // m`` flips of its own
+  chunk (17 keys per chunk for PDQ at radius 31) and verifies the candidates with a full popcount.
+  Nothing within the radius can be missed: the index is exact, not approximate;
+- the tables are a counting sort per chunk (row numbers ordered by key + 65,537 offsets), about
+  64 bytes per 256-bit hash, rebuilt in one pass (numpy's radix sort) when the unindexed tail grows
+  past ``tail_limit``; rows added since the last rebuild are brute-forced (``np.bitwise_count``);
+- removal sets a tombstone; the arrays are compacted when a quarter of the rows are dead;
+- radii too large for the tables to pay off (``r // m > 2``) fall back to a brute-force scan, still
+  exact.
+
+``ExactIndex`` (MD5, SHA-256) is a dict from value to rows.
+
+Both return ``(entry_ids, distances, tags)`` arrays; a tag is a small integer the caller uses for
+the list an entry belongs to, so per-list thresholds apply after one search at the largest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+import numpy as np
+
+__all__ = ["ExactIndex", "HammingIndex", "QueryResult", "hex_to_words"]
+
+QueryResult = tuple[np.ndarray, np.ndarray, np.ndarray]
+_CHUNK_BITS = 16
+_NKEYS = 1 << _CHUNK_BITS
+_MAX_FLIPS = 2
+
+
+def hex_to_words(values: Iterable[str], bits: int) -> np.ndarray:
+    """Hex strings to an (n, bits/64) uint64 array (byte order as written)."""
+    raw = b"".join(bytes.fromhex(v) for v in values)
+    nbytes = bits // 8
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, nbytes).copy().view(np.uint64)
+
+
+def _flip_masks(max_flips: int) -> list[np.ndarray]:
+    """masks[f] = every 16-bit value with at most f bits set."""
+    out = []
+    for f in range(max_flips + 1):
+        values = [0]
+        for k in range(1, f + 1):
+            values.extend(sum(1 << b for b in combo) for combo in combinations(range(16), k))
+        out.append(np.array(values, dtype=np.int64))
+    return out
+
+
+_MASKS = _flip_masks(_MAX_FLIPS)
+_EMPTY = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int32))
+
+
+class HammingIndex:
+    """Exact Hamming-radius search over fixed-width binary codes with incremental add/remove."""
+
+    def __init__(self, bits: int, *, tail_limit: int = 8192) -> None:
+        if bits % 64:
+            raise ValueError("bits must be a multiple of 64")
+        self.bits = bits
+        self.words = bits // 64
+        self.chunks = bits // _CHUNK_BITS
+        self.tail_limit = tail_limit
+        self._codes = np.empty((0, self.words), np.uint64)
+        self._ids = np.empty(0, np.int64)
+        self._tags = np.empty(0, np.int32)
+        self._alive = np.empty(0, bool)
+        self._n = 0
+        self._dead = 0
+        self._ids_sorted = True
+        self._row_of: dict[int, int] | None = None
+        self._built = 0
+        self._order = np.empty((self.chunks, 0), np.int32)
+        self._offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
+
+    def __len__(self) -> int:
+        return self._n - self._dead
+
+    # -- mutation ---------------------------------------------------------------------------
+    def add(self, entry_ids: Sequence[int], values: Sequence[str], tags: Sequence[int]) -> None:
+        """Index entries (hex values); ids must not already be present."""
+        count = len(entry_ids)
+        if count == 0:
+            return
+        codes = hex_to_words(values, self.bits)
+        self._reserve(self._n + count)
+        ids = np.asarray(entry_ids, dtype=np.int64)
+        end = self._n + count
+        self._codes[self._n : end] = codes
+        self._ids[self._n : end] = ids
+        self._tags[self._n : end] = np.asarray(tags, dtype=np.int32)
+        self._alive[self._n : end] = True
+        if self._ids_sorted and (
+            np.any(np.diff(ids) <= 0) or (self._n and ids[0] <= self._ids[self._n - 1])
+        ):
+            self._ids_sorted = False
+        if self._row_of is not None:
+            self._row_of.update(zip(ids.tolist(), range(self._n, end), strict=True))
+        self._n = end
+
+    def remove(self, entry_ids: Iterable[int]) -> int:
+        """Tombstone entries; returns how many were present."""
+        removed = 0
+        for entry_id in entry_ids:
+            row = self._find(int(entry_id))
+            if row is not None and self._alive[row]:
+                self._alive[row] = False
+                removed += 1
+        self._dead += removed
+        if self._dead > 1024 and self._dead * 4 > self._n:
+            self._compact()
+        return removed
+
+    def _find(self, entry_id: int) -> int | None:
+        ids = self._ids[: self._n]
+        if self._ids_sorted:
+            row = int(np.searchsorted(ids, entry_id))
+            return row if row < self._n and ids[row] == entry_id else None
+        if self._row_of is None:
+            self._row_of = {int(i): r for r, i in enumerate(ids.tolist())}
+        return self._row_of.get(entry_id)
+
+    def _reserve(self, size: int) -> None:
+        capacity = len(self._ids)
+        if size <= capacity:
+            return
+        new = max(size, capacity * 2, 1024)
+        self._codes = _grow(self._codes, new)
+        self._ids = _grow(self._ids, new)
+        self._tags = _grow(self._tags, new)
+        self._alive = _grow(self._alive, new)
+
+    def _compact(self) -> None:
+        keep = np.nonzero(self._alive[: self._n])[0]
+        n = len(keep)
+        self._codes[:n] = self._codes[keep]
+        self._ids[:n] = self._ids[keep]
+        self._tags[:n] = self._tags[keep]
+        self._alive[:n] = True
+        self._n, self._dead, self._built = n, 0, 0
+        self._row_of = None
+        self._order = np.empty((self.chunks, 0), np.int32)
+
+    def rebuild(self) -> None:
+        """Index every row in the chunk tables (called automatically when the tail is long)."""
+        n = self._n
+        keys = self._codes[:n].view(np.uint16)  # (n, chunks)
+        order = np.empty((self.chunks, n), np.int32)
+        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
+        for c in range(self.chunks):
+            column = keys[:, c]
+            order[c] = np.argsort(column, kind="stable")
+            np.cumsum(np.bincount(column, minlength=_NKEYS), out=offsets[c, 1:])
+        self._order, self._offsets, self._built = order, offsets, n
+
+    # -- search -----------------------------------------------------------------------------
+    def query(self, value: str, radius: int) -> QueryResult:
+        """Every live entry within ``radius`` (inclusive) of ``value``: ids, distances, tags."""
+        if self._n == 0 or radius < 0:
+            return _EMPTY
+        q = hex_to_words([value], self.bits)[0]
+        flips = radius // self.chunks
+        if flips > _MAX_FLIPS:
+            rows = np.arange(self._n)
+        else:
+            if self._n - self._built > self.tail_limit:
+                self.rebuild()
+            rows = self._candidates(q, flips)
+        return self._verify(rows, q, radius)
+
+    def _candidates(self, q: np.ndarray, flips: int) -> np.ndarray:
+        tail = np.arange(self._built, self._n)
+        if self._built == 0:
+            return tail
+        qkeys = q.view(np.uint16).astype(np.int64)  # (chunks,)
+        probe = qkeys[:, None] ^ _MASKS[flips][None, :]  # (chunks, K)
+        rows_idx = np.arange(self.chunks)[:, None]
+        starts = self._offsets[rows_idx, probe].ravel()
+        ends = self._offsets[rows_idx, probe + 1].ravel()
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return tail
+        base = (starts + (np.arange(self.chunks) * self._built).repeat(probe.shape[1])).astype(
+            np.int64
+        )
+        nonzero = lengths > 0
+        base, lengths = base[nonzero], lengths[nonzero]
+        shifts = np.cumsum(lengths) - lengths
+        flat = np.repeat(base - shifts, lengths) + np.arange(total)
+        found = self._order.ravel()[flat]
+        return np.concatenate([np.unique(found), tail])
+
+    def _verify(self, rows: np.ndarray, q: np.ndarray, radius: int) -> QueryResult:
+        if len(rows) == 0:
+            return _EMPTY
+        dist = np.bitwise_count(self._codes[rows] ^ q).sum(axis=1, dtype=np.int32)
+        hit = (dist <= radius) & self._alive[rows]
+        rows, dist = rows[hit], dist[hit]
+        return self._ids[rows], dist, self._tags[rows]
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the arrays (capacity included)."""
+        arrays = (self._codes, self._ids, self._tags, self._alive, self._order, self._offsets)
+        return sum(a.nbytes for a in arrays)
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty((size, *array.shape[1:]), array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+class ExactIndex:
+    """Exact-value lookup (cryptographic digests): value -> {entry id: tag}."""
+
+    def __init__(self) -> None:
+        self._by_value: dict[str, dict[int, int]] = {}
+        self._value_of: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._value_of)
+
+    def add(self, entry_ids: Sequence[int], values: Sequence[str], tags: Sequence[int]) -> None:
+        for entry_id, value, tag in zip(entry_ids, values, tags, strict=True):
+            self._by_value.setdefault(value, {})[int(entry_id)] = int(tag)
+            self._value_of[int(entry_id)] = value
+
+    def remove(self, entry_ids: Iterable[int]) -> int:
+        removed = 0
+        for entry_id in entry_ids:
+            value = self._value_of.pop(int(entry_id), None)
+            if value is not None:
+                bucket = self._by_value[value]
+                del bucket[int(entry_id)]
+                if not bucket:
+                    del self._by_value[value]
+                removed += 1
+        return removed
+
+    def query(self, value: str, radius: int = 0) -> QueryResult:
+        bucket = self._by_value.get(value)
+        if not bucket:
+            return _EMPTY
+        ids = np.fromiter(bucket.keys(), np.int64, len(bucket))
+        tags = np.fromiter(bucket.values(), np.int32, len(bucket))
+        return ids, np.zeros(len(bucket), np.int32), tags
+
+    def memory_bytes(self) -> int:
+        return 0  # not measured: Python objects; digests are a small share of any list

@@ -1,0 +1,534 @@
+"""``HashService``: the hash database's one public entry point for adapters.
+
+Owns the rules (validation, drill separation, low-quality refusal, per-list thresholds, allow lists,
+likely-bad-hash flags) and keeps an in-memory exact index per signal type in step with the store.
+
+Why the index follows the change log: several processes (API workers, the bot, a CLI import) write
+to the same database. Before every lookup the service reads change-log rows newer than the last one
+it applied (one indexed query, usually empty) and applies them, so rows written by any process are
+visible to the next match, and a restart rebuilds the index from the log in one pass.
+
+Construct with ``open_hash_service(db, ...)`` (an async context manager). The service imports no
+adapter and takes its seams (store, clock, limits) as arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from hashdb.bad_hash import BadHashMonitor
+from hashdb.content_hash import ContentHash
+from hashdb.decoding import HashLimits
+from hashdb.errors import (
+    DrillListViolation,
+    InvalidArgument,
+    ListNotFound,
+    LowQualityHash,
+)
+from hashdb.hashing import QueryHash, hash_bytes, hash_bytes_for_query
+from hashdb.index import ExactIndex, HammingIndex
+from hashdb.models import (
+    LIST_KINDS,
+    VERDICTS,
+    VISIBILITIES,
+    Change,
+    Entry,
+    HashList,
+    Match,
+    MatchResult,
+    NewEntry,
+)
+from hashdb.signals import PDQ_MIN_QUALITY, SIGNALS, SignalType, get_signal
+from hashdb.store import HashStore, IndexChange, make_store
+
+__all__ = ["HashService", "open_hash_service", "system_clock"]
+
+_LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
+_REFRESH_PAGE = 50_000
+#: a genuine PDQ hash has about half its bits set (each bit is "above the median"); hashes far
+#: from that come from degenerate images and are treated as low quality when no score is known
+_PDQ_MIN_ONES, _PDQ_MAX_ONES = 64, 192
+
+
+def system_clock() -> datetime:
+    """The default clock: aware UTC now."""
+    return datetime.now(UTC)
+
+
+def _labels(values: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    out = []
+    for value in values:
+        label = str(value).strip()
+        if not label:
+            continue
+        if len(label) > 100 or any(c in label for c in "\n\r\t"):
+            raise InvalidArgument(f"bad label {label[:40]!r}: at most 100 characters, one line")
+        out.append(label)
+    return tuple(dict.fromkeys(out))
+
+
+class HashService:
+    """Hash lists, entries and matching over a ``HashStore``. See ``open_hash_service``."""
+
+    def __init__(
+        self,
+        store: HashStore,
+        *,
+        limits: HashLimits | None = None,
+        clock: Callable[[], datetime] | None = None,
+        bad_hash_window: int = 1000,
+        bad_hash_share: float = 0.2,
+    ) -> None:
+        self.store = store
+        self.limits = limits or HashLimits()
+        self._clock = clock or system_clock
+        self._bad_hashes = BadHashMonitor(window=bad_hash_window, share=bad_hash_share)
+        self._indexes: dict[str, HammingIndex | ExactIndex] = {
+            s.name: ExactIndex() if s.exact else HammingIndex(s.bits) for s in SIGNALS
+        }
+        self._seq = 0
+        self._lists: dict[str, HashList] = {}
+        self._tags: dict[str, int] = {}
+        self._tag_names: list[str] = []
+        self._refresh_lock = asyncio.Lock()
+
+    # -- helpers ----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        moment = self._clock()
+        if moment.tzinfo is None:
+            raise ValueError("the clock must return an aware datetime")
+        return moment.astimezone(UTC)
+
+    def _tag(self, list_name: str) -> int:
+        tag = self._tags.get(list_name)
+        if tag is None:
+            tag = self._tags[list_name] = len(self._tag_names)
+            self._tag_names.append(list_name)
+        return tag
+
+    async def _reload_lists(self) -> None:
+        self._lists = {hl.name: hl for hl in await self.store.lists()}
+
+    async def _list(self, name: str) -> HashList:
+        hash_list = await self.store.get_list(name)
+        if hash_list is None:
+            raise ListNotFound(f"no hash list named {name!r}")
+        return hash_list
+
+    # -- lists ------------------------------------------------------------------------------
+    async def create_list(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        labels: Sequence[str] = (),
+        thresholds: Mapping[str, int] | None = None,
+        kind: Literal["block", "allow"] = "block",
+        exercise: bool = False,
+        owner: str | None = None,
+        visibility: Literal["private", "shared", "public"] = "public",
+        shared_with: Sequence[str] = (),
+        created_by: str,
+    ) -> HashList:
+        """Create a list. ``thresholds`` overrides signal defaults (e.g. ``{"pdq": 20}``).
+
+        Raises ListExists, InvalidArgument (bad name, kind, visibility or threshold).
+        """
+        if not isinstance(name, str) or not _LIST_NAME.match(name):
+            raise InvalidArgument(
+                f"bad list name {name!r}: 1-100 characters, letters, digits and _ . : - "
+                "(starting with a letter or digit)"
+            )
+        if kind not in LIST_KINDS:
+            raise InvalidArgument(f"bad list kind {kind!r} (expected one of {LIST_KINDS})")
+        if visibility not in VISIBILITIES:
+            raise InvalidArgument(f"bad visibility {visibility!r} (expected one of {VISIBILITIES})")
+        if not created_by:
+            raise InvalidArgument("created_by is required")
+        checked: dict[str, int] = {}
+        for signal_name, value in (thresholds or {}).items():
+            signal = get_signal(signal_name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidArgument(f"threshold for {signal.name} must be an integer")
+            if not 0 <= value <= signal.bits // 2:
+                raise InvalidArgument(
+                    f"threshold for {signal.name} must be between 0 and {signal.bits // 2}"
+                )
+            checked[signal.name] = value
+        hash_list = HashList(
+            name=name,
+            description=description,
+            labels=_labels(labels),
+            thresholds=checked,
+            kind=kind,
+            exercise=bool(exercise),
+            owner=owner,
+            visibility=visibility,
+            shared_with=tuple(dict.fromkeys(shared_with)),
+            created_at=self.now(),
+            created_by=created_by,
+        )
+        created = await self.store.create_list(hash_list)
+        self._lists[name] = created
+        return created
+
+    async def get_list(self, name: str) -> HashList:
+        """The list with its current ``entry_count``; ListNotFound."""
+        return await self._list(name)
+
+    async def lists(self, *, include_exercise: bool = True) -> list[HashList]:
+        found = await self.store.lists()
+        return [hl for hl in found if include_exercise or not hl.exercise]
+
+    # -- entries ----------------------------------------------------------------------------
+    def _check_entry(self, hash_list: HashList, item: NewEntry) -> NewEntry:
+        signal = get_signal(item.signal)
+        value = signal.parse(item.value)
+        if item.exercise != hash_list.exercise:
+            if hash_list.exercise:
+                raise DrillListViolation(
+                    f"list {hash_list.name!r} is an exercise list: only drill hashes "
+                    "(exercise=True) may be added to it"
+                )
+            raise DrillListViolation(
+                f"list {hash_list.name!r} holds real content: drill hashes may not be added to it"
+            )
+        quality = item.quality
+        if quality is not None and (isinstance(quality, bool) or not 0 <= int(quality) <= 100):
+            raise InvalidArgument(f"quality must be between 0 and 100, got {quality!r}")
+        if signal.name == "pdq" and not item.allow_low_quality:
+            self._refuse_low_quality(value, quality)
+        return NewEntry(
+            signal=signal.name,
+            value=value,
+            labels=_labels(item.labels),
+            source=str(item.source or ""),
+            incident_id=item.incident_id or None,
+            quality=None if quality is None else int(quality),
+            allow_low_quality=item.allow_low_quality,
+            exercise=item.exercise,
+        )
+
+    @staticmethod
+    def _refuse_low_quality(value: str, quality: int | None) -> None:
+        if quality is not None and quality < PDQ_MIN_QUALITY:
+            raise LowQualityHash(
+                f"PDQ hash {value} has quality {quality} (below {PDQ_MIN_QUALITY}): it comes from "
+                "a flat or near-blank image and would match unrelated content; add it only "
+                "deliberately (allow_low_quality / --allow-low-quality)"
+            )
+        ones = int(value, 16).bit_count()
+        if not _PDQ_MIN_ONES <= ones <= _PDQ_MAX_ONES:
+            raise LowQualityHash(
+                f"PDQ hash {value} has {ones} of 256 bits set (a real PDQ hash has about 128): "
+                "it is degenerate and would match unrelated content; add it only deliberately "
+                "(allow_low_quality / --allow-low-quality)"
+            )
+
+    async def add_entry(
+        self,
+        list_name: str,
+        signal: str,
+        value: str,
+        *,
+        labels: Sequence[str] = (),
+        source: str = "",
+        incident_id: str | None = None,
+        added_by: str,
+        quality: int | None = None,
+        allow_low_quality: bool = False,
+        exercise: bool = False,
+    ) -> Entry:
+        """Add one hash to a list and log the change.
+
+        Refuses a low-quality PDQ hash (LowQualityHash) unless ``allow_low_quality``; refuses
+        mixing drill and real content (DrillListViolation: ``exercise`` must equal the list's).
+        Adding a hash already active in the list returns the existing entry unchanged.
+        """
+        item = NewEntry(
+            signal=signal,
+            value=value,
+            labels=labels,
+            source=source,
+            incident_id=incident_id,
+            quality=quality,
+            allow_low_quality=allow_low_quality,
+            exercise=exercise,
+        )
+        (entry,) = await self.add_entries(list_name, [item], added_by=added_by)
+        return entry
+
+    async def add_entries(
+        self, list_name: str, items: Sequence[NewEntry], *, added_by: str
+    ) -> list[Entry]:
+        """Add many hashes in one transaction: every item is validated first; all or nothing."""
+        if not added_by:
+            raise InvalidArgument("added_by is required")
+        hash_list = await self._list(list_name)
+        checked = [self._check_entry(hash_list, item) for item in items]
+        if not checked:
+            return []
+        return await self.store.add_entries(list_name, checked, added_by=added_by, at=self.now())
+
+    async def remove_entry(self, entry_id: int, *, reason: str, removed_by: str) -> Entry:
+        """Soft-delete an entry with a reason; EntryNotFound if missing or already removed."""
+        if not reason or not reason.strip():
+            raise InvalidArgument("a removal needs a reason")
+        if not removed_by:
+            raise InvalidArgument("removed_by is required")
+        return await self.store.remove_entry(
+            int(entry_id), reason=reason.strip(), removed_by=removed_by, at=self.now()
+        )
+
+    async def get_entry(self, entry_id: int) -> Entry:
+        from hashdb.errors import EntryNotFound
+
+        found = await self.store.get_entries([int(entry_id)])
+        if int(entry_id) not in found:
+            raise EntryNotFound(f"no entry with id {entry_id}")
+        return found[int(entry_id)]
+
+    async def entries(self, list_name: str, *, include_removed: bool = False) -> list[Entry]:
+        await self._list(list_name)
+        return await self.store.entries(list_name, include_removed=include_removed)
+
+    async def record_feedback(
+        self,
+        entry_id: int,
+        *,
+        verdict: Literal["confirmed", "false_positive"],
+        note: str = "",
+        by: str,
+    ) -> None:
+        """Record a responder's verdict on a match of this entry (counts show on ``Entry``)."""
+        if verdict not in VERDICTS:
+            raise InvalidArgument(f"bad verdict {verdict!r} (expected one of {VERDICTS})")
+        if not by:
+            raise InvalidArgument("by is required")
+        await self.store.record_feedback(
+            int(entry_id), verdict=verdict, note=note, by=by, at=self.now()
+        )
+
+    async def changes(
+        self, since: int = 0, limit: int = 1000, *, lists: Collection[str] | None = None
+    ) -> list[Change]:
+        """Change-log rows with ``seq > since``, oldest first (at most ``limit``)."""
+        if since < 0 or limit < 1:
+            raise InvalidArgument("since must be >= 0 and limit >= 1")
+        return await self.store.changes(since, limit, None if lists is None else list(lists))
+
+    # -- index ------------------------------------------------------------------------------
+    async def refresh(self) -> int:
+        """Apply change-log rows written since the last refresh (by any process); returns seq."""
+        async with self._refresh_lock:
+            while True:
+                rows = await self.store.index_changes(self._seq, _REFRESH_PAGE)
+                if not rows:
+                    break
+                self._apply(rows)
+                self._seq = rows[-1].seq
+                if len(rows) < _REFRESH_PAGE:
+                    break
+            return self._seq
+
+    def _apply(self, rows: Sequence[IndexChange]) -> None:
+        pending: dict[str, tuple[list[int], list[str], list[int]]] = defaultdict(
+            lambda: ([], [], [])
+        )
+
+        def flush() -> None:
+            for signal_name, (ids, values, tags) in pending.items():
+                self._indexes[signal_name].add(ids, values, tags)
+            pending.clear()
+
+        for row in rows:
+            if row.signal not in self._indexes:
+                continue  # a signal type this build does not know
+            if row.kind == "add":
+                ids, values, tags = pending[row.signal]
+                ids.append(row.entry_id)
+                values.append(row.value)
+                tags.append(self._tag(row.list_name))
+            else:
+                flush()
+                self._indexes[row.signal].remove([row.entry_id])
+        flush()
+
+    def index_sizes(self) -> dict[str, int]:
+        """Live entries per signal type in this process's index (after the last refresh)."""
+        return {name: len(index) for name, index in self._indexes.items()}
+
+    # -- matching ---------------------------------------------------------------------------
+    async def _candidate_lists(
+        self, lists: Collection[str] | None, include_exercise: bool
+    ) -> list[HashList]:
+        wanted = None if lists is None else list(dict.fromkeys(lists))
+        if wanted is not None and any(n not in self._lists for n in wanted) or not self._lists:
+            await self._reload_lists()
+        if wanted is None:
+            chosen = list(self._lists.values())
+        else:
+            missing = [n for n in wanted if n not in self._lists]
+            if missing:
+                raise ListNotFound(f"no hash list named {missing[0]!r}")
+            chosen = [self._lists[n] for n in wanted]
+        return [hl for hl in chosen if include_exercise or not hl.exercise]
+
+    def _search(
+        self, signal: SignalType, values: Sequence[str], candidates: Sequence[HashList]
+    ) -> dict[int, tuple[int, HashList]]:
+        """entry id -> (smallest distance over ``values``, list) within each list's threshold."""
+        if not candidates:
+            return {}
+        by_tag = {self._tag(hl.name): hl for hl in candidates}
+        radius = max(hl.threshold(signal.name) for hl in candidates)
+        index = self._indexes[signal.name]
+        found: dict[int, tuple[int, HashList]] = {}
+        for value in values:
+            ids, distances, tags = index.query(value, radius)
+            for entry_id, distance, tag in zip(
+                ids.tolist(), distances.tolist(), tags.tolist(), strict=True
+            ):
+                hash_list = by_tag.get(tag)
+                if hash_list is None or distance > hash_list.threshold(signal.name):
+                    continue
+                best = found.get(entry_id)
+                if best is None or distance < best[0]:
+                    found[entry_id] = (distance, hash_list)
+        return found
+
+    async def _match_queries(
+        self,
+        queries: Sequence[QueryHash],
+        lists: Collection[str] | None,
+        include_exercise: bool,
+    ) -> list[MatchResult]:
+        await self.refresh()
+        candidates = await self._candidate_lists(lists, include_exercise)
+        hits = [
+            self._search(get_signal(q.hash.signal), q.search_values, candidates) for q in queries
+        ]
+        entries = await self.store.get_entries({i for found in hits for i in found})
+        results = []
+        for query, found in zip(queries, hits, strict=True):
+            flagged: set[int] = set()
+            if not get_signal(query.hash.signal).exact:
+                block_ids = [i for i, (_, hl) in found.items() if hl.kind == "block"]
+                flagged = self._bad_hashes.observe(query.hash.signal, block_ids)
+            matches = [
+                Match(
+                    entry=entries[entry_id],
+                    list_name=hash_list.name,
+                    distance=distance,
+                    labels=tuple(dict.fromkeys(entries[entry_id].labels + hash_list.labels)),
+                    likely_bad_hash=entry_id in flagged,
+                )
+                for entry_id, (distance, hash_list) in sorted(
+                    found.items(), key=lambda item: (item[1][0], item[0])
+                )
+                if entry_id in entries
+            ]
+            results.append(
+                MatchResult(
+                    query=query.hash,
+                    matches=[m for m in matches if self._lists[m.list_name].kind == "block"],
+                    allow_matches=[m for m in matches if self._lists[m.list_name].kind == "allow"],
+                )
+            )
+        return results
+
+    async def match(
+        self,
+        signal: str,
+        value: str,
+        *,
+        lists: Collection[str] | None = None,
+        include_exercise: bool = False,
+    ) -> MatchResult:
+        """Every entry within its list's threshold of one hash (InvalidHash if malformed).
+
+        ``lists`` restricts the search (ListNotFound for an unknown name); exercise lists are
+        searched only with ``include_exercise``. Allow-list hits come back in ``allow_matches``.
+        """
+        (result,) = await self.match_many(
+            [(signal, value)], lists=lists, include_exercise=include_exercise
+        )
+        return result
+
+    async def match_many(
+        self,
+        queries: Sequence[tuple[str, str]],
+        *,
+        lists: Collection[str] | None = None,
+        include_exercise: bool = False,
+    ) -> list[MatchResult]:
+        """``match`` for a batch, in order; every hash is validated before any is searched."""
+        parsed = []
+        for signal_name, value in queries:
+            signal = get_signal(signal_name)
+            normal = signal.parse(value)
+            parsed.append(QueryHash(ContentHash(signal.name, normal), (normal,)))
+        return await self._match_queries(parsed, lists, include_exercise)
+
+    async def match_bytes(
+        self,
+        data: bytes,
+        *,
+        name: str = "<upload>",
+        lists: Collection[str] | None = None,
+        include_exercise: bool = False,
+    ) -> list[MatchResult]:
+        """Hash ``data`` (never stored) and match every hash: md5, sha256, pdq, phash.
+
+        An image's PDQ is searched with its 8 dihedral variants (rotated and mirrored copies match);
+        its result carries the original hash as ``query`` and each entry once, at its smallest
+        distance. A video gives one PDQ result per distinct sampled frame.
+        """
+        queries = await asyncio.to_thread(hash_bytes_for_query, data, name=name, limits=self.limits)
+        return await self._match_queries(queries, lists, include_exercise)
+
+    async def hash_bytes(self, data: bytes, *, name: str = "<upload>") -> list[ContentHash]:
+        """``hashdb.hash_bytes`` with this service's limits, off the event loop."""
+        return await asyncio.to_thread(hash_bytes, data, name=name, limits=self.limits)
+
+    def describe(self) -> dict[str, Any]:
+        return {"seq": self._seq, "index_sizes": self.index_sizes()}
+
+
+@asynccontextmanager
+async def open_hash_service(
+    db: str,
+    *,
+    limits: HashLimits | None = None,
+    clock: Callable[[], datetime] | None = None,
+    bad_hash_window: int = 1000,
+    bad_hash_share: float = 0.2,
+    store: HashStore | None = None,
+) -> AsyncIterator[HashService]:
+    """Open the store for ``db`` (SQLite path or ``postgresql://`` DSN), migrate, load the index.
+
+    ``store`` overrides ``db`` with a ready-made (unopened) store.
+    """
+    backend = store or make_store(db)
+    await backend.open()
+    try:
+        service = HashService(
+            backend,
+            limits=limits,
+            clock=clock,
+            bad_hash_window=bad_hash_window,
+            bad_hash_share=bad_hash_share,
+        )
+        await service.refresh()
+        await service._reload_lists()
+        yield service
+    finally:
+        await backend.close()

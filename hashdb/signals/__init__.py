@@ -1,0 +1,39 @@
+"""Signal types (kinds of hash) and the registry that names them.
+
+Public surface: ``SignalType`` (the interface), the four shipped types, ``get_signal(name)``,
+``SIGNAL_NAMES`` and ``SIGNALS`` (the default registry). Names are case-insensitive and a few
+aliases used by ThreatExchange/HMA exports (``HASH_PDQ``, ``HASH_MD5``...) are accepted.
+"""
+
+from __future__ import annotations
+
+from hashdb.signals.base import HexHammingSignal, SignalRegistry, SignalType
+from hashdb.signals.types import (
+    PDQ_MIN_QUALITY,
+    Md5Signal,
+    PdqSignal,
+    PhashSignal,
+    Sha256Signal,
+)
+
+__all__ = [
+    "PDQ_MIN_QUALITY",
+    "SIGNALS",
+    "SIGNAL_NAMES",
+    "HexHammingSignal",
+    "Md5Signal",
+    "PdqSignal",
+    "PhashSignal",
+    "Sha256Signal",
+    "SignalRegistry",
+    "SignalType",
+    "get_signal",
+]
+
+SIGNALS = SignalRegistry([PdqSignal(), PhashSignal(), Md5Signal(), Sha256Signal()])
+SIGNAL_NAMES: tuple[str, ...] = SIGNALS.names()
+
+
+def get_signal(name: str) -> SignalType:
+    """The registered signal type called ``name`` (or an alias); InvalidHash if unknown."""
+    return SIGNALS.get(name)

@@ -1,0 +1,77 @@
+"""The hash store interface: everything the service needs from a database, nothing more.
+
+Implementations: ``SQLiteHashStore`` (default, aiosqlite, WAL) in ``hashdb.store.sqlite`` and
+``PostgresHashStore`` (asyncpg) in ``hashdb.store.postgres``; both pass the contract tests in
+``tests/hashdb/test_store_contract.py``. Stores validate nothing about hashes (the service does) but
+own consistency: a list name is unique, every add and removal appends exactly one change-log row in
+the same transaction, and change ``seq`` values become visible in increasing order (writers are
+serialised), so a reader that has seen ``seq = n`` never later finds a new row below ``n``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from hashdb.models import Change, Entry, HashList, NewEntry
+
+__all__ = ["HashStore", "IndexChange"]
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """A change-log row reduced to what the in-memory index needs."""
+
+    seq: int
+    kind: Literal["add", "remove"]
+    entry_id: int
+    list_name: str
+    signal: str
+    value: str
+
+
+class HashStore(Protocol):
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    async def close(self) -> None: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def create_list(self, hash_list: HashList) -> HashList:
+        """Insert a list; ListExists if the name is taken."""
+
+    async def get_list(self, name: str) -> HashList | None: ...
+
+    async def lists(self) -> list[HashList]: ...
+
+    async def add_entries(
+        self, list_name: str, items: Sequence[NewEntry], *, added_by: str, at: datetime
+    ) -> list[Entry]:
+        """Insert all items in one transaction (ListNotFound if the list is missing).
+
+        An item equal (signal, value) to an active entry of the same list is not inserted again:
+        the existing entry is returned in its place and no change is logged.
+        """
+
+    async def remove_entry(
+        self, entry_id: int, *, reason: str, removed_by: str, at: datetime
+    ) -> Entry:
+        """Soft-delete; EntryNotFound if missing or already removed."""
+
+    async def get_entries(self, entry_ids: Collection[int]) -> dict[int, Entry]: ...
+
+    async def entries(self, list_name: str, *, include_removed: bool) -> list[Entry]: ...
+
+    async def changes(
+        self, since: int, limit: int, lists: Collection[str] | None
+    ) -> list[Change]: ...
+
+    async def index_changes(self, since: int, limit: int) -> list[IndexChange]: ...
+
+    async def record_feedback(
+        self, entry_id: int, *, verdict: str, note: str, by: str, at: datetime
+    ) -> None:
+        """EntryNotFound if the entry does not exist."""

@@ -1,0 +1,63 @@
+"""Versioned schema migrations for the hash database's tables (prefix ``hashdb_``).
+
+Each migration is a list of statements; version ``n`` is ``MIGRATIONS[n - 1]``. The applied
+version lives in ``hashdb_schema_version`` (our own table: the protocols package shares the SQLite
+file and keeps its own). Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+_V1 = [
+    """CREATE TABLE IF NOT EXISTS hashdb_lists (
+        id {pk},
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        thresholds TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('block', 'allow')),
+        exercise INTEGER NOT NULL,
+        owner TEXT,
+        visibility TEXT NOT NULL CHECK (visibility IN ('private', 'shared', 'public')),
+        shared_with TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS hashdb_entries (
+        id {pk},
+        list_id INTEGER NOT NULL REFERENCES hashdb_lists(id),
+        signal TEXT NOT NULL,
+        value TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        source TEXT NOT NULL,
+        incident_id TEXT,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        removed_at TEXT,
+        removed_by TEXT,
+        removal_reason TEXT,
+        quality INTEGER
+    )""",
+    "CREATE INDEX IF NOT EXISTS hashdb_entries_list ON hashdb_entries (list_id, id)",
+    "CREATE INDEX IF NOT EXISTS hashdb_entries_value ON hashdb_entries (signal, value)",
+    """CREATE TABLE IF NOT EXISTS hashdb_changes (
+        seq {pk},
+        kind TEXT NOT NULL CHECK (kind IN ('add', 'remove')),
+        entry_id INTEGER NOT NULL REFERENCES hashdb_entries(id),
+        at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS hashdb_feedback (
+        id {pk},
+        entry_id INTEGER NOT NULL REFERENCES hashdb_entries(id),
+        verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'false_positive')),
+        note TEXT NOT NULL,
+        by_actor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS hashdb_feedback_entry ON hashdb_feedback (entry_id)",
+]
+
+#: ``{pk}`` is the dialect's auto-incrementing integer primary key.
+MIGRATIONS: list[list[str]] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)

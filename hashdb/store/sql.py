@@ -1,0 +1,307 @@
+"""The SQL shared by the SQLite and PostgreSQL stores.
+
+Both dialects run the same statements (written with ``?`` placeholders; the PostgreSQL store
+rewrites them to ``$n``). A subclass supplies three things: a read connection, a serialised write
+transaction and the dialect's primary-key type for the migrations. Times are stored as ISO-8601
+text in UTC and lists (labels, shared_with) and thresholds as JSON text, so both dialects read back
+the very same values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from hashdb.errors import EntryNotFound, ListExists, ListNotFound
+from hashdb.models import Change, Entry, HashList, NewEntry
+from hashdb.store.base import IndexChange
+from hashdb.store.migrations import MIGRATIONS
+
+__all__ = ["SQLConnection", "SQLHashStore"]
+
+_IN_CHUNK = 500
+
+_ENTRY_COLUMNS = """e.id, l.name, e.signal, e.value, e.labels, e.source, e.incident_id,
+    e.added_by, e.added_at, e.removed_at, e.removed_by, e.removal_reason, e.quality,
+    (SELECT COUNT(*) FROM hashdb_feedback f WHERE f.entry_id = e.id AND f.verdict = 'confirmed'),
+    (SELECT COUNT(*) FROM hashdb_feedback f
+        WHERE f.entry_id = e.id AND f.verdict = 'false_positive')"""
+_ENTRY_FROM = "hashdb_entries e JOIN hashdb_lists l ON l.id = e.list_id"
+_LIST_SELECT = """SELECT l.name, l.description, l.labels, l.thresholds, l.kind, l.exercise,
+    l.owner, l.visibility, l.shared_with, l.created_at, l.created_by,
+    (SELECT COUNT(*) FROM hashdb_entries e WHERE e.list_id = l.id AND e.removed_at IS NULL)
+    FROM hashdb_lists l"""
+
+
+class SQLConnection(Protocol):
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]: ...
+
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _entry(row: Sequence[Any]) -> Entry:
+    return Entry(
+        id=int(row[0]),
+        list_name=row[1],
+        signal=row[2],
+        value=row[3],
+        labels=tuple(json.loads(row[4])),
+        source=row[5],
+        incident_id=row[6],
+        added_by=row[7],
+        added_at=datetime.fromisoformat(row[8]),
+        removed_at=_time(row[9]),
+        removed_by=row[10],
+        removal_reason=row[11],
+        quality=row[12],
+        confirmed_count=int(row[13]),
+        false_positive_count=int(row[14]),
+    )
+
+
+def _hash_list(row: Sequence[Any]) -> HashList:
+    return HashList(
+        name=row[0],
+        description=row[1],
+        labels=tuple(json.loads(row[2])),
+        thresholds=json.loads(row[3]),
+        kind=row[4],
+        exercise=bool(row[5]),
+        owner=row[6],
+        visibility=row[7],
+        shared_with=tuple(json.loads(row[8])),
+        created_at=datetime.fromisoformat(row[9]),
+        created_by=row[10],
+        entry_count=int(row[11]),
+    )
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class SQLHashStore:
+    """HashStore over any connection that speaks the shared SQL (see module docstring)."""
+
+    #: the dialect's auto-incrementing primary key, substituted into the migrations
+    primary_key = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def _read(self) -> AbstractAsyncContextManager[SQLConnection]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractAsyncContextManager[SQLConnection]:
+        """A transaction that holds the database's write lock from its first statement."""
+        raise NotImplementedError
+
+    # -- migrations -------------------------------------------------------------------------
+    async def _migrate(self) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS hashdb_schema_version (version INTEGER NOT NULL)"
+            )
+            rows = await db.fetch("SELECT MAX(version) FROM hashdb_schema_version")
+            current = rows[0][0] or 0
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                for statement in MIGRATIONS[version - 1]:
+                    await db.execute(statement.format(pk=self.primary_key))
+                await db.execute("INSERT INTO hashdb_schema_version (version) VALUES (?)", version)
+
+    async def schema_version(self) -> int:
+        async with self._read() as db:
+            rows = await db.fetch("SELECT MAX(version) FROM hashdb_schema_version")
+        return int(rows[0][0] or 0)
+
+    # -- lists ------------------------------------------------------------------------------
+    async def create_list(self, hash_list: HashList) -> HashList:
+        async with self._write() as db:
+            if await db.fetch("SELECT id FROM hashdb_lists WHERE name = ?", hash_list.name):
+                raise ListExists(f"hash list {hash_list.name!r} already exists")
+            await db.execute(
+                """INSERT INTO hashdb_lists (name, description, labels, thresholds, kind,
+                exercise, owner, visibility, shared_with, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                hash_list.name,
+                hash_list.description,
+                json.dumps(list(hash_list.labels)),
+                json.dumps(dict(hash_list.thresholds), sort_keys=True),
+                hash_list.kind,
+                int(hash_list.exercise),
+                hash_list.owner,
+                hash_list.visibility,
+                json.dumps(list(hash_list.shared_with)),
+                hash_list.created_at.isoformat(),
+                hash_list.created_by,
+            )
+        return hash_list
+
+    async def get_list(self, name: str) -> HashList | None:
+        async with self._read() as db:
+            rows = await db.fetch(_LIST_SELECT + " WHERE l.name = ?", name)
+        return _hash_list(rows[0]) if rows else None
+
+    async def lists(self) -> list[HashList]:
+        async with self._read() as db:
+            rows = await db.fetch(_LIST_SELECT + " ORDER BY l.name")
+        return [_hash_list(r) for r in rows]
+
+    # -- entries ----------------------------------------------------------------------------
+    async def add_entries(
+        self, list_name: str, items: Sequence[NewEntry], *, added_by: str, at: datetime
+    ) -> list[Entry]:
+        when = at.isoformat()
+        ids: list[int] = []
+        async with self._write() as db:
+            found = await db.fetch("SELECT id FROM hashdb_lists WHERE name = ?", list_name)
+            if not found:
+                raise ListNotFound(f"no hash list named {list_name!r}")
+            list_id = found[0][0]
+            for item in items:
+                existing = await db.fetch(
+                    """SELECT id FROM hashdb_entries WHERE list_id = ? AND signal = ?
+                    AND value = ? AND removed_at IS NULL""",
+                    list_id,
+                    item.signal,
+                    item.value,
+                )
+                if existing:
+                    ids.append(int(existing[0][0]))
+                    continue
+                rows = await db.fetch(
+                    """INSERT INTO hashdb_entries (list_id, signal, value, labels, source,
+                    incident_id, added_by, added_at, quality)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                    list_id,
+                    item.signal,
+                    item.value,
+                    json.dumps(list(item.labels)),
+                    item.source,
+                    item.incident_id,
+                    added_by,
+                    when,
+                    item.quality,
+                )
+                entry_id = int(rows[0][0])
+                ids.append(entry_id)
+                await db.execute(
+                    "INSERT INTO hashdb_changes (kind, entry_id, at) VALUES ('add', ?, ?)",
+                    entry_id,
+                    when,
+                )
+        by_id = await self.get_entries(ids)
+        return [by_id[i] for i in ids]
+
+    async def remove_entry(
+        self, entry_id: int, *, reason: str, removed_by: str, at: datetime
+    ) -> Entry:
+        async with self._write() as db:
+            rows = await db.fetch(
+                "SELECT removed_at, removed_by FROM hashdb_entries WHERE id = ?", entry_id
+            )
+            if not rows:
+                raise EntryNotFound(f"no entry with id {entry_id}")
+            if rows[0][0] is not None:
+                raise EntryNotFound(
+                    f"entry {entry_id} was already removed at {rows[0][0]} by {rows[0][1]}"
+                )
+            await db.execute(
+                """UPDATE hashdb_entries SET removed_at = ?, removed_by = ?, removal_reason = ?
+                WHERE id = ?""",
+                at.isoformat(),
+                removed_by,
+                reason,
+                entry_id,
+            )
+            await db.execute(
+                "INSERT INTO hashdb_changes (kind, entry_id, at) VALUES ('remove', ?, ?)",
+                entry_id,
+                at.isoformat(),
+            )
+        return (await self.get_entries([entry_id]))[entry_id]
+
+    async def get_entries(self, entry_ids: Collection[int]) -> dict[int, Entry]:
+        wanted = sorted({int(i) for i in entry_ids})
+        out: dict[int, Entry] = {}
+        async with self._read() as db:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                rows = await db.fetch(
+                    f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_FROM} "
+                    f"WHERE e.id IN ({_placeholders(len(chunk))})",
+                    *chunk,
+                )
+                out.update((int(r[0]), _entry(r)) for r in rows)
+        return out
+
+    async def entries(self, list_name: str, *, include_removed: bool) -> list[Entry]:
+        where = "l.name = ?" + ("" if include_removed else " AND e.removed_at IS NULL")
+        async with self._read() as db:
+            rows = await db.fetch(
+                f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_FROM} WHERE {where} ORDER BY e.id",
+                list_name,
+            )
+        return [_entry(r) for r in rows]
+
+    # -- change log -------------------------------------------------------------------------
+    async def changes(self, since: int, limit: int, lists: Collection[str] | None) -> list[Change]:
+        where, args = "c.seq > ?", [since]
+        if lists is not None:
+            names = sorted(lists)
+            if not names:
+                return []
+            where += f" AND l.name IN ({_placeholders(len(names))})"
+            args.extend(names)
+        async with self._read() as db:
+            rows = await db.fetch(
+                f"""SELECT c.seq, c.kind, c.at, {_ENTRY_COLUMNS}
+                FROM hashdb_changes c JOIN hashdb_entries e ON e.id = c.entry_id
+                JOIN hashdb_lists l ON l.id = e.list_id
+                WHERE {where} ORDER BY c.seq LIMIT ?""",
+                *args,
+                limit,
+            )
+        return [
+            Change(
+                seq=int(r[0]),
+                kind=r[1],
+                at=datetime.fromisoformat(r[2]),
+                entry=(entry := _entry(r[3:])),
+                list_name=entry.list_name,
+            )
+            for r in rows
+        ]
+
+    async def index_changes(self, since: int, limit: int) -> list[IndexChange]:
+        async with self._read() as db:
+            rows = await db.fetch(
+                """SELECT c.seq, c.kind, e.id, l.name, e.signal, e.value
+                FROM hashdb_changes c JOIN hashdb_entries e ON e.id = c.entry_id
+                JOIN hashdb_lists l ON l.id = e.list_id
+                WHERE c.seq > ? ORDER BY c.seq LIMIT ?""",
+                since,
+                limit,
+            )
+        return [IndexChange(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5]) for r in rows]
+
+    # -- feedback ---------------------------------------------------------------------------
+    async def record_feedback(
+        self, entry_id: int, *, verdict: str, note: str, by: str, at: datetime
+    ) -> None:
+        async with self._write() as db:
+            if not await db.fetch("SELECT id FROM hashdb_entries WHERE id = ?", entry_id):
+                raise EntryNotFound(f"no entry with id {entry_id}")
+            await db.execute(
+                """INSERT INTO hashdb_feedback (entry_id, verdict, note, by_actor, at)
+                VALUES (?, ?, ?, ?, ?)""",
+                entry_id,
+                verdict,
+                note,
+                by,
+                at.isoformat(),
+            )

@@ -1,0 +1,85 @@
+"""SQLite hash store (aiosqlite): the embedded default.
+
+WAL journal so readers never block the writer; ``busy_timeout`` so a second process waits for the
+write lock instead of failing; every write transaction starts with ``BEGIN IMMEDIATE`` so it takes
+the lock up front (two processes writing at once queue up and lose nothing, and change-log
+``seq`` values commit in order). One connection per store; an asyncio lock keeps this process's
+coroutines from interleaving statements of two transactions on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from hashdb.store.sql import SQLHashStore
+
+__all__ = ["SQLiteHashStore"]
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class _Connection:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        async with self._conn.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._conn.execute(sql, args)
+
+
+class SQLiteHashStore(SQLHashStore):
+    """The hash store in a SQLite file (or ``":memory:"``)."""
+
+    primary_key = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        self._conn = conn
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        return self._conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[_Connection]:
+        async with self._lock:
+            yield _Connection(self._connection())
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[_Connection]:
+        async with self._lock:
+            conn = self._connection()
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Connection(conn)
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
