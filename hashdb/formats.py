@@ -1,0 +1,246 @@
+"""Import and export of hash lists: CSV, JSON lines and plain text.
+
+- **CSV** follows the columns hash-sharing programmes and python-threatexchange / HMA users pass
+  around for PDQ lists: ``hash,signal_type,labels`` (labels joined with ``,`` inside the field;
+  ``;`` is accepted on import). Optional columns ``source``, ``incident_id``, ``quality``. The
+  header row is required; ``signal_type`` may be missing (then every row is ``default_signal``)
+  and accepts ThreatExchange spellings (``HASH_PDQ``, ``HASH_MD5``...). Export adds ``id``,
+  ``list_name``, ``added_by``, ``added_at``.
+- **JSON lines**: one object per line; import reads ``signal`` (or ``signal_type``), ``value`` (or
+  ``hash``), ``labels`` (list or string), ``source``, ``incident_id``, ``quality``; export writes
+  ``Entry.to_dict()``.
+- **Plain text**: ``<signal type> <hash>`` per line, the form existing hash-matching services
+  import; blank lines and ``#`` comments are skipped.
+
+Parsing is lazy (``iter_parsed`` yields an entry or an ``ImportFormatError`` per data line, with
+its 1-based line number) so a batch can carry on past bad lines and report them all at the end;
+export is lazy too (``iter_export`` yields lines) so the API can stream large lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import PurePath
+
+from hashdb.errors import HashDBError, ImportFormatError, InvalidArgument
+from hashdb.models import Entry, NewEntry
+from hashdb.signals import get_signal
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "detect_format",
+    "iter_export",
+    "iter_parsed",
+    "parse_entries",
+]
+
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "text")
+CSV_COLUMNS = ("hash", "signal_type", "labels", "source", "incident_id", "quality")
+_EXPORT_CSV_COLUMNS = (*CSV_COLUMNS, "id", "list_name", "added_by", "added_at")
+_LABEL_SPLIT = re.compile(r"[,;]")
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
+
+
+def detect_format(filename: str, explicit: str | None = None) -> str:
+    """``explicit`` if given, else from the file suffix (.csv, .jsonl/.ndjson, .txt)."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise InvalidArgument(f"unknown format {explicit!r} (known: {', '.join(FORMATS)})")
+        return explicit
+    fmt = _SUFFIXES.get(PurePath(filename).suffix.lower())
+    if fmt is None:
+        raise InvalidArgument(
+            f"{filename}: cannot tell the format from the name; pass one of {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def _split_labels(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in _LABEL_SPLIT.split(str(value)) if part.strip()]
+
+
+def _quality(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidArgument(f"quality must be an integer, got {value!r}") from None
+
+
+def _entry(signal: object, value: object, **extra: object) -> NewEntry:
+    sig = get_signal(str(signal or ""))
+    if not isinstance(value, str):
+        raise InvalidArgument(f"the hash must be a string, got {value!r}")
+    incident = extra.get("incident_id")
+    return NewEntry(
+        signal=sig.name,
+        value=sig.parse(value),
+        labels=tuple(_split_labels(extra.get("labels"))),
+        source=str(extra.get("source") or ""),
+        incident_id=str(incident) if incident else None,
+        quality=_quality(extra.get("quality")),
+    )
+
+
+def _csv_rows(
+    lines: Iterable[str], source: str, default_signal: str
+) -> Iterator[NewEntry | ImportFormatError]:
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield ImportFormatError(f"bad CSV header: {exc}", line=1, source=source)
+        return
+    if "hash" not in header:
+        yield ImportFormatError(
+            f"the CSV header must name a 'hash' column (got {','.join(header)!r})",
+            line=1,
+            source=source,
+        )
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield ImportFormatError(f"bad CSV: {exc}", line=reader.line_num, source=source)
+            return
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            yield ImportFormatError(
+                f"{len(row)} fields but the header has {len(header)}",
+                line=reader.line_num,
+                source=source,
+            )
+            continue
+        fields = dict(zip(header, row, strict=False))
+        try:
+            yield _entry(
+                fields.get("signal_type") or default_signal,
+                fields.get("hash", "").strip(),
+                labels=fields.get("labels"),
+                source=fields.get("source"),
+                incident_id=fields.get("incident_id"),
+                quality=fields.get("quality"),
+            )
+        except HashDBError as exc:
+            yield ImportFormatError(str(exc), line=reader.line_num, source=source)
+
+
+def _jsonl_rows(
+    lines: Iterable[str], source: str, default_signal: str
+) -> Iterator[NewEntry | ImportFormatError]:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ImportFormatError(f"invalid JSON: {exc.msg}", line=number, source=source)
+            continue
+        if not isinstance(obj, dict):
+            yield ImportFormatError("expected a JSON object", line=number, source=source)
+            continue
+        try:
+            yield _entry(
+                obj.get("signal") or obj.get("signal_type") or default_signal,
+                obj.get("value", obj.get("hash")),
+                labels=obj.get("labels"),
+                source=obj.get("source"),
+                incident_id=obj.get("incident_id"),
+                quality=obj.get("quality"),
+            )
+        except HashDBError as exc:
+            yield ImportFormatError(str(exc), line=number, source=source)
+
+
+def _text_rows(
+    lines: Iterable[str], source: str, default_signal: str
+) -> Iterator[NewEntry | ImportFormatError]:
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        parts = text.split()
+        if len(parts) != 2:
+            yield ImportFormatError(
+                f"expected '<signal type> <hash>', got {text[:80]!r}", line=number, source=source
+            )
+            continue
+        try:
+            yield _entry(parts[0], parts[1])
+        except HashDBError as exc:
+            yield ImportFormatError(str(exc), line=number, source=source)
+
+
+_PARSERS = {"csv": _csv_rows, "jsonl": _jsonl_rows, "text": _text_rows}
+
+
+def iter_parsed(
+    lines: Iterable[str], fmt: str, *, source: str = "<input>", default_signal: str = "pdq"
+) -> Iterator[NewEntry | ImportFormatError]:
+    """Each data line as a ``NewEntry`` or, if it is bad, an ``ImportFormatError`` (not raised)."""
+    if fmt not in _PARSERS:
+        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    return _PARSERS[fmt](lines, source, default_signal)
+
+
+def parse_entries(
+    lines: Iterable[str], fmt: str, *, source: str = "<input>", default_signal: str = "pdq"
+) -> list[NewEntry]:
+    """Every entry of a file; raises the first ``ImportFormatError`` (with its line number)."""
+    out = []
+    for item in iter_parsed(lines, fmt, source=source, default_signal=default_signal):
+        if isinstance(item, ImportFormatError):
+            raise item
+        out.append(item)
+    return out
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(["" if v is None else v for v in values])
+    return buffer.getvalue()
+
+
+def iter_export(entries: Iterable[Entry], fmt: str) -> Iterator[str]:
+    """Lines (each ending in a newline) of ``entries`` in ``fmt``; CSV starts with its header."""
+    if fmt == "csv":
+        yield _csv_line(_EXPORT_CSV_COLUMNS)
+        for e in entries:
+            yield _csv_line(
+                (
+                    e.value,
+                    e.signal,
+                    ",".join(e.labels),
+                    e.source,
+                    e.incident_id,
+                    e.quality,
+                    e.id,
+                    e.list_name,
+                    e.added_by,
+                    e.added_at.isoformat(),
+                )
+            )
+    elif fmt == "jsonl":
+        for e in entries:
+            yield json.dumps(e.to_dict(), sort_keys=True) + "\n"
+    elif fmt == "text":
+        for e in entries:
+            yield f"{e.signal} {get_signal(e.signal).format(e.value)}\n"
+    else:
+        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
