@@ -10,7 +10,9 @@ decided again against fresh state, so concurrent responders never overwrite each
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -28,7 +30,7 @@ from protocols.timers import DueStep, due_steps, next_deadline
 
 __all__ = ["IncidentService", "open_event_store", "open_incident_service"]
 
-_RETRIES = 5
+_RETRIES = 20
 
 
 class IncidentService:
@@ -42,6 +44,8 @@ class IncidentService:
         self.store = store
         self.library = library
         self.clock = clock
+        # Serialise writers inside this process; other processes are handled by retrying.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def _now(self) -> datetime:
         now = self.clock()
@@ -72,6 +76,10 @@ class IncidentService:
 
     async def execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
         """Decide and durably store ``command``; return the stored events (refusals raise)."""
+        async with self._locks[incident_id]:
+            return await self._execute(incident_id, command)
+
+    async def _execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
         for attempt in range(_RETRIES):
             records = await self._records(incident_id)
             state = _fold(records)
@@ -137,14 +145,15 @@ def _fold(records: list[StoredEvent]) -> IncidentState:
         ) from None
 
 
-async def open_event_store(db: str) -> EventStore:
-    """A store for ``db``: ``postgresql://`` DSN, ``":memory:"``, or a SQLite file path."""
+async def open_event_store(db: str, *, schema: str | None = None) -> EventStore:
+    """A store for ``db``: ``postgresql://`` DSN (optionally in ``schema``), ``":memory:"``,
+    or a SQLite file path."""
     if db == ":memory:":
         return MemoryEventStore()
     if db.startswith(("postgresql://", "postgres://")):
         from protocols.store.postgres import PostgresEventStore
 
-        return await PostgresEventStore.open(db)
+        return await PostgresEventStore.open(db, schema=schema)
     from protocols.store.sqlite import SQLiteEventStore
 
     return await SQLiteEventStore.open(db)
@@ -157,9 +166,11 @@ async def open_incident_service(
     library: ProtocolLibrary,
     clock: Callable[[], datetime],
     store: EventStore | None = None,
+    schema: str | None = None,
 ) -> AsyncIterator[IncidentService]:
     """Open the store for ``db`` (or use ``store``) and close it on exit."""
-    service = IncidentService(store or await open_event_store(db), library=library, clock=clock)
+    store = store or await open_event_store(db, schema=schema)
+    service = IncidentService(store, library=library, clock=clock)
     try:
         yield service
     finally:

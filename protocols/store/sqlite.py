@@ -8,6 +8,7 @@ SQL (the hash chain still catches anyone who drops them).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ def _row(row: Any) -> StoredEvent:
 class SQLiteEventStore:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._write_lock = asyncio.Lock()  # one connection: transactions must not interleave
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteEventStore:
@@ -102,6 +104,16 @@ class SQLiteEventStore:
             raise
 
     async def append(
+        self,
+        incident_id: str,
+        expected_version: int,
+        events: Sequence[Event],
+        recorded_at: datetime,
+    ) -> list[StoredEvent]:
+        async with self._write_lock:
+            return await self._append(incident_id, expected_version, events, recorded_at)
+
+    async def _append(
         self,
         incident_id: str,
         expected_version: int,
