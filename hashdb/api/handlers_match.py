@@ -1,0 +1,155 @@
+"""Matching endpoints: one hash, a batch, an uploaded file, and feedback on a match.
+
+Each handler parses, calls the hash service, renders. Matching is limited to the lists the key may
+see; drill lists only when asked for (``?include_exercise=true``) by an exercise key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hashdb.access import ApiKey, Scope
+from hashdb.api.auth import authorize, include_exercise
+from hashdb.api.errors import PayloadTooLarge, RequestInvalid
+from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.render import render_entry, render_match_result
+from hashdb.api.requests import json_body, object_list, optional_str, required_str
+from hashdb.errors import EntryNotFound, InvalidHash
+from hashdb.signals import get_signal
+
+__all__ = [
+    "entry_id_of",
+    "feedback",
+    "match_batch",
+    "match_one",
+    "match_queries",
+    "match_upload",
+    "visible_entry",
+]
+
+_CHUNK = 256 * 1024
+
+
+async def match_queries(
+    request: web.Request, key: ApiKey, queries: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Match every query (all validated before any is searched) in the key's visible lists."""
+    drills = include_exercise(request, key)
+    lists = await request.app[LISTS].visible(key, include_exercise=drills)
+    found = await request.app[HASH_SERVICE].match_many(
+        queries, lists=list(lists), include_exercise=drills
+    )
+    results = [render_match_result(result, lists) for result in found]
+    request.app[METRICS].observe_matches(
+        len(results),
+        sum(len(r["matches"]) for r in results),
+        sum(len(r["allow_matches"]) for r in results),
+    )
+    return results
+
+
+def _cost(request: web.Request, hashes: int) -> float:
+    return 1.0 + hashes / request.app[CONFIG].batch_cost_divisor
+
+
+async def match_one(request: web.Request) -> web.Response:
+    """``GET /v1/match?signal=pdq&value=HEX``: one hash."""
+    key = await authorize(request, Scope.QUERY, queries=1)
+    query = dict(request.query)
+    signal, value = required_str(query, "signal"), required_str(query, "value")
+    (result,) = await match_queries(request, key, [(signal, value)])
+    return web.json_response(result)
+
+
+async def match_batch(request: web.Request) -> web.Response:
+    """``POST /v1/match`` ``{"queries": [{"signal", "value"}, ...]}`` (up to ``max_batch``)."""
+    body = await json_body(request)
+    items = object_list(body, "queries", request.app[CONFIG].max_batch)
+    key = await authorize(request, Scope.QUERY, cost=_cost(request, len(items)), queries=len(items))
+    queries = [
+        (required_str(q, "signal", f"queries[{i}]."), required_str(q, "value", f"queries[{i}]."))
+        for i, q in enumerate(items)
+    ]
+    for i, (signal, value) in enumerate(queries):  # name the bad one; the core only says why
+        try:
+            get_signal(signal).parse(value)
+        except InvalidHash as exc:
+            raise InvalidHash(f"queries[{i}]: {exc}") from None
+    return web.json_response({"results": await match_queries(request, key, queries)})
+
+
+async def _read_upload(request: web.Request, limit: int) -> tuple[str, bytes]:
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise PayloadTooLarge(f"the upload is larger than the limit of {limit} bytes")
+    if not request.content_type.startswith("multipart/"):
+        raise RequestInvalid("send the file as multipart/form-data in a field named 'file'")
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if getattr(part, "name", None) != "file":
+            continue
+        name = getattr(part, "filename", None) or "upload"
+        data = bytearray()
+        while chunk := await part.read_chunk(_CHUNK):  # type: ignore[union-attr]
+            data += chunk
+            if len(data) > limit:
+                raise PayloadTooLarge(f"the upload is larger than the limit of {limit} bytes")
+        return name, bytes(data)
+    raise RequestInvalid("no multipart field named 'file'")
+
+
+async def match_upload(request: web.Request) -> web.Response:
+    """``POST /v1/match/upload`` (multipart ``file``): hash with every signal type, then match.
+
+    The bytes are read in chunks up to ``max_upload_bytes`` (413 beyond), hashed in memory and
+    dropped; nothing of the file is stored.
+    """
+    key = await authorize(request, Scope.QUERY, queries=1)
+    name, data = await _read_upload(request, request.app[CONFIG].max_upload_bytes)
+    drills = include_exercise(request, key)
+    lists = await request.app[LISTS].visible(key, include_exercise=drills)
+    found = await request.app[HASH_SERVICE].match_bytes(
+        data, name=name, lists=list(lists), include_exercise=drills
+    )
+    size = len(data)
+    del data
+    rendered = [render_match_result(result, lists) for result in found]
+    request.app[METRICS].observe_matches(
+        len(rendered),
+        sum(len(r["matches"]) for r in rendered),
+        sum(len(r["allow_matches"]) for r in rendered),
+    )
+    return web.json_response({"file": {"name": name, "bytes": size}, "results": rendered})
+
+
+async def feedback(request: web.Request) -> web.Response:
+    """``POST /v1/entries/{entry_id}/feedback`` ``{"verdict", "note"}``."""
+    key = await authorize(request, Scope.QUERY)
+    body = await json_body(request)
+    verdict = required_str(body, "verdict")
+    if verdict not in {"confirmed", "false_positive"}:
+        raise RequestInvalid(f"verdict must be 'confirmed' or 'false_positive', got {verdict!r}")
+    note = optional_str(body, "note") or ""
+    entry, lists = await visible_entry(request, key)
+    svc = request.app[HASH_SERVICE]
+    await svc.record_feedback(entry.id, verdict=verdict, note=note, by=key.actor)
+    updated = await svc.get_entry(entry.id)
+    return web.json_response(render_entry(updated, lists), status=201)
+
+
+def entry_id_of(request: web.Request) -> int:
+    raw = request.match_info["entry_id"]
+    if not raw.isdigit():
+        raise EntryNotFound(f"no entry with id {raw!r}")
+    return int(raw)
+
+
+async def visible_entry(request: web.Request, key: ApiKey) -> tuple[Any, dict[str, Any]]:
+    """The entry named in the path, if its list is visible to the key (404 otherwise)."""
+    entry_id = entry_id_of(request)
+    lists = await request.app[LISTS].visible(key, include_exercise=include_exercise(request, key))
+    entry = await request.app[HASH_SERVICE].get_entry(entry_id)
+    if entry.list_name not in lists:
+        raise EntryNotFound(f"no entry with id {entry_id}")
+    return entry, lists

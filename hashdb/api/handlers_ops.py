@@ -1,0 +1,70 @@
+"""Operations endpoints: health, readiness, metrics, OpenAPI document, keys and audit (admin)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from hashdb.access import Scope
+from hashdb.api.auth import authorize
+from hashdb.api.keys import ACCESS, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.openapi import openapi_document
+from hashdb.api.requests import query_int
+
+__all__ = ["audit", "health", "keys", "metrics", "openapi", "ready"]
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness: the process answers. No key needed."""
+    return web.json_response({"status": "ok"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: both stores answer within two seconds. 503 otherwise. No key needed."""
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            await request.app[ACCESS].store.ping()
+            checks["access_store"] = "ok"
+            request.app[LISTS].invalidate()
+            await request.app[LISTS].all()
+            checks["hash_service"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
+        failed = "hash_service" if "access_store" in checks else "access_store"
+        checks[failed] = f"error: {type(exc).__name__}"
+        return web.json_response({"status": "unavailable", "checks": checks}, status=503)
+    return web.json_response({"status": "ready", "checks": checks})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format. No key needed (bind the API to a private interface or proxy it)."""
+    index_entries = sum(request.app[HASH_SERVICE].index_sizes().values())
+    text = request.app[METRICS].render(index_entries=index_entries)
+    return web.Response(
+        text=text,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Prometheus-Format": "0.0.4"},
+    )
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
+
+async def keys(request: web.Request) -> web.Response:
+    """``GET /v1/keys`` (admin): every key with its query count; never a token."""
+    await authorize(request, Scope.ADMIN)
+    return web.json_response({"keys": [k.to_dict() for k in await request.app[ACCESS].keys()]})
+
+
+async def audit(request: web.Request) -> web.Response:
+    """``GET /v1/audit?limit=N&actor=A&action=entry.add`` (admin): newest first."""
+    await authorize(request, Scope.ADMIN)
+    records = await request.app[ACCESS].audit(
+        limit=query_int(request, "limit", 100, low=1, high=10_000),
+        actor=request.query.get("actor"),
+        action=request.query.get("action"),
+    )
+    return web.json_response({"records": [r.to_dict() for r in records]})

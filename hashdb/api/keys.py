@@ -1,0 +1,22 @@
+"""Typed application keys: what the app factory puts into the aiohttp application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from hashdb.access import AccessService
+from hashdb.api.config import ApiConfig
+from hashdb.api.lists import ListDirectory
+from hashdb.api.metrics import ApiMetrics
+
+__all__ = ["ACCESS", "CLOCK", "CONFIG", "HASH_SERVICE", "LISTS", "METRICS"]
+
+HASH_SERVICE: web.AppKey[object] = web.AppKey("hash_service", object)
+ACCESS = web.AppKey("access", AccessService)
+CONFIG = web.AppKey("config", ApiConfig)
+METRICS = web.AppKey("metrics", ApiMetrics)
+LISTS = web.AppKey("lists", ListDirectory)
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
