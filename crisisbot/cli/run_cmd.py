@@ -1,0 +1,165 @@
+"""``crisisbot run``: the Discord bot and the lookup API in one process (the main job).
+
+Composition root for the long-running service: opens the database-backed services once, hands
+them to the API app and to the bot, and closes them in reverse order on SIGINT/SIGTERM. Without
+``DISCORD_TOKEN`` it says so on stderr and serves the API alone, so a platform-facing lookup
+service can run before the Discord side is set up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import click
+
+from crisisbot.cli.common import run_async, state
+from crisisbot.config import Settings, is_sqlite_url, sqlite_path
+from hashdb import HashLimits, HashService, open_hash_service
+from hashdb.access import AccessStore, open_access_store
+from hashdb.api import ApiConfig, create_app, serve_api
+from protocols import IncidentService, ProtocolLibrary, open_incident_service
+
+__all__ = ["command", "serve"]
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN_MESSAGE = (
+    "DISCORD_TOKEN is not set: the Discord bot is not started; serving the lookup API only. "
+    "Set DISCORD_TOKEN (see README, 'Discord bot') to run the bot as well."
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def database_target(url: str) -> str:
+    """What the cores take: a SQLite file path, or the PostgreSQL DSN as it is."""
+    return sqlite_path(url) if is_sqlite_url(url) else url
+
+
+@dataclass
+class Services:
+    incidents: IncidentService
+    hashes: HashService
+    access: AccessStore
+    library: ProtocolLibrary
+
+
+def hash_limits(settings: Settings) -> HashLimits:
+    cfg = settings.hashdb
+    return HashLimits(
+        max_file_bytes=cfg.max_file_bytes,
+        max_image_pixels=cfg.max_image_pixels,
+        video_frame_interval_seconds=cfg.video_frame_interval_seconds,
+        video_max_frames=cfg.video_max_frames,
+    )
+
+
+def api_config(settings: Settings) -> ApiConfig:
+    cfg = settings.api
+    return ApiConfig(
+        max_batch=cfg.max_batch,
+        max_upload_bytes=cfg.max_upload_bytes,
+        rate_limit_per_minute=cfg.rate_limit_per_minute,
+        rate_limit_burst=cfg.rate_limit_burst,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, clock: Callable[[], datetime]
+) -> AsyncIterator[Services]:
+    """Open the protocol library, the incident, hash and API-key services on one database."""
+    db = database_target(settings.database.url)
+    library = ProtocolLibrary(settings.protocols.extra_dirs)
+    async with (
+        open_hash_service(
+            db,
+            limits=hash_limits(settings),
+            clock=clock,
+            bad_hash_window=settings.hashdb.bad_hash_window,
+            bad_hash_share=settings.hashdb.bad_hash_share,
+        ) as hashes,
+        open_incident_service(db, library=library, clock=clock) as incidents,
+        open_access_store(db) as access,
+    ):
+        yield Services(incidents=incidents, hashes=hashes, access=access, library=library)
+
+
+async def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    """Run until ``stop`` is set: the API always, the bot when a token is configured."""
+    from bot.client import CrisisBot
+
+    async with open_services(settings, clock) as services:
+        app = create_app(
+            hash_service=services.hashes,
+            access_store=services.access,
+            settings=api_config(settings),
+            clock=clock,
+        )
+        runner = await serve_api(app, host, port)
+        log.info("lookup API listening on http://%s:%s", host, port)
+        bot: CrisisBot | None = None
+        bot_task: asyncio.Task[None] | None = None
+        try:
+            if settings.discord.token:
+                bot = CrisisBot(
+                    settings=settings.discord,
+                    incidents=services.incidents,
+                    hashes=services.hashes,
+                    library=services.library,
+                    clock=clock,
+                    timezone=settings.protocols.timezone,
+                )
+                bot_task = asyncio.create_task(bot.start(settings.discord.token), name="bot")
+            else:
+                print(NO_TOKEN_MESSAGE, file=sys.stderr, flush=True)
+            stop_task = asyncio.create_task(stop.wait())
+            waiting = {stop_task} | ({bot_task} if bot_task else set())
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if bot_task in done and bot_task is not None:
+                bot_task.result()  # a bot that died (bad token, ...) stops the process loudly
+            stop_task.cancel()
+        finally:
+            if bot is not None:
+                await bot.close()
+            if bot_task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bot_task
+            await runner.cleanup()
+
+
+async def _main(settings: Settings, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(settings, host=host, port=port, stop=stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+@click.command(name="run")
+@click.option("--host", default=None, help="API bind address (default: api.host).")
+@click.option("--port", type=int, default=None, help="API port (default: api.port).")
+def command(host: str | None, port: int | None) -> None:
+    """Run the Discord bot and the lookup API together until SIGINT/SIGTERM."""
+    settings = state().settings
+    run_async(_main(settings, host or settings.api.host, port or settings.api.port))
