@@ -1,4 +1,4 @@
-"""``crisisbot run`` as a real process: no token -> says so, still serves the API, stops on SIGTERM."""
+"""`crisisbot run` as a process: without a token it says so, serves the API, stops on SIGTERM."""
 
 from __future__ import annotations
 

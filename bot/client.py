@@ -1,0 +1,113 @@
+"""The bot's composition root: a ``commands.Bot`` that receives every service it uses.
+
+Outside resources (the database, the incident and hash services, the protocol library) are
+opened by the caller (``crisisbot run`` or a test) and passed in; the bot never opens or closes
+them. ``setup_hook`` is the single start-up point: it loads one extension per feature, registers
+the persistent components (``DynamicItem`` templates, so buttons work after a restart), syncs the
+app commands to the configured guild, and starts the background work that needs the gateway
+(resuming open incidents, the deadline dispatcher).
+
+Intents are exactly what the features need (see README, "Discord bot"): guilds (channels and
+roles), guild messages + message content (upload watch, timeline capture of edits and deletes),
+guild reactions (capture by reaction). No members or presence intent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.incident_channels import IncidentChannels
+from bot.views import AddUploadButton, StepButton
+from crisisbot.config import DiscordSettings
+from hashdb import HashService
+from protocols import IncidentService, ProtocolLibrary
+
+__all__ = ["DEFAULT_EXTENSIONS", "CrisisBot", "required_intents"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "bot.cogs.incidents",
+    "bot.cogs.hashes",
+    "bot.cogs.timeline_capture",
+    "bot.cogs.upload_watch",
+    "bot.cogs.deadlines",
+)
+
+
+def required_intents() -> discord.Intents:
+    """The gateway intents the bot asks for, and nothing more."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.guild_reactions = True
+    intents.message_content = True  # privileged: attachments and text of watched/captured messages
+    return intents
+
+
+class CrisisBot(commands.Bot):
+    """The Discord adapter over the incident service and the hash service."""
+
+    def __init__(
+        self,
+        *,
+        settings: DiscordSettings,
+        incidents: IncidentService,
+        hashes: HashService,
+        library: ProtocolLibrary,
+        clock: Callable[[], datetime],
+        timezone: str = "UTC",
+        extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+        sync_commands: bool = True,
+        **options: Any,
+    ) -> None:
+        options.setdefault(
+            "allowed_mentions", discord.AllowedMentions(everyone=False, roles=False, users=True)
+        )
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=required_intents(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.incidents = incidents
+        self.hashes = hashes
+        self.library = library
+        self.clock = clock
+        self.timezone = timezone
+        self.sync_commands = sync_commands
+        self._extensions = tuple(extensions)
+        self.channels = IncidentChannels(self)
+
+    @property
+    def guild_object(self) -> discord.Object:
+        return discord.Object(self.settings.guild_id)
+
+    async def setup_hook(self) -> None:
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        self.add_dynamic_items(StepButton, AddUploadButton)
+        if self.sync_commands and self.settings.guild_id:
+            self.tree.copy_global_to(guild=self.guild_object)
+            synced = await self.tree.sync(guild=self.guild_object)
+            log.info("synced %d app commands to guild %s", len(synced), self.settings.guild_id)
+        self.loop.create_task(self._resume_when_ready(), name="crisisbot-resume")
+
+    async def _resume_when_ready(self) -> None:
+        await self.wait_until_ready()
+        try:
+            await self.channels.resume()
+        except Exception:  # noqa: BLE001 - a failed resume must not kill the bot; it is logged
+            log.exception("resuming open incidents failed")
+        self.dispatch("incidents_resumed")
+
+    async def close(self) -> None:
+        await self.channels.close()
+        await super().close()

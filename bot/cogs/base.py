@@ -1,0 +1,39 @@
+"""What every feature cog shares: the access check and the error hook, written once.
+
+``interaction_check`` and ``cog_app_command_error`` are discord.py's cog-level hooks: the check
+runs before every app command of the cog (a cog declares the access its commands need in
+``access``), and every error of those commands lands in ``bot.errors.reply_with_error``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.access import Access, require
+from bot.errors import reply_with_error
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
+
+__all__ = ["CrisisCog"]
+
+
+class CrisisCog(commands.Cog):
+    #: the access every app command of the cog needs; a command can ask for more itself
+    access: ClassVar[Access] = Access.RESPONDER
+
+    def __init__(self, bot: CrisisBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        require(self.bot.settings, interaction.user, self.access)
+        return True
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await reply_with_error(interaction, error)

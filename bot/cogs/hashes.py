@@ -1,0 +1,178 @@
+"""``/hash check|add|remove``: the hash lists from Discord, for an attachment or a typed hash.
+
+Checking is open to every configured crisis-team role; adding and removing need the hash
+coordinator role. Run in an incident channel, ``add`` links the new entries to the incident's
+timeline (``LinkHashEntry``) before answering, and marks them as drill entries for a drill.
+Only hashes are handled: an attachment is read, hashed and dropped (``bot.attachments``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.access import Access, actor_for, require
+from bot.attachments import read_attachment
+from bot.cogs.base import CrisisCog
+from bot.errors import UserFacingError
+from bot.render import match_lines, tagged
+from hashdb.content_hash import ContentHash
+from hashdb.models import Entry, NewEntry
+from hashdb.signals import SIGNAL_NAMES, get_signal
+from protocols.commands import LinkHashEntry, UnlinkHashEntry
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
+
+__all__ = ["Hashes", "setup"]
+
+_SIGNAL_CHOICES = [app_commands.Choice(name=name, value=name) for name in SIGNAL_NAMES]
+
+
+class Hashes(CrisisCog):
+    access = Access.ANY
+    hash = app_commands.Group(name="hash", description="Check and manage the hash lists")
+
+    async def _hashes(
+        self,
+        attachment: discord.Attachment | None,
+        signal: str | None,
+        value: str | None,
+    ) -> list[ContentHash]:
+        if (attachment is None) == (value is None):
+            raise UserFacingError("Give either an attachment or a hash value (not both).")
+        if attachment is not None:
+            data = await read_attachment(attachment, max_bytes=self.bot.settings.upload_max_bytes)
+            return await self.bot.hashes.hash_bytes(data, name=attachment.filename)
+        signal_type = get_signal(signal or "pdq")  # InvalidHash for an unknown type
+        return [ContentHash(signal_type.name, signal_type.parse(value or ""))]
+
+    async def _lists(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        lists = await self.bot.hashes.lists()
+        needle = current.lower()
+        return [
+            app_commands.Choice(name=f"{hl.name} ({hl.entry_count} entries)"[:100], value=hl.name)
+            for hl in lists
+            if needle in hl.name.lower()
+        ][:25]
+
+    @hash.command(name="check", description="Check an attachment or a hash against the lists")
+    @app_commands.describe(signal="Hash type of `value` (default pdq)", value="A hash to check")
+    @app_commands.choices(signal=_SIGNAL_CHOICES)
+    async def check(
+        self,
+        interaction: discord.Interaction,
+        attachment: discord.Attachment | None = None,
+        signal: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        drill = incident_id is not None and (await self.bot.channels.state(incident_id)).drill
+        hashes = await self._hashes(attachment, signal, value)
+        results = await self.bot.hashes.match_many(
+            [(h.signal, h.value) for h in hashes], include_exercise=drill
+        )
+        lines = match_lines(results) or ["No match in any list."]
+        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+
+    @hash.command(name="add", description="Add an attachment's hashes or a hash to a list")
+    @app_commands.describe(labels="Comma-separated labels, e.g. perpetrator-video,christchurch")
+    @app_commands.autocomplete(list=_lists)
+    @app_commands.choices(signal=_SIGNAL_CHOICES)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        list: str,
+        labels: str = "",
+        attachment: discord.Attachment | None = None,
+        signal: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        require(self.bot.settings, interaction.user, Access.HASH_COORDINATOR)
+        hashes = await self._hashes(attachment, signal, value)
+        label_list = tuple(part.strip() for part in labels.split(",") if part.strip())
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        entries = await self.add_hashes(interaction.user, list, hashes, label_list, incident_id)
+        text = f"Added {len(entries)} hash(es) to **{list}**: " + ", ".join(
+            f"#{e.id} `{e.signal}`" for e in entries
+        )
+        if incident_id is not None:
+            state = await self.bot.channels.state(incident_id)
+            text = tagged(state, text + " (linked to the incident timeline)")
+        await interaction.response.send_message(text[:2000])
+
+    async def add_hashes(
+        self,
+        user: discord.abc.User,
+        list_name: str,
+        hashes: list[ContentHash],
+        labels: tuple[str, ...],
+        incident_id: str | None,
+    ) -> list[Entry]:
+        """Add ``hashes`` to a list and, for an incident, link them in its timeline.
+
+        Also used by the upload-alert button. A drill incident only ever adds to exercise lists
+        (the hash database refuses a mix with ``DrillListViolation``).
+        """
+        drill = False
+        if incident_id is not None:
+            drill = (await self.bot.channels.state(incident_id)).drill
+        entries = await self.bot.hashes.add_entries(
+            list_name,
+            [
+                NewEntry(
+                    signal=h.signal,
+                    value=h.value,
+                    labels=labels,
+                    source="discord",
+                    incident_id=incident_id,
+                    quality=h.quality,
+                    exercise=drill,
+                )
+                for h in hashes
+            ],
+            added_by=f"discord:{user.id}",
+        )
+        if incident_id is not None:
+            actor = actor_for(self.bot.settings, user)
+            for entry in entries:
+                await self.bot.channels.execute(
+                    incident_id,
+                    LinkHashEntry(
+                        str(entry.id), entry.list_name, entry.signal, entry.value, actor=actor
+                    ),
+                )
+        return entries
+
+    @hash.command(
+        name="remove", description="Remove an entry from its list (kept in the audit log)"
+    )
+    async def remove(
+        self,
+        interaction: discord.Interaction,
+        entry_id: int,
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
+        require(self.bot.settings, interaction.user, Access.HASH_COORDINATOR)
+        entry = await self.bot.hashes.remove_entry(
+            entry_id, reason=reason, removed_by=f"discord:{interaction.user.id}"
+        )
+        incident_id = entry.incident_id
+        text = f"Removed entry #{entry.id} from **{entry.list_name}**: {reason}"
+        if incident_id is not None and self.bot.channels.binding(incident_id) is not None:
+            state = await self.bot.channels.state(incident_id)
+            if str(entry.id) in state.linked_hashes and state.is_open:
+                actor = actor_for(self.bot.settings, interaction.user)
+                await self.bot.channels.execute(
+                    incident_id, UnlinkHashEntry(str(entry.id), reason, actor=actor)
+                )
+                text += f" (unlinked from incident `{incident_id}`)"
+        await interaction.response.send_message(text)
+
+
+async def setup(bot: CrisisBot) -> None:
+    await bot.add_cog(Hashes(bot))

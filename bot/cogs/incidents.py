@@ -1,0 +1,290 @@
+"""``/incident ...``: open, drive, conclude, close and export incidents from Discord.
+
+Each handler parses the input, calls one engine command through ``bot.channels.execute`` (which
+stores it in the timeline before anything is acknowledged) and renders the result. Commands other
+than ``open`` act on the incident whose channel they are run in. Opening and closing need the
+incident admin role; everything else the responder role (``CrisisCog.access``); the engine then
+applies the protocol's own role permissions. Errors are handled by ``CrisisCog``'s hook.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from bot.access import Access, actor_for, has_access, require
+from bot.cogs.base import CrisisCog
+from bot.errors import UserFacingError
+from bot.render import summary_embed, tagged
+from protocols.commands import (
+    AddNote,
+    AssignRole,
+    ChangeSeverity,
+    Close,
+    CompleteStep,
+    Conclude,
+    DeclareIncident,
+    Participant,
+    ReopenStep,
+    SkipStep,
+)
+from protocols.state import IncidentState
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
+
+__all__ = ["Incidents", "setup"]
+
+Choices = list[app_commands.Choice[str]]
+_EXPORT_FORMATS = ("md", "json", "csv", "html")
+
+
+def _matching(pairs: list[tuple[str, str]], current: str) -> Choices:
+    """Up to 25 (name, value) choices whose name or value contains what was typed."""
+    needle = current.lower()
+    return [
+        app_commands.Choice(name=name[:100], value=value)
+        for name, value in pairs
+        if needle in name.lower() or needle in value.lower()
+    ][:25]
+
+
+class Incidents(CrisisCog):
+    incident = app_commands.Group(name="incident", description="Run a crisis incident")
+
+    # -- helpers -----------------------------------------------------------------------------
+    async def _here(self, interaction: discord.Interaction) -> IncidentState:
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        return await self.bot.channels.state(incident_id)
+
+    async def open_incident(
+        self,
+        interaction: discord.Interaction,
+        *,
+        protocol_id: str,
+        title: str,
+        severity: str,
+        drill: bool = False,
+        participants: tuple[discord.abc.User, ...] = (),
+    ) -> IncidentState:
+        """Declare, create the channel, acknowledge, then post the summary and checklists.
+
+        Shared with ``/drill`` (``drill=True``). The acknowledgement comes right after the
+        channel exists so the command answers fast; the checklists follow in the channel.
+        """
+        require(self.bot.settings, interaction.user, Access.ADMIN)
+        guild = interaction.guild
+        if guild is None or guild.id != self.bot.settings.guild_id:
+            raise UserFacingError("Incidents can only be opened in the configured server.")
+        self.bot.channels.category(guild)  # refuse a bad configuration before declaring
+        state = await self.bot.incidents.declare(
+            DeclareIncident(
+                protocol_id=protocol_id,
+                title=title,
+                severity=severity,
+                actor=actor_for(self.bot.settings, interaction.user),
+                drill=drill,
+                participants=tuple(Participant(str(u.id), u.display_name) for u in participants),
+            )
+        )
+        channel = await self.bot.channels.open_channel(guild, state)
+        await interaction.response.send_message(
+            tagged(state, f"Incident `{state.id}` opened: {channel.mention}"), ephemeral=True
+        )
+        await self.bot.channels.post_initial(channel, state)
+        return state
+
+    # -- autocomplete ------------------------------------------------------------------------
+    async def _protocols(self, interaction: discord.Interaction, current: str) -> Choices:
+        return _matching([(f"{p.name} ({p.id})", p.id) for p in self.bot.library.all()], current)
+
+    async def _severities(self, interaction: discord.Interaction, current: str) -> Choices:
+        protocol_id = getattr(interaction.namespace, "protocol", None)
+        if not protocol_id:
+            incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+            if incident_id is None:
+                return []
+            protocol_id = (await self.bot.channels.state(incident_id)).protocol_id
+        if protocol_id not in self.bot.library:
+            return []
+        levels = self.bot.library.get(protocol_id).severity_levels
+        return _matching([(f"{s.name} ({s.id})", s.id) for s in levels], current)
+
+    async def _roles(self, interaction: discord.Interaction, current: str) -> Choices:
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        if incident_id is None:
+            return []
+        state = await self.bot.channels.state(incident_id)
+        roles = self.bot.channels.protocol(state).roles.values()
+        return _matching([(r.name, r.id) for r in roles], current)
+
+    async def _steps(self, interaction: discord.Interaction, current: str) -> Choices:
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        if incident_id is None:
+            return []
+        state = await self.bot.channels.state(incident_id)
+        protocol = self.bot.channels.protocol(state)
+        icons = {"pending": "⬜", "done": "✅", "skipped": "⏭️"}
+        return _matching(
+            [(f"{icons[state.step(s.id).status]} {s.title}", s.id) for _, s in protocol.steps()],
+            current,
+        )
+
+    # -- commands ----------------------------------------------------------------------------
+    @incident.command(name="open", description="Open an incident: private channel, checklists")
+    @app_commands.describe(
+        protocol="Which crisis protocol to follow",
+        title="Short title, e.g. the place and kind of attack",
+        severity="Severity level / activation tier of the protocol",
+        participant1="Someone outside the responder roles who should see the channel",
+    )
+    @app_commands.autocomplete(protocol=_protocols, severity=_severities)
+    async def open_(
+        self,
+        interaction: discord.Interaction,
+        protocol: str,
+        title: app_commands.Range[str, 1, 200],
+        severity: str,
+        participant1: discord.Member | None = None,
+        participant2: discord.Member | None = None,
+        participant3: discord.Member | None = None,
+    ) -> None:
+        people = tuple(p for p in (participant1, participant2, participant3) if p is not None)
+        await self.open_incident(
+            interaction, protocol_id=protocol, title=title, severity=severity, participants=people
+        )
+
+    @incident.command(name="status", description="Show this incident's summary (only to you)")
+    async def status(self, interaction: discord.Interaction) -> None:
+        state = await self._here(interaction)
+        protocol = self.bot.channels.protocol(state)
+        embed = summary_embed(state, protocol, self.bot.channels.due_lines(state))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @incident.command(name="assign", description="Give someone an incident role")
+    @app_commands.autocomplete(role=_roles)
+    async def assign(
+        self, interaction: discord.Interaction, role: str, user: discord.Member
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(
+            state.id, AssignRole(role, str(user.id), user.display_name, actor=actor)
+        )
+        role_name = self.bot.channels.protocol(state).role(role).name
+        await interaction.response.send_message(
+            tagged(state, f"{user.mention} is now **{role_name}**."),
+            allowed_mentions=discord.AllowedMentions(users=[user]),
+        )
+        if not has_access(self.bot.settings, user, Access.RESPONDER) and isinstance(
+            interaction.channel, discord.TextChannel
+        ):
+            await interaction.channel.set_permissions(
+                user, view_channel=True, send_messages=True, read_message_history=True
+            )
+        await self.bot.channels.send_role_instructions(state, role, user)
+
+    @incident.command(name="note", description="Add a note to the timeline")
+    async def note(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(state.id, AddNote(text, actor=actor))
+        await interaction.response.send_message(
+            tagged(state, f"📝 Note from {interaction.user.mention} recorded: {text}"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @incident.command(
+        name="step", description="Mark a step done, skip it (with a reason) or reopen it"
+    )
+    @app_commands.autocomplete(step=_steps)
+    @app_commands.describe(
+        reason="Required to skip or reopen", evidence="What was done (for steps that need it)"
+    )
+    async def step(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["done", "skip", "reopen"],
+        step: str,
+        reason: str | None = None,
+        evidence: str | None = None,
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        command: CompleteStep | SkipStep | ReopenStep
+        if action == "done":
+            command = CompleteStep(step, note=reason or "", evidence=evidence, actor=actor)
+        elif action == "skip":
+            command = SkipStep(step, reason or "", actor=actor)
+        else:
+            command = ReopenStep(step, reason or "", actor=actor)
+        state = await self.bot.channels.execute(state.id, command)
+        title = self.bot.channels.protocol(state).step(step).title
+        verb = {"done": "✅ done", "skip": "⏭️ skipped", "reopen": "↩️ reopened"}[action]
+        await interaction.response.send_message(
+            tagged(state, f"{verb}: **{title}** (by {interaction.user.mention})"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        await self.bot.channels.refresh_checklist(state, step)
+
+    @incident.command(name="escalate", description="Raise (or change) the incident's severity")
+    @app_commands.autocomplete(severity=_severities)
+    async def escalate(
+        self,
+        interaction: discord.Interaction,
+        severity: str,
+        reason: app_commands.Range[str, 1, 1000],
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(
+            state.id, ChangeSeverity(severity, reason, actor=actor)
+        )
+        level = self.bot.channels.protocol(state).severity(severity)
+        await interaction.response.send_message(
+            tagged(state, f"⚠️ Severity is now **{level.name if level else severity}**: {reason}")
+        )
+
+    @incident.command(name="conclude", description="Conclude the incident with a summary")
+    async def conclude(
+        self, interaction: discord.Interaction, summary: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(state.id, Conclude(summary, actor=actor))
+        await interaction.response.send_message(tagged(state, f"🏁 Incident concluded: {summary}"))
+
+    @incident.command(name="close", description="Close the incident; its timeline becomes final")
+    async def close(
+        self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
+    ) -> None:
+        require(self.bot.settings, interaction.user, Access.ADMIN)
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(state.id, Close(reason, actor=actor))
+        await interaction.response.send_message(tagged(state, f"🔒 Incident closed: {reason}"))
+
+    @incident.command(name="export", description="Upload the incident's timeline as a file")
+    async def export(
+        self, interaction: discord.Interaction, format: Literal["md", "json", "csv", "html"]
+    ) -> None:
+        from protocols import export_incident
+
+        state = await self._here(interaction)
+        events = await self.bot.incidents.events(state.id)
+        text = export_incident(
+            state, events, self.bot.channels.protocol(state), format, tz=self.bot.timezone
+        )
+        file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"{state.id}.{format}")
+        await interaction.response.send_message(
+            tagged(state, f"Timeline of `{state.id}` ({format})"), file=file
+        )
+
+
+async def setup(bot: CrisisBot) -> None:
+    await bot.add_cog(Incidents(bot))

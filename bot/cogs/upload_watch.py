@@ -1,0 +1,167 @@
+"""Upload watch: attachments posted in watched channels are hashed and checked against the lists.
+
+Each attachment up to ``discord.upload_max_bytes`` is downloaded, hashed (the bytes are dropped
+at once, ``bot.attachments``) and matched. A match posts an alert to ``discord.alert_channel_id``
+with distance, list and labels, the upload's hashes, and one button per matched list that adds
+the upload's hashes to that list (hash coordinator role only; ``bot.views.AddUploadButton``).
+Matches against entries linked to an open incident are recorded in that incident's timeline.
+
+The alert message itself carries the hashes and the incident id, so the button works after a
+restart without any state kept by the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot.attachments import read_attachment
+from bot.errors import UserFacingError
+from bot.render import match_lines
+from bot.views import AddUploadButton
+from hashdb.content_hash import ContentHash
+from protocols.actors import HASH_COORDINATOR, TIMELINE_RECORDER, Actor
+from protocols.commands import RecordMatch
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
+
+__all__ = ["UploadWatch", "alert_embed", "hashes_from_alert", "setup"]
+
+log = logging.getLogger(__name__)
+
+HASHES_FIELD = "Upload hashes"
+INCIDENT_FOOTER = "incident "
+
+
+def alert_embed(
+    message: discord.Message, results: list[Any], hashes: list[ContentHash], incident_id: str | None
+) -> discord.Embed:
+    embed = discord.Embed(
+        title="🚩 Upload matches the hash lists",
+        description=f"{message.author.mention} in {message.channel.mention}: {message.jump_url}",
+        colour=0xE74C3C,
+    )
+    embed.add_field(
+        name="Matches", value="\n".join(match_lines(results, limit=8))[:1024], inline=False
+    )
+    embed.add_field(
+        name=HASHES_FIELD,
+        value="\n".join(f"{h.signal}:{h.value}" for h in hashes)[:1024],
+        inline=False,
+    )
+    if incident_id is not None:
+        embed.set_footer(text=f"{INCIDENT_FOOTER}{incident_id}")
+    return embed
+
+
+def hashes_from_alert(message: discord.Message | None) -> tuple[list[ContentHash], str | None]:
+    """The upload's hashes and incident id written into an alert by :func:`alert_embed`."""
+    embed = message.embeds[0] if message is not None and message.embeds else None
+    if embed is None:
+        raise UserFacingError("This alert no longer carries the upload's hashes.")
+    field = next((f for f in embed.fields if f.name == HASHES_FIELD), None)
+    if field is None or not field.value:
+        raise UserFacingError("This alert no longer carries the upload's hashes.")
+    hashes = [
+        ContentHash(signal, value)
+        for line in field.value.splitlines()
+        for signal, _, value in [line.partition(":")]
+        if value
+    ]
+    footer = embed.footer.text or ""
+    incident_id = (
+        footer.removeprefix(INCIDENT_FOOTER) if footer.startswith(INCIDENT_FOOTER) else None
+    )
+    return hashes, incident_id
+
+
+class UploadWatch(commands.Cog):
+    def __init__(self, bot: CrisisBot) -> None:
+        self.bot = bot
+
+    def _watcher(self) -> Actor:
+        user = self.bot.user
+        return Actor(
+            id=str(user.id) if user else "bot",
+            name=user.name if user else "crisisbot",
+            roles=frozenset({TIMELINE_RECORDER, HASH_COORDINATOR}),
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or not message.attachments:
+            return
+        if message.channel.id not in self.bot.settings.watched_channel_ids:
+            return
+        for attachment in message.attachments:
+            try:
+                await self.check_upload(message, attachment)
+            except Exception:  # noqa: BLE001 - one bad upload must not stop the others
+                log.warning(
+                    "upload %s in %s not checked",
+                    attachment.filename,
+                    message.channel.id,
+                    exc_info=True,
+                )
+
+    async def check_upload(self, message: discord.Message, attachment: discord.Attachment) -> bool:
+        """Hash, match, alert and record one upload; True when it matched."""
+        data = await read_attachment(attachment, max_bytes=self.bot.settings.upload_max_bytes)
+        results = await self.bot.hashes.match_bytes(data, name=attachment.filename)
+        del data  # only hashes are kept
+        hashes = [r.query for r in results]
+        matched = [m for r in results for m in r.matches]
+        if not matched:
+            return False
+        incident_id = await self._record_matches(matched)
+        channel = self.bot.get_channel(self.bot.settings.alert_channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.error("alert channel %s is not available", self.bot.settings.alert_channel_id)
+            return True
+        view = discord.ui.View(timeout=None)
+        for list_name in dict.fromkeys(m.list_name for m in matched):
+            if len(view.children) < 5:
+                view.add_item(AddUploadButton(list_name))
+        await channel.send(embed=alert_embed(message, results, hashes, incident_id), view=view)
+        return True
+
+    async def _record_matches(self, matched: list[Any]) -> str | None:
+        """Record matches of entries linked to open incidents; the first such incident's id."""
+        first: str | None = None
+        for match in matched:
+            incident_id = match.entry.incident_id
+            if not incident_id or self.bot.channels.binding(incident_id) is None:
+                continue
+            state = await self.bot.channels.state(incident_id)
+            if str(match.entry.id) not in state.linked_hashes or not state.is_open:
+                continue
+            await self.bot.channels.execute(
+                incident_id,
+                RecordMatch(str(match.entry.id), "discord upload watch", actor=self._watcher()),
+            )
+            first = first or incident_id
+        return first
+
+    async def add_alerted_upload(self, interaction: discord.Interaction, list_name: str) -> None:
+        """The alert button: add the upload's hashes to ``list_name`` (access already checked)."""
+        hashes, incident_id = hashes_from_alert(interaction.message)
+        cog = self.bot.get_cog("Hashes")
+        if cog is None:
+            raise RuntimeError("the hashes extension is not loaded")
+        entries = await cog.add_hashes(  # type: ignore[attr-defined]
+            interaction.user, list_name, hashes, (), incident_id
+        )
+        await interaction.response.send_message(
+            f"{interaction.user.mention} added the upload to **{list_name}** "
+            f"({len(entries)} hash(es))"
+            + (f", linked to incident `{incident_id}`." if incident_id else "."),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+async def setup(bot: CrisisBot) -> None:
+    await bot.add_cog(UploadWatch(bot))

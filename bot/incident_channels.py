@@ -1,0 +1,295 @@
+"""The Discord side of each incident: its private channel, pinned summary and checklists.
+
+``IncidentChannels`` is the bot's projection of the incident timeline onto Discord:
+
+- :meth:`execute` stores an engine command first (the timeline is written before anything is
+  acknowledged) and then asks for a summary refresh. Refreshes are coalesced per incident
+  (``summary_edit_interval_seconds``), so bursts of clicks produce one edit, not one per click.
+- :meth:`open_channel` creates the private channel (overwrites: @everyone cannot see it; the
+  configured responder/admin roles, the named participants and the bot can) and posts the pinned
+  summary and one checklist message per stage (five steps per message).
+- :meth:`resume` runs once the gateway is ready after a start: it re-binds every open incident to
+  its channel (found by the incident id in the channel topic, from the gateway cache: no REST
+  call), finds the bot's summary and checklist messages (one history read per incident),
+  re-creates a channel that is missing, and refreshes the summaries to show what happened while
+  the bot was away.
+
+Why no table of its own: everything the bot needs to find again is already in Discord (topic,
+its own messages) or in the timeline, so there is nothing to keep consistent across restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.coalesce import CoalescedRefresher
+from bot.custom_ids import parse_step_id
+from bot.errors import UserFacingError
+from bot.render import (
+    ChecklistPage,
+    DueLine,
+    channel_name,
+    channel_topic,
+    checklist_embed,
+    checklist_page_for_step,
+    checklist_pages,
+    checklist_view,
+    incident_id_from_topic,
+    role_assignment_dm,
+    summary_embed,
+)
+from protocols.model import Protocol
+from protocols.state import IncidentState
+from protocols.timers import due_steps
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
+
+__all__ = ["ChannelBinding", "IncidentChannels"]
+
+log = logging.getLogger(__name__)
+
+_MEMBER_ACCESS = discord.PermissionOverwrite(
+    view_channel=True, send_messages=True, read_message_history=True
+)
+_BOT_ACCESS = discord.PermissionOverwrite(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+@dataclass
+class ChannelBinding:
+    """Where an incident lives in Discord: its channel and the bot's messages there."""
+
+    channel_id: int
+    summary_message_id: int | None = None
+    page_message_ids: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+class IncidentChannels:
+    def __init__(self, bot: CrisisBot) -> None:
+        self.bot = bot
+        self._bindings: dict[str, ChannelBinding] = {}
+        self._by_channel: dict[int, str] = {}
+        self._recorded_messages: dict[int, str] = {}  # captured message id -> incident id
+        self.summaries: CoalescedRefresher[str] = CoalescedRefresher(
+            self._refresh_summary, interval=bot.settings.summary_edit_interval_seconds
+        )
+
+    # -- lookups ---------------------------------------------------------------------------
+    async def state(self, incident_id: str) -> IncidentState:
+        return await self.bot.incidents.get(incident_id)
+
+    def incident_for_channel(self, channel_id: int | None) -> str | None:
+        return None if channel_id is None else self._by_channel.get(channel_id)
+
+    def require_incident_channel(self, channel_id: int | None) -> str:
+        incident_id = self.incident_for_channel(channel_id)
+        if incident_id is None:
+            raise UserFacingError(
+                "This is not an incident channel. Run the command in the incident's channel."
+            )
+        return incident_id
+
+    def binding(self, incident_id: str) -> ChannelBinding | None:
+        return self._bindings.get(incident_id)
+
+    def incident_for_recorded_message(self, message_id: int) -> str | None:
+        return self._recorded_messages.get(message_id)
+
+    def protocol(self, state: IncidentState) -> Protocol:
+        return self.bot.library.get(state.protocol_id)
+
+    def due_lines(self, state: IncidentState) -> list[DueLine]:
+        now = self.bot.clock()
+        return [
+            DueLine(d.step_id, d.due_at, d.overdue)
+            for d in due_steps(state, self.protocol(state), now)
+        ]
+
+    # -- writing ---------------------------------------------------------------------------
+    async def execute(self, incident_id: str, command: Any) -> IncidentState:
+        """Store ``command`` in the timeline, then schedule a (coalesced) summary refresh."""
+        await self.bot.incidents.execute(incident_id, command)
+        state = await self.state(incident_id)
+        for message_id in state.messages:
+            self._recorded_messages[int(message_id)] = incident_id
+        self.summaries.request(incident_id)
+        self.bot.dispatch("incident_changed", state)
+        return state
+
+    def _overwrites(
+        self, guild: discord.Guild, state: IncidentState
+    ) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
+        settings = self.bot.settings
+        overwrites: dict[
+            discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite
+        ] = {
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            guild.me: _BOT_ACCESS,
+        }
+        for role_id in dict.fromkeys(
+            [*settings.incident_admin_role_ids, *settings.responder_role_ids]
+        ):
+            role = guild.get_role(role_id)
+            if role is None:
+                log.warning("configured role %s is not in guild %s", role_id, guild.id)
+                continue
+            overwrites[role] = _MEMBER_ACCESS
+        for user_id in state.participants:
+            if user_id.isdigit() and int(user_id) != guild.me.id:
+                overwrites[discord.Object(int(user_id))] = _MEMBER_ACCESS
+        return overwrites
+
+    def category(self, guild: discord.Guild) -> discord.CategoryChannel:
+        category = guild.get_channel(self.bot.settings.incident_category_id)
+        if not isinstance(category, discord.CategoryChannel):
+            raise UserFacingError(
+                f"The incident category {self.bot.settings.incident_category_id} is not a "
+                "category of this server; fix discord.incident_category_id in the config."
+            )
+        return category
+
+    async def open_channel(self, guild: discord.Guild, state: IncidentState) -> discord.TextChannel:
+        """Create the incident's private channel (no messages yet; see :meth:`post_initial`)."""
+        channel = await guild.create_text_channel(
+            channel_name(state),
+            category=self.category(guild),
+            topic=channel_topic(state),
+            overwrites=self._overwrites(guild, state),
+            reason=f"crisisbot incident {state.id}",
+        )
+        self._bind(state.id, ChannelBinding(channel.id))
+        return channel
+
+    async def post_initial(self, channel: discord.TextChannel, state: IncidentState) -> None:
+        """Post and pin the summary, then one checklist message per page."""
+        protocol = self.protocol(state)
+        binding = self._bindings[state.id]
+        summary = await channel.send(embed=summary_embed(state, protocol, self.due_lines(state)))
+        binding.summary_message_id = summary.id
+        await summary.pin(reason=f"crisisbot incident {state.id} summary")
+        for page in checklist_pages(protocol):
+            message = await channel.send(
+                embed=checklist_embed(state, protocol, page), view=checklist_view(state, page)
+            )
+            binding.page_message_ids[page.key] = message.id
+
+    def _bind(self, incident_id: str, binding: ChannelBinding) -> None:
+        self._bindings[incident_id] = binding
+        self._by_channel[binding.channel_id] = incident_id
+
+    # -- re-rendering ----------------------------------------------------------------------
+    def _checklist(
+        self, state: IncidentState, step_id: str
+    ) -> tuple[ChecklistPage, dict[str, Any]]:
+        protocol = self.protocol(state)
+        page = checklist_page_for_step(protocol, step_id)
+        return page, {
+            "embed": checklist_embed(state, protocol, page),
+            "view": checklist_view(state, page),
+        }
+
+    async def answer_with_checklist(
+        self, interaction: discord.Interaction, state: IncidentState, step_id: str
+    ) -> None:
+        """Acknowledge a click by re-rendering the checklist it came from (one REST call)."""
+        page, content = self._checklist(state, step_id)
+        binding = self._bindings.get(state.id)
+        if binding is not None and interaction.message is not None:
+            binding.page_message_ids.setdefault(page.key, interaction.message.id)
+        await interaction.response.edit_message(**content)
+
+    async def refresh_checklist(self, state: IncidentState, step_id: str) -> None:
+        """Edit the checklist message holding ``step_id`` (after a slash command changed it)."""
+        page, content = self._checklist(state, step_id)
+        binding = self._bindings.get(state.id)
+        message_id = None if binding is None else binding.page_message_ids.get(page.key)
+        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
+        if message_id is None or not isinstance(channel, discord.TextChannel):
+            log.warning("no checklist message known for %s step %s", state.id, step_id)
+            return
+        await channel.get_partial_message(message_id).edit(**content)
+
+    async def _refresh_summary(self, incident_id: str) -> None:
+        binding = self._bindings.get(incident_id)
+        if binding is None or binding.summary_message_id is None:
+            return
+        channel = self.bot.get_channel(binding.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        state = await self.state(incident_id)
+        embed = summary_embed(state, self.protocol(state), self.due_lines(state))
+        await channel.get_partial_message(binding.summary_message_id).edit(embed=embed)
+
+    async def send_role_instructions(
+        self, state: IncidentState, role_id: str, user: discord.abc.User
+    ) -> None:
+        """DM the role's instructions; a closed DM is logged, never an error for the assigner."""
+        try:
+            await user.send(role_assignment_dm(state, self.protocol(state), role_id))
+        except discord.HTTPException:
+            log.warning("could not DM role instructions to %s", user.id, exc_info=True)
+
+    # -- start-up --------------------------------------------------------------------------
+    def _guild(self) -> discord.Guild | None:
+        return self.bot.get_guild(self.bot.settings.guild_id)
+
+    async def resume(self) -> None:
+        """Re-bind open incidents to their channels after a start (see module docstring)."""
+        guild = self._guild()
+        if guild is None:
+            log.warning("guild %s is not available; nothing resumed", self.bot.settings.guild_id)
+            return
+        by_topic = {
+            incident_id: channel
+            for channel in guild.text_channels
+            if (incident_id := incident_id_from_topic(channel.topic)) is not None
+        }
+        for state in await self.bot.incidents.list(open_only=True):
+            for message_id in state.messages:
+                self._recorded_messages[int(message_id)] = state.id
+            channel = by_topic.get(state.id)
+            if channel is None:
+                channel = await self.open_channel(guild, state)
+                await self.post_initial(channel, state)
+                continue
+            binding = ChannelBinding(channel.id)
+            self._bind(state.id, binding)
+            await self._find_own_messages(channel, state, binding)
+            self.summaries.request(state.id)
+        log.info("resumed %d open incidents", len(self._bindings))
+
+    async def _find_own_messages(
+        self, channel: discord.TextChannel, state: IncidentState, binding: ChannelBinding
+    ) -> None:
+        protocol = self.protocol(state)
+        pages = checklist_pages(protocol)
+        me = channel.guild.me.id
+        async for message in channel.history(limit=100, oldest_first=True):
+            if message.author.id != me:
+                continue
+            footer = message.embeds[0].footer.text if message.embeds else None
+            if binding.summary_message_id is None and footer and footer.endswith("· summary"):
+                binding.summary_message_id = message.id
+                continue
+            step_ids = [
+                parsed.step_id
+                for row in message.components
+                for child in getattr(row, "children", ())
+                if (parsed := parse_step_id(getattr(child, "custom_id", None) or "")) is not None
+            ]
+            for page in pages:
+                if step_ids and step_ids[0] in {s.id for s in page.steps}:
+                    binding.page_message_ids.setdefault(page.key, message.id)
+
+    async def close(self) -> None:
+        await self.summaries.close()
