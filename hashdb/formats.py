@@ -12,8 +12,8 @@
 - **Plain text**: ``<signal type> <hash>`` per line, the form existing hash-matching services
   import; blank lines and ``#`` comments are skipped.
 
-Parsing is lazy (``iter_parsed`` yields an entry or an ``ImportFormatError`` per data line, with
-its 1-based line number) so a batch can carry on past bad lines and report them all at the end;
+Parsing is lazy (``iter_parsed`` yields ``(line number, entry or ImportFormatError)`` per data
+line, 1-based) so a batch can carry on past bad lines and report them all at the end;
 export is lazy too (``iter_export`` yields lines) so the API can stream large lists.
 """
 
@@ -33,6 +33,7 @@ from hashdb.signals import get_signal
 __all__ = [
     "CSV_COLUMNS",
     "FORMATS",
+    "Parsed",
     "detect_format",
     "iter_export",
     "iter_parsed",
@@ -41,6 +42,8 @@ __all__ = [
 
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "text")
 CSV_COLUMNS = ("hash", "signal_type", "labels", "source", "incident_id", "quality")
+#: what the parsers yield per data line: its 1-based number and the entry or the error
+Parsed = tuple[int, NewEntry | ImportFormatError]
 _EXPORT_CSV_COLUMNS = (*CSV_COLUMNS, "id", "list_name", "added_by", "added_at")
 _LABEL_SPLIT = re.compile(r"[,;]")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
@@ -92,22 +95,23 @@ def _entry(signal: object, value: object, **extra: object) -> NewEntry:
     )
 
 
-def _csv_rows(
-    lines: Iterable[str], source: str, default_signal: str
-) -> Iterator[NewEntry | ImportFormatError]:
+def _csv_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
     reader = csv.reader(lines)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return
     except csv.Error as exc:
-        yield ImportFormatError(f"bad CSV header: {exc}", line=1, source=source)
+        yield 1, ImportFormatError(f"bad CSV header: {exc}", line=1, source=source)
         return
     if "hash" not in header:
-        yield ImportFormatError(
-            f"the CSV header must name a 'hash' column (got {','.join(header)!r})",
-            line=1,
-            source=source,
+        yield (
+            1,
+            ImportFormatError(
+                f"the CSV header must name a 'hash' column (got {','.join(header)!r})",
+                line=1,
+                source=source,
+            ),
         )
         return
     while True:
@@ -116,75 +120,88 @@ def _csv_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield ImportFormatError(f"bad CSV: {exc}", line=reader.line_num, source=source)
+            yield (
+                reader.line_num,
+                ImportFormatError(f"bad CSV: {exc}", line=reader.line_num, source=source),
+            )
             return
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            yield ImportFormatError(
-                f"{len(row)} fields but the header has {len(header)}",
-                line=reader.line_num,
-                source=source,
+            yield (
+                reader.line_num,
+                ImportFormatError(
+                    f"{len(row)} fields but the header has {len(header)}",
+                    line=reader.line_num,
+                    source=source,
+                ),
             )
             continue
         fields = dict(zip(header, row, strict=False))
         try:
-            yield _entry(
-                fields.get("signal_type") or default_signal,
-                fields.get("hash", "").strip(),
-                labels=fields.get("labels"),
-                source=fields.get("source"),
-                incident_id=fields.get("incident_id"),
-                quality=fields.get("quality"),
+            yield (
+                reader.line_num,
+                _entry(
+                    fields.get("signal_type") or default_signal,
+                    fields.get("hash", "").strip(),
+                    labels=fields.get("labels"),
+                    source=fields.get("source"),
+                    incident_id=fields.get("incident_id"),
+                    quality=fields.get("quality"),
+                ),
             )
         except HashDBError as exc:
-            yield ImportFormatError(str(exc), line=reader.line_num, source=source)
+            yield reader.line_num, ImportFormatError(str(exc), line=reader.line_num, source=source)
 
 
-def _jsonl_rows(
-    lines: Iterable[str], source: str, default_signal: str
-) -> Iterator[NewEntry | ImportFormatError]:
+def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield ImportFormatError(f"invalid JSON: {exc.msg}", line=number, source=source)
+            yield number, ImportFormatError(f"invalid JSON: {exc.msg}", line=number, source=source)
             continue
         if not isinstance(obj, dict):
-            yield ImportFormatError("expected a JSON object", line=number, source=source)
+            yield number, ImportFormatError("expected a JSON object", line=number, source=source)
             continue
         try:
-            yield _entry(
-                obj.get("signal") or obj.get("signal_type") or default_signal,
-                obj.get("value", obj.get("hash")),
-                labels=obj.get("labels"),
-                source=obj.get("source"),
-                incident_id=obj.get("incident_id"),
-                quality=obj.get("quality"),
+            yield (
+                number,
+                _entry(
+                    obj.get("signal") or obj.get("signal_type") or default_signal,
+                    obj.get("value", obj.get("hash")),
+                    labels=obj.get("labels"),
+                    source=obj.get("source"),
+                    incident_id=obj.get("incident_id"),
+                    quality=obj.get("quality"),
+                ),
             )
         except HashDBError as exc:
-            yield ImportFormatError(str(exc), line=number, source=source)
+            yield number, ImportFormatError(str(exc), line=number, source=source)
 
 
-def _text_rows(
-    lines: Iterable[str], source: str, default_signal: str
-) -> Iterator[NewEntry | ImportFormatError]:
+def _text_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
     for number, line in enumerate(lines, 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
         parts = text.split()
         if len(parts) != 2:
-            yield ImportFormatError(
-                f"expected '<signal type> <hash>', got {text[:80]!r}", line=number, source=source
+            yield (
+                number,
+                ImportFormatError(
+                    f"expected '<signal type> <hash>', got {text[:80]!r}",
+                    line=number,
+                    source=source,
+                ),
             )
             continue
         try:
-            yield _entry(parts[0], parts[1])
+            yield number, _entry(parts[0], parts[1])
         except HashDBError as exc:
-            yield ImportFormatError(str(exc), line=number, source=source)
+            yield number, ImportFormatError(str(exc), line=number, source=source)
 
 
 _PARSERS = {"csv": _csv_rows, "jsonl": _jsonl_rows, "text": _text_rows}
@@ -192,8 +209,9 @@ _PARSERS = {"csv": _csv_rows, "jsonl": _jsonl_rows, "text": _text_rows}
 
 def iter_parsed(
     lines: Iterable[str], fmt: str, *, source: str = "<input>", default_signal: str = "pdq"
-) -> Iterator[NewEntry | ImportFormatError]:
-    """Each data line as a ``NewEntry`` or, if it is bad, an ``ImportFormatError`` (not raised)."""
+) -> Iterator[Parsed]:
+    """``(line, item)`` per data line: a ``NewEntry`` or, if the line is bad, an
+    ``ImportFormatError`` (returned, not raised, so a batch can go on)."""
     if fmt not in _PARSERS:
         raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     return _PARSERS[fmt](lines, source, default_signal)
@@ -204,7 +222,7 @@ def parse_entries(
 ) -> list[NewEntry]:
     """Every entry of a file; raises the first ``ImportFormatError`` (with its line number)."""
     out = []
-    for item in iter_parsed(lines, fmt, source=source, default_signal=default_signal):
+    for _, item in iter_parsed(lines, fmt, source=source, default_signal=default_signal):
         if isinstance(item, ImportFormatError):
             raise item
         out.append(item)

@@ -27,6 +27,8 @@ from hashdb.content_hash import ContentHash
 from hashdb.decoding import HashLimits
 from hashdb.errors import (
     DrillListViolation,
+    EntryNotFound,
+    HashDBError,
     InvalidArgument,
     ListNotFound,
     LowQualityHash,
@@ -278,6 +280,22 @@ class HashService:
             return []
         return await self.store.add_entries(list_name, checked, added_by=added_by, at=self.now())
 
+    async def validate_entries(
+        self, list_name: str, items: Sequence[NewEntry]
+    ) -> list[NewEntry | HashDBError]:
+        """Check items against a list without adding them: the normalised item or its error.
+
+        Lets a bulk import report every bad line and add the rest (``add_entries`` is atomic).
+        """
+        hash_list = await self._list(list_name)
+        out: list[NewEntry | HashDBError] = []
+        for item in items:
+            try:
+                out.append(self._check_entry(hash_list, item))
+            except HashDBError as exc:
+                out.append(exc)
+        return out
+
     async def remove_entry(self, entry_id: int, *, reason: str, removed_by: str) -> Entry:
         """Soft-delete an entry with a reason; EntryNotFound if missing or already removed."""
         if not reason or not reason.strip():
@@ -289,8 +307,6 @@ class HashService:
         )
 
     async def get_entry(self, entry_id: int) -> Entry:
-        from hashdb.errors import EntryNotFound
-
         found = await self.store.get_entries([int(entry_id)])
         if int(entry_id) not in found:
             raise EntryNotFound(f"no entry with id {entry_id}")

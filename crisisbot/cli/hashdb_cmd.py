@@ -1,0 +1,472 @@
+"""``crisisbot hashdb``: manage hash lists from the command line.
+
+Subcommands: ``lists``, ``create``, ``add``, ``check``, ``remove``, ``import``, ``export``. Each
+builds the service from settings (``open_service``), calls it, and renders the result (a table or
+``--json``). Bulk work shows a tqdm progress bar on stderr when it is a terminal; errors on single
+files or lines do not stop a batch, they are listed at the end and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from crisisbot.cli.common import json_option, print_json, run_async, state
+from crisisbot.config import Settings, is_sqlite_url, sqlite_path
+from hashdb import (
+    HashDBError,
+    HashLimits,
+    HashService,
+    InvalidArgument,
+    MatchResult,
+    NewEntry,
+    hash_file,
+    open_hash_service,
+)
+from hashdb.errors import ImportFormatError
+from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
+
+__all__ = ["command", "hash_limits", "open_service", "progress", "report_batch_errors"]
+
+T = TypeVar("T")
+_IMPORT_CHUNK = 5000
+
+
+# -- wiring shared with `crisisbot hash` and other adapters ----------------------------------
+def hash_limits(settings: Settings) -> HashLimits:
+    cfg = settings.hashdb
+    return HashLimits(
+        max_file_bytes=cfg.max_file_bytes,
+        max_image_pixels=cfg.max_image_pixels,
+        video_frame_interval_seconds=cfg.video_frame_interval_seconds,
+        video_max_frames=cfg.video_max_frames,
+    )
+
+
+def database_target(settings: Settings) -> str:
+    """The ``db`` string ``open_hash_service`` takes: a SQLite path or the PostgreSQL DSN."""
+    url = settings.database.url
+    return sqlite_path(url) if is_sqlite_url(url) else url
+
+
+@asynccontextmanager
+async def open_service(settings: Settings) -> AsyncIterator[HashService]:
+    """The hash service configured by ``settings`` (database, limits, bad-hash window)."""
+    async with open_hash_service(
+        database_target(settings),
+        limits=hash_limits(settings),
+        bad_hash_window=settings.hashdb.bad_hash_window,
+        bad_hash_share=settings.hashdb.bad_hash_share,
+    ) as service:
+        yield service
+
+
+def progress(items: Iterable[T], **kwargs: Any) -> Iterator[T]:
+    """tqdm on stderr when it is a terminal; plain iteration otherwise."""
+    return iter(tqdm(items, file=sys.stderr, disable=not sys.stderr.isatty(), **kwargs))
+
+
+def report_batch_errors(errors: Sequence[str]) -> None:
+    """Print a batch's errors on stderr and exit 1 if there were any."""
+    if not errors:
+        return
+    for message in errors:
+        click.echo(f"Error: {message}", err=True)
+    click.echo(f"{len(errors)} error(s).", err=True)
+    raise click.exceptions.Exit(1)
+
+
+def _actor(by: str | None) -> str:
+    if by:
+        return by
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _parse_hash_option(text: str) -> tuple[str, str]:
+    signal, sep, value = text.partition(":")
+    if not sep:
+        raise click.BadParameter(f"expected SIGNAL:HASH (e.g. pdq:abc...), got {text!r}")
+    return signal, value
+
+
+def _run(coro_factory: Any) -> Any:
+    settings = state().settings
+
+    async def main() -> Any:
+        async with open_service(settings) as service:
+            return await coro_factory(service)
+
+    return run_async(main())
+
+
+# -- the group -------------------------------------------------------------------------------
+@click.group(name="hashdb")
+def command() -> None:
+    """Manage hash lists: lists, create, add, check, remove, import, export."""
+
+
+@command.command(name="lists")
+@click.option("--no-exercise", is_flag=True, help="Hide drill (exercise) lists.")
+@json_option
+def lists_cmd(no_exercise: bool, as_json: bool) -> None:
+    """Show every hash list with its entry count and thresholds."""
+    found = _run(lambda svc: svc.lists(include_exercise=not no_exercise))
+    if as_json:
+        print_json([hl.to_dict() for hl in found])
+        return
+    if not found:
+        click.echo("No hash lists.")
+    for hl in found:
+        flags = [hl.kind] + (["EXERCISE"] if hl.exercise else []) + [hl.visibility]
+        thresholds = ",".join(f"{k}={v}" for k, v in sorted(hl.thresholds.items())) or "defaults"
+        click.echo(
+            f"{hl.name}\t{hl.entry_count} entries\t{' '.join(flags)}\tthresholds: {thresholds}"
+            f"\t{hl.description}"
+        )
+
+
+@command.command(name="create")
+@click.argument("name")
+@click.option("--description", default="", help="What the list holds.")
+@click.option("--label", "labels", multiple=True, help="Label for every entry (repeatable).")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="SIGNAL=N",
+    help="Match threshold for a signal type, e.g. pdq=20 (repeatable).",
+)
+@click.option("--kind", type=click.Choice(["block", "allow"]), default="block", show_default=True)
+@click.option("--exercise", is_flag=True, help="A drill list: only drill hashes, never real ones.")
+@click.option("--owner", default=None, help="Owning organisation.")
+@click.option(
+    "--visibility",
+    type=click.Choice(["private", "shared", "public"]),
+    default="public",
+    show_default=True,
+)
+@click.option("--share-with", "shared_with", multiple=True, help="Organisation (repeatable).")
+@click.option("--by", default=None, help="Who is acting (default cli:$USER).")
+@json_option
+def create_cmd(
+    name: str,
+    description: str,
+    labels: tuple[str, ...],
+    thresholds: tuple[str, ...],
+    kind: str,
+    exercise: bool,
+    owner: str | None,
+    visibility: str,
+    shared_with: tuple[str, ...],
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Create a hash list."""
+    parsed: dict[str, int] = {}
+    for item in thresholds:
+        signal, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise click.BadParameter(f"expected SIGNAL=N, got {item!r}", param_hint="--threshold")
+        parsed[signal.strip()] = int(value)
+    created = _run(
+        lambda svc: svc.create_list(
+            name,
+            description=description,
+            labels=labels,
+            thresholds=parsed,
+            kind=kind,
+            exercise=exercise,
+            owner=owner,
+            visibility=visibility,
+            shared_with=shared_with,
+            created_by=_actor(by),
+        )
+    )
+    if as_json:
+        print_json(created.to_dict())
+    else:
+        click.echo(f"Created {created.kind} list {created.name!r}.")
+
+
+@command.command(name="add")
+@click.argument("list_name")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option(
+    "--hash", "hashes", multiple=True, metavar="SIGNAL:HASH", help="Add a hash (repeatable)."
+)
+@click.option("--label", "labels", multiple=True, help="Label (repeatable).")
+@click.option("--source", default="", help="Where the content was found.")
+@click.option("--incident", "incident_id", default=None, help="Incident id.")
+@click.option("--allow-low-quality", is_flag=True, help="Add low-quality PDQ hashes deliberately.")
+@click.option("--exercise", is_flag=True, help="These are drill hashes (exercise lists only).")
+@click.option("--by", default=None, help="Who is acting (default cli:$USER).")
+@json_option
+def add_cmd(
+    list_name: str,
+    files: tuple[str, ...],
+    hashes: tuple[str, ...],
+    labels: tuple[str, ...],
+    source: str,
+    incident_id: str | None,
+    allow_low_quality: bool,
+    exercise: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Add FILES (all their hashes) and/or --hash values to LIST_NAME."""
+    if not files and not hashes:
+        raise click.UsageError("give FILES and/or --hash SIGNAL:HASH")
+    settings = state().settings
+    limits = hash_limits(settings)
+
+    def new(signal: str, value: str, quality: int | None, origin: str) -> NewEntry:
+        return NewEntry(
+            signal=signal,
+            value=value,
+            labels=labels,
+            source=source or origin,
+            incident_id=incident_id,
+            quality=quality,
+            allow_low_quality=allow_low_quality,
+            exercise=exercise,
+        )
+
+    async def main(svc: HashService) -> tuple[list[dict[str, Any]], list[str]]:
+        added: list[dict[str, Any]] = []
+        errors: list[str] = []
+        groups: list[tuple[str, list[NewEntry]]] = []
+        for text in hashes:
+            signal, value = _parse_hash_option(text)
+            groups.append((text, [new(signal, value, None, "")]))
+        for path in progress(files, desc="hashing", unit="file"):
+            try:
+                found = hash_file(path, limits=limits)
+            except HashDBError as exc:
+                errors.append(str(exc))
+                continue
+            groups.append(
+                (path, [new(h.signal, h.value, h.quality, Path(path).name) for h in found])
+            )
+        for origin, items in groups:
+            try:
+                entries = await svc.add_entries(list_name, items, added_by=_actor(by))
+            except HashDBError as exc:
+                errors.append(f"{origin}: {exc}")
+                continue
+            added.extend(e.to_dict() for e in entries)
+        return added, errors
+
+    added, errors = _run(main)
+    if as_json:
+        print_json({"added": added, "errors": errors})
+    else:
+        for entry in added:
+            click.echo(f"#{entry['id']}\t{entry['list_name']}\t{entry['signal']}\t{entry['value']}")
+    report_batch_errors(errors)
+
+
+def _render_match(result: MatchResult, origin: str) -> None:
+    query = result.query
+    if not result.matches and not result.allow_matches:
+        click.echo(f"{origin}\t{query.signal}\t{query.value}\tno match")
+    for kind, matches in (("MATCH", result.matches), ("ALLOW", result.allow_matches)):
+        for m in matches:
+            bad = "\tLIKELY BAD HASH" if m.likely_bad_hash else ""
+            click.echo(
+                f"{origin}\t{query.signal}\t{query.value}\t{kind} list={m.list_name} "
+                f"entry=#{m.entry.id} distance={m.distance} labels={','.join(m.labels)}{bad}"
+            )
+
+
+@command.command(name="check")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option(
+    "--hash", "hashes", multiple=True, metavar="SIGNAL:HASH", help="Check a hash (repeatable)."
+)
+@click.option("--list", "lists", multiple=True, help="Only these lists (repeatable).")
+@click.option("--include-exercise", is_flag=True, help="Search drill lists too.")
+@json_option
+def check_cmd(
+    files: tuple[str, ...],
+    hashes: tuple[str, ...],
+    lists: tuple[str, ...],
+    include_exercise: bool,
+    as_json: bool,
+) -> None:
+    """Match FILES and/or --hash values against the lists (PDQ with rotations and mirrors)."""
+    if not files and not hashes:
+        raise click.UsageError("give FILES and/or --hash SIGNAL:HASH")
+    only = list(lists) or None
+    queries = [_parse_hash_option(text) for text in hashes]
+
+    async def main(svc: HashService) -> tuple[list[tuple[str, MatchResult]], list[str]]:
+        out: list[tuple[str, MatchResult]] = []
+        errors: list[str] = []
+        if queries:
+            results = await svc.match_many(queries, lists=only, include_exercise=include_exercise)
+            out.extend(zip(hashes, results, strict=True))
+        for path in progress(files, desc="checking", unit="file"):
+            try:
+                data = _read_limited(path, svc.limits)
+                results = await svc.match_bytes(
+                    data, name=path, lists=only, include_exercise=include_exercise
+                )
+            except HashDBError as exc:
+                errors.append(str(exc))
+                continue
+            out.extend((path, r) for r in results)
+        return out, errors
+
+    results, errors = _run(main)
+    if as_json:
+        print_json(
+            {
+                "results": [{"input": origin, **r.to_dict()} for origin, r in results],
+                "errors": errors,
+            }
+        )
+    else:
+        for origin, result in results:
+            _render_match(result, origin)
+    report_batch_errors(errors)
+
+
+def _read_limited(path: str, limits: HashLimits) -> bytes:
+    from hashdb.decoding import check_size
+    from hashdb.errors import UnsupportedMedia
+
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise UnsupportedMedia(f"{p}: is a directory, not a file")
+        check_size(p.stat().st_size, name=str(p), limits=limits)
+        return p.read_bytes()
+    except OSError as exc:
+        raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
+
+
+@command.command(name="remove")
+@click.argument("entry_ids", nargs=-1, required=True, type=int)
+@click.option("--reason", required=True, help="Why the entries are removed (kept in the log).")
+@click.option("--by", default=None, help="Who is acting (default cli:$USER).")
+@json_option
+def remove_cmd(entry_ids: tuple[int, ...], reason: str, by: str | None, as_json: bool) -> None:
+    """Remove entries (soft delete with a reason)."""
+
+    async def main(svc: HashService) -> tuple[list[dict[str, Any]], list[str]]:
+        removed, errors = [], []
+        for entry_id in entry_ids:
+            try:
+                entry = await svc.remove_entry(entry_id, reason=reason, removed_by=_actor(by))
+            except HashDBError as exc:
+                errors.append(str(exc))
+                continue
+            removed.append(entry.to_dict())
+        return removed, errors
+
+    removed, errors = _run(main)
+    if as_json:
+        print_json({"removed": removed, "errors": errors})
+    else:
+        for entry in removed:
+            click.echo(f"Removed #{entry['id']} from {entry['list_name']}.")
+    report_batch_errors(errors)
+
+
+@command.command(name="import")
+@click.argument("list_name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Default: by suffix."
+)
+@click.option(
+    "--default-signal", default="pdq", show_default=True, help="For CSVs without signal_type."
+)
+@click.option(
+    "--allow-low-quality", is_flag=True, help="Import low-quality PDQ hashes deliberately."
+)
+@click.option("--exercise", is_flag=True, help="These are drill hashes (exercise lists only).")
+@click.option("--by", default=None, help="Who is acting (default cli:$USER).")
+@json_option
+def import_cmd(
+    list_name: str,
+    file: str,
+    fmt: str | None,
+    default_signal: str,
+    allow_low_quality: bool,
+    exercise: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Import hashes from FILE (CSV, JSON lines or '<signal> <hash>' text) into LIST_NAME.
+
+    Bad lines are reported at the end with their line numbers; the good ones are imported.
+    """
+    try:
+        fmt = detect_format(file, fmt)
+    except InvalidArgument as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+
+    errors: list[str] = []
+    good: list[tuple[int, NewEntry]] = []
+    with open(file, encoding="utf-8", newline="") as handle:
+        for line, item in iter_parsed(handle, fmt, source=file, default_signal=default_signal):
+            if isinstance(item, ImportFormatError):
+                errors.append(str(item))
+            else:
+                good.append(
+                    (line, replace(item, allow_low_quality=allow_low_quality, exercise=exercise))
+                )
+
+    async def main(svc: HashService) -> int:
+        added = 0
+        chunks = range(0, len(good), _IMPORT_CHUNK)
+        for start in progress(chunks, desc="importing", unit="chunk"):
+            chunk = good[start : start + _IMPORT_CHUNK]
+            checked = await svc.validate_entries(list_name, [item for _, item in chunk])
+            ok = []
+            for (line, _), result in zip(chunk, checked, strict=True):
+                if isinstance(result, HashDBError):
+                    errors.append(f"{file}:{line}: {result}")
+                else:
+                    ok.append(result)
+            added += len(await svc.add_entries(list_name, ok, added_by=_actor(by)))
+        return added
+
+    added = _run(main)
+    if as_json:
+        print_json({"list": list_name, "imported": added, "errors": errors})
+    else:
+        click.echo(f"Imported {added} entries into {list_name!r}.")
+    report_batch_errors(errors)
+
+
+@command.command(name="export")
+@click.argument("list_name")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout."
+)
+@click.option("--include-removed", is_flag=True, help="Also export removed entries.")
+def export_cmd(list_name: str, fmt: str, output: str | None, include_removed: bool) -> None:
+    """Export LIST_NAME as CSV, JSON lines (--format jsonl) or plain text."""
+    entries = _run(lambda svc: svc.entries(list_name, include_removed=include_removed))
+    lines = iter_export(entries, fmt)
+    if output is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(lines)
+    click.echo(f"Exported {len(entries)} entries to {output}.", err=True)
