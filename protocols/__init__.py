@@ -79,6 +79,13 @@ from protocols.events import (
     StepReopened,
     StepSkipped,
 )
+from protocols.exports import (
+    TransparencySummary,
+    describe_event,
+    export_incident,
+    render_transparency,
+    transparency_summary,
+)
 from protocols.loader import load_protocol, parse_protocol
 from protocols.model import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 from protocols.protocol_library import ProtocolLibrary
@@ -159,6 +166,7 @@ __all__ = [
     "StoredEvent",
     "TimelineMessage",
     "TimelineTampered",
+    "TransparencySummary",
     "UnassignRole",
     "UnknownIncident",
     "UnknownProtocol",
@@ -167,7 +175,9 @@ __all__ = [
     "UnlinkHashEntry",
     "VerificationReport",
     "decide",
+    "describe_event",
     "due_steps",
+    "export_incident",
     "format_duration",
     "load_protocol",
     "next_deadline",
@@ -175,5 +185,7 @@ __all__ = [
     "open_incident_service",
     "parse_duration",
     "parse_protocol",
+    "render_transparency",
     "replay",
+    "transparency_summary",
 ]

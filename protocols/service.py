@@ -21,6 +21,7 @@ from datetime import datetime
 from protocols.commands import Command, DeclareIncident
 from protocols.decide import decide
 from protocols.errors import ConcurrencyConflict, TimelineTampered, UnknownIncident
+from protocols.exports import TransparencySummary, export_incident, transparency_summary
 from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
 from protocols.state import IncidentState, replay
@@ -118,6 +119,22 @@ class IncidentService:
         if not records and head is None:
             raise UnknownIncident(f"no incident {incident_id!r}")
         return verify_records(incident_id, records, head)
+
+    async def export(self, incident_id: str, fmt: str = "md", tz: str = "UTC") -> str:
+        """``export_incident`` for a stored incident (md, json, csv or html)."""
+        records = await self._records(incident_id)
+        state = _fold(records)
+        return export_incident(state, records, self.protocol_for(state), fmt, tz)
+
+    async def transparency(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> TransparencySummary:
+        """Figures for every real incident opened in ``[since, until)``; drills never count."""
+        pairs = []
+        for incident_id in await self.store.incident_ids():
+            records = await self._records(incident_id)
+            pairs.append((_fold(records), records))
+        return transparency_summary(pairs, self.library.get, since=since, until=until)
 
     async def feed(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         """Events of every incident after a global position (for projections and the bot)."""

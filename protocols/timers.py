@@ -14,7 +14,7 @@ from datetime import datetime
 from protocols.model import Protocol, Step
 from protocols.state import IncidentState
 
-__all__ = ["DueStep", "due_steps", "next_deadline"]
+__all__ = ["DueStep", "due_steps", "next_deadline", "step_due_at"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,10 @@ class DueStep:
     notify_roles: tuple[str, ...]
 
 
-def _due_at(state: IncidentState, protocol: Protocol, index: int, step: Step) -> datetime | None:
+def step_due_at(
+    state: IncidentState, protocol: Protocol, index: int, step: Step
+) -> datetime | None:
+    """When ``step`` (in stage ``index``) is due, or None without a target or before its stage."""
     if step.target is None or index > state.stage_index:
         return None
     if step.relative_to == "incident":
@@ -47,7 +50,7 @@ def due_steps(state: IncidentState, protocol: Protocol, now: datetime) -> list[D
         return []
     found = []
     for index, step in protocol.steps():
-        due_at = _due_at(state, protocol, index, step)
+        due_at = step_due_at(state, protocol, index, step)
         if due_at is None or state.step(step.id).finished:
             continue
         escalate_at = due_at + step.escalation.after if step.escalation else None

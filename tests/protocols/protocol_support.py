@@ -4,7 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from protocols import INCIDENT_ADMIN, Actor
+from protocols import (
+    HASH_COORDINATOR,
+    INCIDENT_ADMIN,
+    TIMELINE_RECORDER,
+    ActivateIncident,
+    Actor,
+    AddNote,
+    AdvanceStage,
+    AssignRole,
+    AttachEvidence,
+    ChangeSeverity,
+    Close,
+    CompleteStep,
+    Conclude,
+    DeclareIncident,
+    IncidentService,
+    LinkHashEntry,
+    Participant,
+    RecordEscalation,
+    RecordMatch,
+    RecordMessage,
+    RecordMessageDeleted,
+    RecordMessageEdited,
+    SkipStep,
+    UnlinkHashEntry,
+)
 
 START = datetime(2026, 3, 15, 1, 40, tzinfo=UTC)
 ADMIN = Actor("u-admin", "Alice Admin", frozenset({INCIDENT_ADMIN}))
@@ -24,3 +49,75 @@ class VirtualClock:
     def advance(self, **kwargs: float) -> datetime:
         self.now += timedelta(**kwargs)
         return self.now
+
+
+async def run_sample_incident(
+    svc: IncidentService,
+    clock: VirtualClock,
+    *,
+    drill: bool = False,
+    incident_id: str = "inc-sample",
+) -> str:
+    """A GIFCT-style incident touching every kind of event, on the virtual clock."""
+    recorder = Actor("bot", "crisisbot", frozenset({TIMELINE_RECORDER, HASH_COORDINATOR}))
+    await svc.declare(
+        DeclareIncident(
+            "gifct-cip",
+            "Livestreamed attack",
+            "content-incident",
+            ADMIN,
+            drill=drill,
+            incident_id=incident_id,
+            participants=(Participant("u-bob", "Bob"),),
+        )
+    )
+    steps = [
+        AssignRole("scribe", BOB.id, BOB.name, actor=ADMIN),
+        AssignRole("hash-coordinator", CAROL.id, CAROL.name, actor=ADMIN),
+        RecordMessage(
+            "m1",
+            "c1",
+            BOB.id,
+            BOB.name,
+            "Video spreading on two sites",
+            clock.now - timedelta(minutes=4),
+            actor=recorder,
+        ),
+        CompleteStep(
+            "situational-awareness", note="hub call open", evidence="bridge #1", actor=ADMIN
+        ),
+        RecordMessageEdited("m1", "Video spreading on three sites", clock.now, actor=recorder),
+        AddNote("Perpetrator video confirmed", actor=BOB),
+        CompleteStep("assess-criteria", evidence="all four criteria met", actor=ADMIN),
+        ChangeSeverity("cip", "video depicts murder", actor=ADMIN),
+        CompleteStep("activation-decision", evidence="Operating board, 02:31", actor=ADMIN),
+        ActivateIncident("board decision", actor=ADMIN),
+        SkipStep("alert-members", reason="done by phone tree", actor=ADMIN),
+        CompleteStep("inform-governments", actor=ADMIN),
+        RecordMessage(
+            "m2",
+            "c1",
+            CAROL.id,
+            CAROL.name,
+            "test message",
+            clock.now,
+            image_hashes=(("pdq", "f" * 64),),
+            actor=recorder,
+        ),
+        RecordMessageDeleted("m2", clock.now, actor=recorder),
+        CompleteStep("review-content", evidence="labels agreed", actor=CAROL),
+        LinkHashEntry("e-1", "gifct-perpetrator", "pdq", "a" * 64, actor=CAROL),
+        LinkHashEntry("e-2", "gifct-perpetrator", "md5", "b" * 32, actor=CAROL),
+        UnlinkHashEntry("e-2", "false positive", actor=CAROL),
+        RecordMatch("e-1", "smallsite.example", count=3, actor=recorder),
+        RecordEscalation("situation-update", ("lead",), actor=recorder),
+        CompleteStep("share-hashes", actor=CAROL),
+        AttachEvidence(None, "link", "https://example.org/sitrep-1", actor=ADMIN),
+        AdvanceStage("upload volume down", actor=ADMIN),
+        Conclude("volume decreased", actor=ADMIN),
+        Close("debrief scheduled", actor=ADMIN),
+    ]
+    for command in steps:
+        clock.advance(minutes=17)
+        await svc.execute(incident_id, command)
+    return incident_id

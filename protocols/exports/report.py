@@ -1,0 +1,256 @@
+"""The incident report: one projection of (state, events, protocol) that every format renders.
+
+Why one projection: Markdown, HTML, CSV and JSON must say the same thing; only layout differs.
+Times stay aware datetimes here; renderers convert them to the reader's zone with ``Clock``.
+Every stored event becomes exactly one ``TimelineEntry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from protocols import events as ev
+from protocols.durations import format_duration
+from protocols.errors import ProtocolError
+from protocols.model import Protocol
+from protocols.state import IncidentState, LinkedHash, Note
+from protocols.store import StoredEvent
+from protocols.timers import step_due_at
+
+__all__ = [
+    "IncidentReport",
+    "ReaderClock",
+    "StepRow",
+    "TimelineEntry",
+    "build_report",
+    "describe_event",
+    "effective_time",
+    "step_outcome",
+]
+
+
+class ReaderClock:
+    """Formats instants in the reader's time zone, always with the date."""
+
+    def __init__(self, tz: str = "UTC") -> None:
+        try:
+            self.zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ProtocolError(f"unknown time zone {tz!r} (use e.g. UTC, Europe/Paris)") from None
+        self.name = tz
+
+    def show(self, value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    def iso(self, value: datetime | None) -> str | None:
+        return None if value is None else value.astimezone(self.zone).isoformat()
+
+
+def span(delta: timedelta | None) -> str:
+    return "—" if delta is None else format_duration(delta)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    version: int
+    time: datetime  # when it happened (a message's own time for chat events)
+    recorded_at: datetime
+    kind: str
+    actor: str
+    text: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class StepRow:
+    stage: str
+    step_id: str
+    title: str
+    role: str
+    required: bool
+    status: str  # pending / done / skipped
+    due_at: datetime | None
+    finished_at: datetime | None
+    by: str
+    outcome: str  # met / late / missed / open / skipped / done
+    note: str
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    state: IncidentState
+    protocol: Protocol
+    roles: list[tuple[str, list[str]]]  # (role name, holder names)
+    participants: list[str]
+    steps: list[StepRow]
+    time_to_activation: timedelta | None
+    stage_times: list[tuple[str, datetime | None, timedelta | None]]  # (stage, start, since open)
+    notes: list[Note]
+    hashes: list[LinkedHash]
+    timeline: list[TimelineEntry]
+
+    @property
+    def title(self) -> str:
+        prefix = "[DRILL] " if self.state.drill else ""
+        return f"{prefix}Incident {self.state.id}: {self.state.title}"
+
+
+def effective_time(event: ev.Event) -> datetime:
+    """The time a timeline shows: the chat message's own time for message events."""
+    if isinstance(event, ev.MessageRecorded):
+        return event.posted_at
+    if isinstance(event, ev.MessageEdited):
+        return event.edited_at
+    if isinstance(event, ev.MessageDeleted):
+        return event.deleted_at
+    return event.at
+
+
+def describe_event(event: ev.Event, protocol: Protocol) -> str:  # noqa: C901 - one line each
+    """One readable line for a timeline (exports, Discord)."""
+
+    def step(step_id: str | None) -> str:
+        if step_id is None:
+            return "the incident"
+        try:
+            return f"step '{protocol.step(step_id).title}' ({step_id})"
+        except ProtocolError:
+            return f"step {step_id}"
+
+    def role(role_id: str) -> str:
+        found = protocol.roles.get(role_id)
+        return found.name if found else role_id
+
+    match event:
+        case ev.IncidentDeclared():
+            kind = "DRILL incident" if event.drill else "incident"
+            return f"Declared {kind} '{event.title}' at severity {event.severity}"
+        case ev.IncidentActivated():
+            return "Activated the protocol" + (f": {event.reason}" if event.reason else "")
+        case ev.RoleAssigned():
+            return f"Assigned {role(event.role)} to {event.user_name}"
+        case ev.RoleUnassigned():
+            return f"Removed {event.user_name} from {role(event.role)}"
+        case ev.StepCompleted():
+            extra = f" — {event.note}" if event.note else ""
+            extra += f" [evidence: {event.evidence}]" if event.evidence else ""
+            return f"Completed {step(event.step_id)}{extra}"
+        case ev.StepSkipped():
+            return f"Skipped {step(event.step_id)}: {event.reason}"
+        case ev.StepReopened():
+            return f"Reopened {step(event.step_id)}: {event.reason}"
+        case ev.EvidenceAttached():
+            return f"Attached {event.kind} evidence to {step(event.step_id)}: {event.value}"
+        case ev.SeverityChanged():
+            return f"Changed severity {event.old} → {event.new}: {event.reason}"
+        case ev.NoteAdded():
+            return f"Note: {event.text}"
+        case ev.StageAdvanced():
+            how = "automatically" if event.automatic else "manually"
+            left = f" (left open: {', '.join(event.open_steps)})" if event.open_steps else ""
+            return f"Stage {event.from_stage} → {event.to_stage} {how}: {event.reason}{left}"
+        case ev.IncidentConcluded():
+            return f"Concluded: {event.summary}"
+        case ev.IncidentWasClosed():
+            return f"Closed: {event.reason}"
+        case ev.MessageRecorded():
+            images = f" [{len(event.image_hashes)} image hash(es)]" if event.image_hashes else ""
+            return f"{event.author_name}: {event.content}{images}"
+        case ev.MessageEdited():
+            return f"Message {event.message_id} edited to: {event.content}"
+        case ev.MessageDeleted():
+            return f"Message {event.message_id} deleted"
+        case ev.HashEntryLinked():
+            return f"Linked hash entry {event.entry_id} ({event.signal}, list {event.list_name})"
+        case ev.HashEntryUnlinked():
+            return f"Hash entry {event.entry_id} removed: {event.reason}"
+        case ev.MatchRecorded():
+            return f"{event.count} match(es) on {event.entry_id} reported by {event.reported_by}"
+        case ev.EscalationRecorded():
+            roles = ", ".join(role(r) for r in event.notified_roles)
+            return f"Escalated overdue {step(event.step_id)} to {roles}"
+    return type(event).__name__  # pragma: no cover - every event type is listed above
+
+
+def step_outcome(due_at: datetime | None, status: str, at: datetime | None, as_of: datetime) -> str:
+    """met / late / missed / open / skipped / done, judged at ``as_of`` for unfinished steps."""
+    if status == "skipped":
+        return "skipped"
+    if status == "done":
+        if due_at is None or at is None:
+            return "done"
+        return "met" if at <= due_at else "late"
+    if due_at is not None and as_of > due_at:
+        return "missed"
+    return "open"
+
+
+def as_of(state: IncidentState) -> datetime:
+    """The instant an incident's open steps are judged at: its end, or its last event."""
+    return state.closed_at or state.concluded_at or state.updated_at or state.opened_at
+
+
+def build_report(
+    state: IncidentState, events: Sequence[StoredEvent], protocol: Protocol
+) -> IncidentReport:
+    judged = as_of(state)
+    steps = []
+    for index, step in protocol.steps():
+        st = state.step(step.id)
+        due = step_due_at(state, protocol, index, step)
+        finished = st.at if st.status != "pending" else None
+        steps.append(
+            StepRow(
+                stage=protocol.stages[index].name,
+                step_id=step.id,
+                title=step.title,
+                role=protocol.roles[step.role].name if step.role in protocol.roles else step.role,
+                required=step.required,
+                status=st.status,
+                due_at=due,
+                finished_at=finished,
+                by=st.by_name or "" if st.status != "pending" else "",
+                outcome=step_outcome(due, st.status, finished, judged),
+                note=st.note or st.reason,
+            )
+        )
+    roles = [
+        (role.name, sorted(state.holders(role.id).values())) for role in protocol.roles.values()
+    ]
+    stage_times = []
+    for stage in protocol.stages:
+        started = state.stage_started_at.get(stage.id)
+        stage_times.append(
+            (stage.name, started, None if started is None else started - state.opened_at)
+        )
+    activation = None if state.activated_at is None else state.activated_at - state.opened_at
+    timeline = [
+        TimelineEntry(
+            version=r.version,
+            time=effective_time(r.event),
+            recorded_at=r.recorded_at,
+            kind=r.event_type,
+            actor=r.event.actor_name,
+            text=describe_event(r.event, protocol),
+            hash=r.hash,
+        )
+        for r in events
+    ]
+    timeline.sort(key=lambda e: (e.time, e.version))
+    return IncidentReport(
+        state=state,
+        protocol=protocol,
+        roles=roles,
+        participants=sorted(set(state.participants.values())),
+        steps=steps,
+        time_to_activation=activation,
+        stage_times=stage_times,
+        notes=list(state.notes),
+        hashes=list(state.linked_hashes.values()),
+        timeline=timeline,
+    )
