@@ -1,0 +1,46 @@
+"""Errors of the drills package, under the protocols error root (``ProtocolError``).
+
+::
+
+    ProtocolError
+    └── DrillError                 any refusal by the drill machinery
+        ├── ScenarioLoadError      a scenario or action script is invalid ("file:line:col: ...");
+        │                          also a ProtocolLoadError, so adapters treat both alike
+        ├── UnknownScenario        no scenario with that id or path
+        └── BadAction              a typed or scripted participant action cannot be understood
+
+Imports nothing from the drills package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from protocols.errors import ProtocolError, ProtocolLoadError
+
+__all__ = ["BadAction", "DrillError", "ScenarioLoadError", "UnknownScenario"]
+
+
+class DrillError(ProtocolError):
+    """Root of the drill errors; the message is meant for the drill planner or player."""
+
+
+class ScenarioLoadError(DrillError, ProtocolLoadError):
+    """A scenario (or action script) file is invalid; ``errors`` holds every problem found."""
+
+    def __init__(self, issues: Iterable[object]) -> None:
+        found = sorted(issues)  # type: ignore[type-var]
+        first = found[0]
+        ProtocolLoadError.__init__(self, first.path, first.line, first.column, first.message)
+        self.issues = found
+        self.errors = [self]
+        if len(found) > 1:
+            self.args = ("\n".join(str(issue) for issue in found),)
+
+
+class UnknownScenario(DrillError):
+    """No shipped or configured scenario has that id, and no such file exists."""
+
+
+class BadAction(DrillError):
+    """A participant's action is malformed or names an unknown step, role, upload or player."""
