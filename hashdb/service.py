@@ -528,12 +528,14 @@ async def open_hash_service(
     bad_hash_window: int = 1000,
     bad_hash_share: float = 0.2,
     store: HashStore | None = None,
+    schema: str | None = None,
 ) -> AsyncIterator[HashService]:
     """Open the store for ``db`` (SQLite path or ``postgresql://`` DSN), migrate, load the index.
 
-    ``store`` overrides ``db`` with a ready-made (unopened) store.
+    ``schema`` selects a PostgreSQL schema (created if missing); ``store`` overrides ``db`` with a
+    ready-made (unopened) store.
     """
-    backend = store or make_store(db)
+    backend = store or make_store(db, schema=schema)
     await backend.open()
     try:
         service = HashService(

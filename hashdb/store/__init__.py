@@ -12,10 +12,10 @@ from hashdb.store.sqlite import SQLiteHashStore
 __all__ = ["HashStore", "IndexChange", "SQLiteHashStore", "make_store"]
 
 
-def make_store(db: str) -> HashStore:
-    """An unopened store for ``db`` (a SQLite path or a PostgreSQL DSN)."""
+def make_store(db: str, *, schema: str | None = None) -> HashStore:
+    """An unopened store for ``db``: a SQLite path, or a PostgreSQL DSN (in ``schema``)."""
     if db.startswith(("postgresql://", "postgres://")):
         from hashdb.store.postgres import PostgresHashStore
 
-        return PostgresHashStore(db)
+        return PostgresHashStore(db, schema=schema)
     return SQLiteHashStore(db)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hashdb import HashService, open_hash_service
+
+PG_DSN = os.environ.get("CRISISBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def service(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[HashService]:
+    """A fresh service on each backend (PostgreSQL in a throwaway schema)."""
+    if request.param == "sqlite":
+        async with open_hash_service(str(tmp_path / "hashdb.db"), clock=clock) as svc:
+            yield svc
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        async with open_hash_service(PG_DSN, clock=clock, schema=schema) as svc:
+            yield svc
+    finally:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
