@@ -14,6 +14,7 @@ guild reactions (capture by reaction). No members or presence intent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -85,6 +86,8 @@ class CrisisBot(commands.Bot):
         self.sync_commands = sync_commands
         self._extensions = tuple(extensions)
         self.channels = IncidentChannels(self)
+        #: set once open incidents are re-bound to their channels after the gateway is ready
+        self.resumed = asyncio.Event()
 
     @property
     def guild_object(self) -> discord.Object:
@@ -106,6 +109,7 @@ class CrisisBot(commands.Bot):
             await self.channels.resume()
         except Exception:  # noqa: BLE001 - a failed resume must not kill the bot; it is logged
             log.exception("resuming open incidents failed")
+        self.resumed.set()
         self.dispatch("incidents_resumed")
 
     async def close(self) -> None:

@@ -86,7 +86,7 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
             if self.action == "skip":
                 await interaction.response.send_modal(SkipStepModal(self.incident_id, step.id))
                 return
-            if self.action == "done" and step.evidence:
+            if self.action == "done" and step.evidence and not state.step(step.id).evidence:
                 await interaction.response.send_modal(
                     CompleteStepModal(self.incident_id, step.id, step.evidence)
                 )
@@ -133,7 +133,10 @@ class _StepModal(discord.ui.Modal):
 
 class SkipStepModal(_StepModal):
     reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Why is this step skipped?", style=discord.TextStyle.paragraph, max_length=1000
+        label="Why is this step skipped?",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+        custom_id="reason",
     )
 
     def __init__(self, incident_id: str, step_id: str) -> None:
@@ -145,18 +148,19 @@ class SkipStepModal(_StepModal):
 
 
 class CompleteStepModal(_StepModal):
-    evidence: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Evidence", style=discord.TextStyle.paragraph, max_length=1000
-    )
-    note: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Note (optional)", required=False, max_length=1000
-    )
-
     def __init__(self, incident_id: str, step_id: str, evidence_kind: str) -> None:
         super().__init__("Complete step", incident_id, step_id)
-        self.evidence.label = {"link": "Link (evidence)", "hash": "Hash (evidence)"}.get(
+        label = {"link": "Link (evidence)", "hash": "Hash (evidence)"}.get(
             evidence_kind, "What was done (evidence)"
         )
+        self.evidence: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=label, style=discord.TextStyle.paragraph, max_length=1000, custom_id="evidence"
+        )
+        self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Note (optional)", required=False, max_length=1000, custom_id="note"
+        )
+        self.add_item(self.evidence)
+        self.add_item(self.note)
 
     def command(self, interaction: discord.Interaction) -> CompleteStep:
         actor = actor_for(_bot(interaction).settings, interaction.user)

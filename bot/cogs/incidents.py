@@ -20,7 +20,9 @@ from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
 from bot.render import summary_embed, tagged
 from protocols.commands import (
+    ActivateIncident,
     AddNote,
+    AdvanceStage,
     AssignRole,
     ChangeSeverity,
     Close,
@@ -248,6 +250,27 @@ class Incidents(CrisisCog):
         level = self.bot.channels.protocol(state).severity(severity)
         await interaction.response.send_message(
             tagged(state, f"⚠️ Severity is now **{level.name if level else severity}**: {reason}")
+        )
+
+    @incident.command(name="activate", description="Record the formal activation decision")
+    async def activate(
+        self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(state.id, ActivateIncident(reason, actor=actor))
+        await interaction.response.send_message(tagged(state, f"🚨 Incident activated: {reason}"))
+
+    @incident.command(name="advance", description="Move on to the next stage now")
+    async def advance(
+        self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
+    ) -> None:
+        state = await self._here(interaction)
+        actor = actor_for(self.bot.settings, interaction.user)
+        state = await self.bot.channels.execute(state.id, AdvanceStage(reason, actor=actor))
+        stage = self.bot.channels.protocol(state).stages[state.stage_index]
+        await interaction.response.send_message(
+            tagged(state, f"➡️ Now in stage {state.stage_index + 1}: **{stage.name}** ({reason})")
         )
 
     @incident.command(name="conclude", description="Conclude the incident with a summary")
