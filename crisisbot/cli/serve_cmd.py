@@ -1,0 +1,75 @@
+"""``crisisbot serve``: run the HTTP lookup API alone (no Discord bot) until SIGINT/SIGTERM.
+
+Serves whatever database ``--db`` points at: the main database, or a local copy kept up to date
+by ``crisisbot sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import click
+
+from crisisbot.cli.common import run_async, state
+from crisisbot.cli.hashdb_cmd import database_target, open_service
+from crisisbot.cli.run_cmd import api_config
+from crisisbot.config import Settings
+from hashdb.access import open_access_store
+from hashdb.api import create_app, serve_api
+
+__all__ = ["command", "serve_until"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def serve_until(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    async with (
+        open_service(settings) as hashes,
+        open_access_store(database_target(settings)) as access,
+    ):
+        app = create_app(
+            hash_service=hashes, access_store=access, settings=api_config(settings), clock=clock
+        )
+        runner = await serve_api(app, host, port)
+        try:
+            bound = runner.addresses[0][1] if runner.addresses else port
+            print(f"lookup API listening on http://{host}:{bound}", file=sys.stderr, flush=True)
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _main(settings: Settings, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve_until(settings, host=host, port=port, stop=stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+@click.command(name="serve")
+@click.option("--host", default=None, help="Bind address (default: api.host).")
+@click.option("--port", type=int, default=None, help="Port (default: api.port; 0 picks one).")
+def command(host: str | None, port: int | None) -> None:
+    """Run the lookup API alone until SIGINT/SIGTERM."""
+    settings = state().settings
+    run_async(
+        _main(settings, host or settings.api.host, settings.api.port if port is None else port)
+    )

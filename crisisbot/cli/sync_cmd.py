@@ -1,0 +1,66 @@
+"""``crisisbot sync --from URL --key KEY``: mirror a remote API's hash lists into the local DB.
+
+Incremental and resumable: the cursor is stored per source URL in the local database after every
+page, so running the command again (from cron, after a crash) continues where it stopped. Then
+``crisisbot serve`` (same ``--db``) answers lookups from the local copy with no network call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from crisisbot.cli.common import json_option, print_json, run_async, state
+from crisisbot.cli.hashdb_cmd import database_target, open_service
+from hashdb.access import open_access_store
+from hashdb.api.sync_client import sync_from
+
+__all__ = ["command"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.command(name="sync")
+@click.option("--from", "source", required=True, help="Base URL of the remote API.")
+@click.option(
+    "--key", envvar="CRISISBOT_SYNC_KEY", required=True, help="API key (env CRISISBOT_SYNC_KEY)."
+)
+@click.option("--prefix", default="mirror.", show_default=True, help="Local list name prefix.")
+@click.option("--page-size", type=click.IntRange(1, 5000), default=1000, show_default=True)
+@click.option("--include-exercise", is_flag=True, help="Also mirror drill lists (exercise key).")
+@json_option
+def command(
+    source: str, key: str, prefix: str, page_size: int, include_exercise: bool, as_json: bool
+) -> None:
+    """Pull the delta feed of the API at --from into the local database."""
+    settings = state().settings
+
+    async def go() -> None:
+        async with (
+            open_service(settings) as hashes,
+            open_access_store(database_target(settings)) as access,
+        ):
+            report = await sync_from(
+                source,
+                key,
+                hash_service=hashes,
+                access_store=access,
+                clock=utc_now,
+                prefix=prefix,
+                page_size=page_size,
+                include_exercise=include_exercise,
+            )
+        if as_json:
+            print_json(report.to_dict())
+        else:
+            click.echo(
+                f"synced {report.source}: {report.added} added, {report.removed} removed, "
+                f"{report.skipped} already applied, {report.pages} page(s); cursor {report.cursor}"
+            )
+            for name in report.lists_created:
+                click.echo(f"created mirror list {name}")
+
+    run_async(go())

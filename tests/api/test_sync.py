@@ -1,0 +1,91 @@
+"""The sync client against a real server: incremental, resumable, removals propagate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hashdb import open_hash_service
+from hashdb.access import open_access_store
+from hashdb.api.sync_client import SyncError, sync_from
+
+from .conftest import ApiEnv, FakeClock, running_api
+from .helpers import pdq
+
+
+async def active_values(svc, list_name: str) -> list[str]:
+    return sorted(e.value for e in await svc.entries(list_name))
+
+
+async def test_sync_resumes_after_interruption_and_propagates_removals(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    (tmp_path / "remote").mkdir()
+    async with running_api(tmp_path / "remote", clock) as remote:
+        await remote.svc.create_list(
+            "gifct", visibility="public", thresholds={"pdq": 20}, labels=["tve"], created_by="t"
+        )
+        await remote.svc.create_list("theirs", visibility="private", owner="x", created_by="t")
+        entries = [
+            await remote.svc.add_entry("gifct", "pdq", pdq(i), added_by="t") for i in range(7)
+        ]
+        await remote.svc.add_entry("theirs", "pdq", pdq(100), added_by="t")
+        key = await remote.key("small")
+        local_db = str(tmp_path / "local.db")
+        async with (
+            open_hash_service(local_db, clock=clock) as local,
+            open_access_store(local_db) as store,
+        ):
+            kwargs = dict(hash_service=local, access_store=store, clock=clock, page_size=3)
+            first = await sync_from(remote.url, key, max_pages=1, **kwargs)  # interrupted
+            assert (first.added, first.complete, first.cursor) == (3, False, "3")
+            assert await store.get_cursor(remote.url) == "3"
+
+            # an interruption between applying a page and saving its cursor: re-applied safely
+            await store.set_cursor(remote.url, "1", clock())
+            await remote.svc.remove_entry(entries[2].id, reason="false positive", removed_by="t")
+            second = await sync_from(remote.url + "/", key, **kwargs)
+            assert second.complete and second.skipped == 2 and second.removed == 1
+            mirror = await local.get_list("mirror.gifct")
+            assert mirror.thresholds == {"pdq": 20} and mirror.labels == ("tve",)
+            expected = sorted(pdq(i) for i in range(7) if i != 2)
+            assert await active_values(local, "mirror.gifct") == expected
+            assert [hl.name for hl in await local.lists()] == ["mirror.gifct"]
+            removed = [
+                e for e in await local.entries("mirror.gifct", include_removed=True) if not e.active
+            ]
+            assert [e.value for e in removed] == [pdq(2)] and "false positive" in removed[
+                0
+            ].removal_reason
+
+            # later: one more removal and one add
+            await remote.svc.remove_entry(entries[5].id, reason="dup", removed_by="t")
+            await remote.svc.add_entry("gifct", "pdq", pdq(50), added_by="t")
+            third = await sync_from(remote.url, key, **kwargs)
+            assert (third.added, third.removed, third.pages) == (1, 1, 1)
+            assert pdq(5) not in await active_values(local, "mirror.gifct")
+            assert pdq(50) in await active_values(local, "mirror.gifct")
+            result = await local.match("pdq", pdq(50))
+            assert [m.list_name for m in result.matches] == ["mirror.gifct"]
+
+
+async def test_sync_reports_refusals(tmp_path: Path, clock: FakeClock, api: ApiEnv) -> None:
+    local_db = str(tmp_path / "local.db")
+    async with (
+        open_hash_service(local_db, clock=clock) as local,
+        open_access_store(local_db) as store,
+    ):
+        with pytest.raises(SyncError, match="401"):
+            await sync_from(
+                api.url,
+                "cbk_000000000000_" + "A" * 43,
+                hash_service=local,
+                access_store=store,
+                clock=clock,
+            )
+        with pytest.raises(SyncError, match="127.0.0.1:9"):
+            await sync_from(
+                "http://127.0.0.1:9", "k", hash_service=local, access_store=store, clock=clock
+            )
+        assert await store.get_cursor(api.url) is None
