@@ -1,0 +1,424 @@
+"""End-to-end checks of the fake Discord with the real discord.py client: a `commands.Bot` with
+app commands, a persistent view, a modal, autocomplete and a context menu logs in, and every
+round trip the crisis bot relies on works and is recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeRole
+from tests.fake_discord.fixtures import running_client
+from tests.fake_discord.payloads import (
+    OVERWRITE_MEMBER,
+    OVERWRITE_ROLE,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+)
+
+MESSAGES = "/channels/{channel_id}/messages"
+CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
+ORIGINAL = "/webhooks/{application_id}/{interaction_token}/messages/{message_id}"
+
+
+class AckView(discord.ui.View):
+    """A persistent view: its button works for any bot instance that registered it."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Acknowledge", custom_id="test:ack", style=discord.ButtonStyle.primary)
+    async def ack(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.edit_message(
+            content=f"acknowledged by {interaction.user.name}", view=self
+        )
+
+
+class ReportModal(discord.ui.Modal, title="Report"):
+    summary = discord.ui.TextInput(label="Summary", custom_id="summary")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"report: {self.summary.value}")
+
+
+incident = app_commands.Group(name="incident", description="Incidents")
+
+
+@incident.command(name="open", description="Open an incident")
+@app_commands.choices(severity=[app_commands.Choice(name=f"sev{n}", value=n) for n in (1, 2, 3)])
+async def incident_open(
+    interaction: discord.Interaction, title: str, severity: int, lead: discord.Member
+) -> None:
+    bot: SampleBot = interaction.client  # type: ignore[assignment]
+    assert isinstance(interaction.user, discord.Member) and interaction.guild is not None
+    if not any(r.name == "Responder" for r in interaction.user.roles):
+        await interaction.response.send_message("You need the Responder role.", ephemeral=True)
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    guild = interaction.guild
+    responder = discord.utils.get(guild.roles, name="Responder")
+    category = discord.utils.get(guild.categories, name="Incidents")
+    assert responder is not None and category is not None
+    channel = await guild.create_text_channel(
+        f"incident-{title}",
+        category=category,
+        overwrites={
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            responder: discord.PermissionOverwrite(view_channel=True, send_messages=True),
+            lead: discord.PermissionOverwrite(view_channel=True),
+        },
+    )
+    summary = await channel.send(
+        f"**{title}** severity {severity}, lead {lead.mention}", view=AckView()
+    )
+    await summary.pin()
+    bot.opened.append(channel.id)
+    await interaction.edit_original_response(content=f"Opened {channel.mention}")
+
+
+@app_commands.command(name="export", description="Upload a file")
+async def export(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message(
+        file=discord.File(io.BytesIO(b"step,done\n1,yes\n"), "timeline.csv")
+    )
+
+
+@app_commands.command(name="check", description="Hash an attachment")
+async def check(interaction: discord.Interaction, upload: discord.Attachment) -> None:
+    data = await upload.read()
+    await interaction.response.send_message(
+        f"sha256 {hashlib.sha256(data).hexdigest()}", ephemeral=True
+    )
+
+
+@app_commands.command(name="report", description="File a report")
+async def report(interaction: discord.Interaction) -> None:
+    await interaction.response.send_modal(ReportModal())
+
+
+@app_commands.command(name="protocol", description="Pick a protocol")
+async def protocol(interaction: discord.Interaction, name: str) -> None:
+    await interaction.response.send_message(f"protocol {name}")
+
+
+@protocol.autocomplete("name")
+async def protocol_names(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    names = ["christchurch", "crisis-protocol", "drill"]
+    return [app_commands.Choice(name=n, value=n) for n in names if n.startswith(current)]
+
+
+@app_commands.context_menu(name="Add to timeline")
+async def add_to_timeline(interaction: discord.Interaction, message: discord.Message) -> None:
+    await interaction.response.send_message(
+        f"added {message.id} by {message.author.name}: {message.content}", ephemeral=True
+    )
+
+
+class SampleBot(commands.Bot):
+    def __init__(
+        self, guild_id: int, *, message_content: bool = True, members: bool = False
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        intents.members = members
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents)
+        self.guild_id = guild_id
+        self.opened: list[int] = []
+        self.seen: list[discord.Message] = []
+        self.reactions: list[discord.RawReactionActionEvent] = []
+
+    async def setup_hook(self) -> None:
+        self.add_view(AckView())
+        guild = discord.Object(self.guild_id)
+        for command in (incident, export, check, report, protocol, add_to_timeline):
+            self.tree.add_command(command, guild=guild)
+        await self.tree.sync(guild=guild)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author != self.user:
+            self.seen.append(message)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self.reactions.append(payload)
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    guild: FakeGuild
+    responder: FakeRole
+    alice: FakeMember
+    mallory: FakeMember
+    ops: dict
+
+
+@pytest.fixture
+def world(fake_discord: FakeDiscord) -> World:
+    guild = fake_discord.add_guild("Crisis Response")
+    responder = guild.add_role("Responder", permissions=VIEW_CHANNEL | SEND_MESSAGES)
+    alice = guild.add_member("alice", roles=[responder])
+    mallory = guild.add_member("mallory")
+    guild.add_category("Incidents")
+    ops = guild.add_text_channel("ops")
+    return World(fake_discord, guild, responder, alice, mallory, ops)
+
+
+async def test_bot_logs_in_syncs_commands_and_caches_the_guild(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
+        guild = bot.get_guild(world.guild.id)
+        assert guild is not None and guild.chunked
+        assert {c.name for c in guild.channels} == {"Incidents", "ops"}
+        assert [r.name for r in guild.get_member(world.alice.id).roles] == [
+            "@everyone",
+            "Responder",
+        ]  # type: ignore[union-attr]
+        assert bot.user is not None and bot.user.id == fake.bot_user.id
+        assert bot.application_id == fake.application_id
+    assert [(r.method, r.route) for r in fake.requests[:2]] == [
+        ("GET", "/users/@me"),
+        ("GET", "/oauth2/applications/@me"),
+    ]
+    registered = {c["name"] for c in fake.guild_commands(world.guild)}
+    assert registered == {"incident", "export", "check", "report", "protocol", "Add to timeline"}
+    identify = next(f for f in fake.gateway_received if f["op"] == 2)
+    assert identify["d"]["intents"] & (1 << 15)  # MESSAGE_CONTENT
+    assert fake.unhandled_requests == []
+    assert not fake.connected  # the client closed its session cleanly
+
+
+async def test_slash_command_opens_a_private_channel_with_overwrites(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        ix = await fake.slash_command(
+            "incident open",
+            {"title": "attack", "severity": 2, "lead": world.alice},
+            user=world.alice,
+            channel=world.ops,
+        )
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 5  # deferred, thinking
+        edit = await fake.wait_for_request(
+            "PATCH", ORIGINAL, where=lambda r: r.params["interaction_token"] == ix.token
+        )
+        (create,) = fake.calls("POST", "/guilds/{guild_id}/channels")
+        channel_id = int(create.response["id"])
+        assert edit.json["content"] == f"Opened <#{channel_id}>"
+        assert int(create.json["parent_id"]) == int(world.guild.channel_named("Incidents")["id"])
+        overwrites = {
+            (o["type"], int(o["id"])): (int(o["allow"]), int(o["deny"]))
+            for o in create.json["permission_overwrites"]
+        }
+        assert overwrites == {
+            (OVERWRITE_ROLE, world.guild.id): (0, VIEW_CHANNEL),
+            (OVERWRITE_ROLE, world.responder.id): (VIEW_CHANNEL | SEND_MESSAGES, 0),
+            (OVERWRITE_MEMBER, world.alice.id): (VIEW_CHANNEL, 0),
+        }
+        # CHANNEL_CREATE reached the client cache, overwrites included.
+        cached = await fake.wait_for(lambda: bot.get_channel(channel_id))
+        assert isinstance(cached, discord.TextChannel) and cached.category is not None
+        assert (
+            cached.overwrites_for(world.mallory and cached.guild.default_role).view_channel is False
+        )
+        (summary,) = fake.messages[channel_id]
+        assert summary["content"] == f"**attack** severity 2, lead <@{world.alice.id}>"
+        assert fake.pinned(channel_id) == [summary]
+        assert summary["components"][0]["components"][0]["custom_id"] == "test:ack"
+        assert fake.message(ix.original_message_id)["flags"] & 64  # the ephemeral reply
+
+
+async def test_user_without_role_is_refused_and_nothing_is_created(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake):
+        ix = await fake.slash_command(
+            "incident open",
+            {"title": "x", "severity": 1, "lead": world.mallory},
+            user=world.mallory,
+            channel=world.ops,
+        )
+        response = await fake.wait_for_interaction_response(ix)
+    assert response == {
+        "type": 4,
+        "data": {"tts": False, "content": "You need the Responder role.", "flags": 64},
+    }
+    assert fake.calls("POST", "/guilds/{guild_id}/channels") == []
+
+
+async def test_slash_command_options_are_checked_against_the_registered_schema(
+    world: World,
+) -> None:
+    async with running_client(SampleBot(world.guild.id), world.fake):
+        with pytest.raises(ValueError, match="not a choice"):
+            await world.fake.slash_command(
+                "incident open",
+                {"title": "x", "severity": 9, "lead": world.alice},
+                user=world.alice,
+                channel=world.ops,
+            )
+        with pytest.raises(ValueError, match="missing"):
+            await world.fake.slash_command(
+                "incident open", {"title": "x"}, user=world.alice, channel=world.ops
+            )
+
+
+async def test_persistent_button_survives_a_restart(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake):
+        ix = await fake.slash_command(
+            "incident open",
+            {"title": "a", "severity": 1, "lead": world.alice},
+            user=world.alice,
+            channel=world.ops,
+        )
+        await fake.wait_for_request(
+            "PATCH", ORIGINAL, where=lambda r: r.params["interaction_token"] == ix.token
+        )
+    channel_id = int(fake.calls("POST", "/guilds/{guild_id}/channels")[0].response["id"])
+    summary = fake.messages[channel_id][0]
+    async with running_client(SampleBot(world.guild.id), fake):  # a new process, same custom ids
+        click = await fake.click(summary, "test:ack", user=world.alice)
+        response = await fake.wait_for_interaction_response(click)
+    assert response["type"] == 7
+    assert fake.message(summary["id"])["content"] == "acknowledged by alice"
+    assert fake.message(summary["id"])["edited_timestamp"] is not None
+    identifies = [f for f in fake.gateway_received if f["op"] == 2]
+    assert len(identifies) == 2
+
+
+async def test_file_upload_is_stored_and_served_by_the_cdn(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake):
+        ix = await fake.slash_command("export", user=world.alice, channel=world.ops)
+        await fake.wait_for_interaction_response(ix)
+    (callback,) = fake.calls("POST", CALLBACK)
+    assert [(f.filename, f.data) for f in callback.files] == [
+        ("timeline.csv", b"step,done\n1,yes\n")
+    ]
+    message = fake.message(ix.original_message_id)
+    (attachment,) = message["attachments"]
+    assert attachment["filename"] == "timeline.csv" and attachment["size"] == 16
+    assert fake.cdn_bytes(attachment["url"]) == b"step,done\n1,yes\n"
+
+
+async def test_attachment_option_is_downloaded_from_the_fake_cdn(world: World) -> None:
+    fake = world.fake
+    data = b"\x89PNG not really"
+    async with running_client(SampleBot(world.guild.id), fake):
+        ix = await fake.slash_command(
+            "check",
+            {"upload": fake.make_attachment(data, "upload.png")},
+            user=world.alice,
+            channel=world.ops,
+        )
+        response = await fake.wait_for_interaction_response(ix)
+    assert response["data"]["content"] == f"sha256 {hashlib.sha256(data).hexdigest()}"
+    assert len(fake.cdn_requests) == 1
+
+
+async def test_injected_429_is_retried_and_succeeds(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        fake.inject_rate_limit("POST", MESSAGES, times=2, retry_after=0.02)
+        channel = bot.get_channel(int(world.ops["id"]))
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("after the rate limit")
+    assert [r.status for r in fake.calls("POST", MESSAGES)] == [429, 429, 200]
+    assert fake.message(sent.id)["content"] == "after the rate limit"
+
+
+async def test_global_rate_limit_on_interaction_callback_is_retried(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake):
+        fake.inject_rate_limit("POST", CALLBACK, retry_after=0.02, is_global=True)
+        ix = await fake.slash_command("export", user=world.alice, channel=world.ops)
+        await fake.wait_for_interaction_response(ix)
+    assert [r.status for r in fake.calls("POST", CALLBACK)] == [429, 200]
+
+
+@pytest.mark.parametrize("mode", ["close", "reconnect"])
+async def test_gateway_drop_resumes_and_replays_missed_events(world: World, mode: str) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        await fake.drop_gateway(mode)  # type: ignore[arg-type]
+        missed = await fake.post_message(world.ops, world.alice, "sent while the bot was away")
+        await fake.wait_for(lambda: bot.seen, what="the missed message")
+        await fake.wait_until_connected()
+        after = await fake.post_message(world.ops, world.alice, "after the resume")
+        await fake.wait_for(lambda: len(bot.seen) == 2, what="the second message")
+    assert [m.id for m in bot.seen] == [int(missed["id"]), int(after["id"])]
+    ops = [f["op"] for f in fake.gateway_received if f["op"] in (2, 6)]
+    assert ops == [2, 6]
+    seqs = [f["s"] for f in fake.gateway_sent]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+async def test_invalidated_session_identifies_again(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        await fake.drop_gateway("invalidate")
+        await fake.wait_until_connected()
+        await fake.post_message(world.ops, world.alice, "hello again")
+        await fake.wait_for(lambda: bot.seen, what="the message after re-identify")
+    assert [f["op"] for f in fake.gateway_received if f["op"] in (2, 6)] == [2, 2]
+
+
+async def test_user_message_attachment_reaction_and_content_intent(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        posted = await fake.post_message(
+            world.ops, world.alice, "look", attachments=[("a.png", b"img")]
+        )
+        await fake.wait_for(lambda: bot.seen)
+        assert await bot.seen[0].attachments[0].read() == b"img"
+        await fake.react(posted, "\N{PUSHPIN}", user=world.alice)
+        await fake.wait_for(lambda: bot.reactions)
+        assert (bot.reactions[0].user_id, str(bot.reactions[0].emoji)) == (
+            world.alice.id,
+            "\N{PUSHPIN}",
+        )
+    async with running_client(SampleBot(world.guild.id, message_content=False), fake) as blind:
+        await fake.post_message(world.ops, world.alice, "secret", attachments=[("b.png", b"img")])
+        await fake.wait_for(lambda: blind.seen)
+        assert (blind.seen[0].content, blind.seen[0].attachments) == ("", [])
+
+
+async def test_modal_autocomplete_and_context_menu(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake):
+        ix = await fake.slash_command("report", user=world.alice, channel=world.ops)
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 9
+        submitted = await fake.submit_modal(ix, {"summary": "video reuploaded"})
+        assert (await fake.wait_for_interaction_response(submitted))["data"][
+            "content"
+        ] == "report: video reuploaded"
+
+        typing = await fake.autocomplete(
+            "protocol", {"name": "c"}, focused="name", user=world.alice, channel=world.ops
+        )
+        choices = (await fake.wait_for_interaction_response(typing))["data"]["choices"]
+        assert [c["value"] for c in choices] == ["christchurch", "crisis-protocol"]
+
+        posted = await fake.post_message(world.ops, world.mallory, "first sighting")
+        menu = await fake.message_command("Add to timeline", posted, user=world.alice)
+        response = await fake.wait_for_interaction_response(menu)
+    assert response["data"]["content"] == f"added {posted['id']} by mallory: first sighting"
+
+
+async def test_dm_and_bad_token(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        assert bot.get_guild(world.guild.id).get_member(world.alice.id) is None  # type: ignore[union-attr]
+        user = await bot.fetch_user(world.alice.id)  # no members intent: not cached
+        await user.send("your role instructions")
+    assert [m["content"] for m in fake.dm_messages(world.alice)] == ["your role instructions"]
+    client = discord.Client(intents=discord.Intents.none())
+    with pytest.raises(discord.LoginFailure):
+        async with client:
+            await client.login("not-the-token")
