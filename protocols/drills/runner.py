@@ -269,7 +269,9 @@ class DrillRunner:
 
     # -- injects ---------------------------------------------------------------------------------
     async def deliver(self, inject: Inject) -> None:
+        """Show ``inject`` and record it in the timeline (unless the incident is already closed)."""
         at = self.clock.elapsed()
+        recording = (await self.state()).is_open
         image_hashes: tuple[tuple[str, str], ...] = ()
         image: bytes | None = None
         if inject.kind is InjectKind.UPLOAD:
@@ -277,31 +279,33 @@ class DrillRunner:
             image, signal, value = await self._materialise(inject.upload)
             self._upload_hashes[inject.id] = (signal, value)
             image_hashes = ((signal, value),)
-            text = await self._check_upload(inject, signal, value, image, at)
+            text = await self._check_upload(inject, signal, value, image, at, recording)
         elif inject.kind is InjectKind.REPORT:
             assert inject.report is not None
             report = inject.report
             text = f"Report from {report.platform} ({report.count}×): {report.text}"
         elif inject.kind is InjectKind.SEVERITY:
             assert inject.severity is not None
-            await self._controller(
-                c.ChangeSeverity(inject.severity, f"DRILL inject {inject.id}", actor=CONTROLLER)
-            )
             text = f"Severity is now {inject.severity} (set by exercise control)"
+            if recording:
+                await self._controller(
+                    c.ChangeSeverity(inject.severity, f"DRILL inject {inject.id}", actor=CONTROLLER)
+                )
         else:
             text = f"{inject.sender}: {inject.text}" if inject.sender else inject.text
-        await self._controller(
-            c.RecordMessage(
-                message_id=f"{self.run_id}:{inject.id}",
-                channel_id=f"drill:{self.run_id}",
-                author_id=CONTROLLER.id,
-                author_name=inject.sender or CONTROLLER.name,
-                content=f"[DRILL inject {inject.id}] {text}",
-                posted_at=self.clock.now(),
-                image_hashes=image_hashes,
-                actor=CONTROLLER,
+        if recording:
+            await self._controller(
+                c.RecordMessage(
+                    message_id=f"{self.run_id}:{inject.id}",
+                    channel_id=f"drill:{self.run_id}",
+                    author_id=CONTROLLER.id,
+                    author_name=inject.sender or CONTROLLER.name,
+                    content=f"[DRILL inject {inject.id}] {text}",
+                    posted_at=self.clock.now(),
+                    image_hashes=image_hashes,
+                    actor=CONTROLLER,
+                )
             )
-        )
         self.log.append(InjectDelivered(at, inject.id, inject.kind.value, text))
         await self._show(
             inject.kind.value, f"{inject.id} · {text}", inject_id=inject.id, image=image
@@ -327,7 +331,13 @@ class DrillRunner:
         return upload.seed, edits
 
     async def _check_upload(
-        self, inject: Inject, signal: str, value: str, image: bytes | None, at: timedelta
+        self,
+        inject: Inject,
+        signal: str,
+        value: str,
+        image: bytes | None,
+        at: timedelta,
+        recording: bool,
     ) -> str:
         upload = inject.upload
         assert upload is not None
@@ -345,7 +355,7 @@ class DrillRunner:
                 match.entry_id if match else None,
             )
         )
-        if match is not None:
+        if match is not None and recording:
             await self._controller(
                 c.RecordMatch(match.entry_id, reported_by=upload.platform, actor=CONTROLLER)
             )

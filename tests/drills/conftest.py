@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from hashdb import HashService, open_hash_service
+from hashdb import open_hash_service
 from protocols.drills.clock import DrillClock
-from protocols.drills.ports import DrillNotice
-from protocols.drills.scenario_library import SHIPPED_SCENARIOS_DIR, ScenarioLibrary
+from protocols.drills.scenario_library import ScenarioLibrary
 from protocols.protocol_library import ProtocolLibrary
-from protocols.service import IncidentService, open_incident_service
-
-T0 = datetime(2026, 3, 15, 1, 40, tzinfo=UTC)
-SCRIPTS_DIR = SHIPPED_SCENARIOS_DIR / "scripts"
-
-
-@dataclass
-class CollectingSink:
-    notices: list[DrillNotice] = field(default_factory=list)
-
-    async def show(self, notice: DrillNotice) -> None:
-        self.notices.append(notice)
-
-    def kinds(self, kind: str) -> list[DrillNotice]:
-        return [n for n in self.notices if n.kind == kind]
-
-
-@dataclass
-class Services:
-    library: ProtocolLibrary
-    scenarios: ScenarioLibrary
-    incidents: IncidentService
-    hashes: HashService
-    clock: DrillClock
-    db: str
+from protocols.service import open_incident_service
+from tests.drills.helpers import T0, Services
 
 
 @pytest.fixture(scope="session")

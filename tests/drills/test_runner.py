@@ -12,7 +12,7 @@ from protocols.drills.actions import load_script
 from protocols.drills.offsets import parse_offset
 from protocols.drills.runner import DrillRunner
 from protocols.drills.session import create_runner
-from tests.drills.conftest import SCRIPTS_DIR, CollectingSink, Services
+from tests.drills.helpers import SCRIPTS_DIR, CollectingSink, Services
 
 
 def _runner(
@@ -32,25 +32,53 @@ def _runner(
     return runner, sink
 
 
-async def test_scripted_perfect_run_meets_every_expectation(services: Services) -> None:
-    script = load_script(SCRIPTS_DIR / "livestream-attack.perfect.yaml")
-    runner, sink = _runner(services, "livestream-attack", script)
+SHIPPED = ["false-alarm", "livestream-attack", "manifesto-spread"]
+
+
+def test_every_shipped_scenario_has_a_perfect_script(scenario_library) -> None:
+    assert [s.id for s in scenario_library.all()] == SHIPPED
+    assert sorted(p.name for p in SCRIPTS_DIR.glob("*.perfect.yaml")) == [
+        f"{name}.perfect.yaml" for name in SHIPPED
+    ]
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED)
+async def test_scripted_perfect_run_meets_every_expectation(
+    services: Services, scenario_id: str
+) -> None:
+    script = load_script(SCRIPTS_DIR / f"{scenario_id}.perfect.yaml")
+    runner, sink = _runner(services, scenario_id, script)
     report = await runner.run()
-    for n in sink.notices:
-        print(n)
     assert [(x.id, x.status) for x in report.expectations] == [
         (x.id, "met") for x in runner.scenario.expectations
     ]
-    assert report.end_reason == "concluded"
     assert sink.kinds("refused") == []
-    # every upload looked up as the scenario predicts (edits that PDQ survives match, a tight crop
-    # does not until its own hash is added)
+    assert report.injects_delivered == report.injects_total == len(runner.scenario.injects)
+    # every upload looked up as the scenario predicts (edits that PDQ survives match, a tight
+    # crop does not until its own hash is added)
     assert [(u.inject_id, u.as_expected) for u in report.uploads] == [
         (i.id, True) for i in runner.scenario.injects if i.upload is not None
     ]
     state = await runner.state()
     assert state.drill is True
-    assert state.status == "concluded"
+    assert report.end_reason == state.status
+    assert state.status in ("concluded", "closed")
+
+
+async def test_injects_are_recorded_in_the_drill_timeline(services: Services) -> None:
+    script = load_script(SCRIPTS_DIR / "livestream-attack.perfect.yaml")
+    runner, _ = _runner(services, "livestream-attack", script)
+    await runner.run()
+    state = await runner.state()
+    recorded = [m for m in state.messages.values() if m.content.startswith("[DRILL inject")]
+    assert [m.message_id.split(":")[1] for m in recorded] == [i.id for i in runner.scenario.injects]
+    # each message carries the drill time of its inject
+    assert [m.posted_at - services.clock.t0 for m in recorded] == [
+        i.at for i in runner.scenario.injects
+    ]
+    # uploads carry their hash, never bytes
+    u1 = next(m for m in recorded if m.message_id.endswith(":U1"))
+    assert u1.image_hashes and u1.image_hashes[0][0] == "pdq"
 
 
 def _without(script, *, drop: set[str] = frozenset(), move: dict[str, str] | None = None):
