@@ -197,7 +197,7 @@ class _ProtocolBuilder:
         if "notify" in f:
             for item in self.c.sequence(f["notify"][1], f"{where}: escalation.notify"):
                 role_id = self.c.identifier(item, f"{where}: escalation.notify")
-                self.role_refs.append((item, role_id, f"{where}: escalation notifies"))
+                self.role_refs.append((item, role_id, f"{where}: escalation.notify"))
                 notify.append(role_id)
         if not notify:
             raise self.c.fail(node, f"{where}: escalation must notify at least one role")
@@ -229,7 +229,7 @@ class _ProtocolBuilder:
         where = f"step {sid!r}"
         role_node = f["role"][1] if "role" in f else node
         role_id = c.identifier(role_node, f"{where}: role") if "role" in f else ""
-        self.role_refs.append((role_node, role_id, f"{where} has role"))
+        self.role_refs.append((role_node, role_id, f"{where}: role"))
         depends = []
         if "depends_on" in f:
             for item in c.sequence(f["depends_on"][1], f"{where}: depends_on"):
@@ -326,7 +326,7 @@ class _ProtocolBuilder:
             for ref_node, role_id, where in self.role_refs:
                 if role_id and role_id not in roles:
                     known = ", ".join(roles)
-                    c.error(ref_node, f"{where} unknown role {role_id!r} (roles: {known})")
+                    c.error(ref_node, f"{where}: unknown role {role_id!r} (roles: {known})")
         self.check_dependencies()
         if c.errors or pid is None:
             return None
@@ -386,8 +386,9 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
         raise ProtocolLoadError(source, 1, 1, "the file is empty")
     protocol = checker.guard(lambda: _ProtocolBuilder(checker).build(root, source))
     if checker.errors or protocol is None:
-        first = checker.errors[0] if checker.errors else ProtocolLoadError(source, 1, 1, "invalid")
-        first.errors = list(checker.errors) or [first]
+        errors = sorted(checker.errors, key=lambda e: (e.line, e.column))
+        first = errors[0] if errors else ProtocolLoadError(source, 1, 1, "invalid")
+        first.errors = errors or [first]
         raise first
     return protocol
 

@@ -32,7 +32,7 @@ _LABELS = {
     "can_conclude": "conclude the incident",
     "can_record_timeline": "record the timeline",
     "can_link_hashes": "link hash entries",
-    "participant": "add to this incident",
+    "participant": "add notes or evidence",
 }
 
 
@@ -70,6 +70,11 @@ def require(
     if may(state, protocol, actor, permission, platform=platform, step_role=step_role):
         return
     what = action or _LABELS.get(permission, permission)
+    if permission == "participant":
+        raise NotAllowed(
+            f"{actor.name} may not {what} in incident {state.id}: only holders of an incident "
+            "role, named participants and incident admins may"
+        )
     who = [protocol.lead_role.name]
     if step_role:
         who.insert(0, protocol.roles[step_role].name)

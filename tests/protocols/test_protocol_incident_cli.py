@@ -1,0 +1,191 @@
+"""The `crisisbot protocol` and `crisisbot incident` commands, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
+        timeout=60,
+    )
+
+
+def ok(tmp_path: Path, *args: str) -> str:
+    result = run(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_protocol_list_show_and_validate(tmp_path: Path) -> None:
+    ids = [p["id"] for p in json.loads(ok(tmp_path, "protocol", "list", "--json"))]
+    assert ids == ["christchurch-call-crp", "eu-crisis-protocol", "gifct-cip"]
+    outline = ok(tmp_path, "protocol", "show", "gifct-cip")
+    assert "Stage 1: Situational awareness and assessment" in outline
+    shown = json.loads(ok(tmp_path, "protocol", "show", "gifct-cip", "--json"))
+    assert shown["stages"][0]["steps"][0]["escalation"] == {
+        "after": "15m",
+        "notify": ["lead", "communications"],
+    }
+    bad = tmp_path / "bad.yaml"
+    step_line = "      - {id: a, title: A, role: ghost, target: soon}"
+    bad.write_text(
+        "id: x\nversion: '1'\nname: n\nmodelled_on: m\nseverity_levels: [{id: a, name: A}]\n"
+        "roles: [{id: lead, name: L, lead: true}]\nstages:\n  - id: s\n    name: S\n"
+        f"    steps:\n{step_line}\n"
+    )
+    ghost, soon = step_line.index("ghost") + 1, step_line.index("soon") + 1
+    result = run(tmp_path, "protocol", "validate", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:11:{soon}: step 'a': target: bad duration 'soon'" in result.stderr
+    assert f"{bad}:11:{ghost}: step 'a': role: unknown role 'ghost'" in result.stderr
+    report = json.loads(run(tmp_path, "protocol", "validate", str(bad), "--json").stdout)
+    assert report[0]["ok"] is False and len(report[0]["errors"]) == 2
+    assert run(tmp_path, "protocol", "show", "nope").stderr.startswith("Error: no protocol 'nope'")
+
+
+def test_incident_lifecycle_through_the_cli(tmp_path: Path) -> None:
+    opened = json.loads(
+        ok(
+            tmp_path,
+            "incident",
+            "open",
+            "--protocol",
+            "eu-crisis-protocol",
+            "--title",
+            "Cross-border",
+            "--severity",
+            "crisis",
+            "--json",
+        )
+    )
+    iid = opened["id"]
+    assert iid.startswith("inc-") and opened["status"] == "declared"
+    assert "Assigned" in ok(
+        tmp_path, "incident", "act", iid, "assign", "provider-contact", "p1", "--name", "Pat"
+    )
+    out = ok(
+        tmp_path,
+        "incident",
+        "act",
+        iid,
+        "complete",
+        "detect",
+        "--evidence",
+        "seen",
+        "--as",
+        "p1",
+        "--no-admin",
+    )
+    assert "Completed step" in out
+    refused = run(
+        tmp_path,
+        "incident",
+        "act",
+        iid,
+        "skip",
+        "notify-coordinator",
+        "--reason",
+        "x",
+        "--as",
+        "p1",
+        "--no-admin",
+    )
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: p1 may not skip")
+    refused = run(tmp_path, "incident", "act", iid, "complete", "classify")
+    assert refused.returncode == 1 and "has not started" in refused.stderr
+    ok(tmp_path, "incident", "act", iid, "activate", "--reason", "EU IRU and Member State")
+    ok(tmp_path, "incident", "act", iid, "note", "Europol notified")
+    ok(
+        tmp_path,
+        "incident",
+        "act",
+        iid,
+        "link-hash",
+        "e9",
+        "--list",
+        "eu",
+        "--signal",
+        "pdq",
+        "--value",
+        "c" * 64,
+    )
+    ok(tmp_path, "incident", "act", iid, "match", "e9", "--by", "tiny.example", "--count", "2")
+    ok(tmp_path, "incident", "act", iid, "conclude", "--summary", "contained")
+    ok(tmp_path, "incident", "act", iid, "close", "--reason", "report filed")
+    shown = json.loads(ok(tmp_path, "incident", "show", iid, "--json"))
+    assert shown["status"] == "closed" and shown["roles"]["coordinator"] == {"tester": "tester"}
+    listed = json.loads(ok(tmp_path, "incident", "list", "--json"))
+    assert [i["id"] for i in listed] == [iid]
+    assert json.loads(ok(tmp_path, "incident", "list", "--open", "--json")) == []
+    assert json.loads(ok(tmp_path, "incident", "verify", iid, "--json"))["ok"] is True
+    out_file = tmp_path / "report.html"
+    ok(
+        tmp_path,
+        "incident",
+        "export",
+        iid,
+        "--format",
+        "html",
+        "--tz",
+        "Europe/Paris",
+        "--output",
+        str(out_file),
+    )
+    assert "CET" in out_file.read_text() and "Europol notified" in out_file.read_text()
+    summary = json.loads(ok(tmp_path, "incident", "transparency", "--format", "json"))
+    assert summary["totals"]["matches_reported"] == 2
+
+
+def test_verify_fails_after_direct_sql_tampering(tmp_path: Path) -> None:
+    ok(
+        tmp_path,
+        "incident",
+        "open",
+        "--protocol",
+        "gifct-cip",
+        "--title",
+        "T",
+        "--severity",
+        "incident",
+        "--id",
+        "t1",
+        "--drill",
+    )
+    ok(tmp_path, "incident", "act", "t1", "note", "original")
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("DROP TRIGGER incident_events_no_update")
+        db.execute("UPDATE incident_events SET payload = replace(payload, 'original', 'forged')")
+    result = run(tmp_path, "incident", "verify", "t1")
+    assert result.returncode == 1
+    assert "TAMPERED" in result.stderr and "event 3: content does not match" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_drill_exports_are_marked(tmp_path: Path, fmt: str) -> None:
+    ok(
+        tmp_path,
+        "incident",
+        "open",
+        "--protocol",
+        "gifct-cip",
+        "--title",
+        "T",
+        "--severity",
+        "incident",
+        "--id",
+        "d1",
+        "--drill",
+    )
+    assert "DRILL" in ok(tmp_path, "incident", "export", "d1", "--format", fmt)
