@@ -92,7 +92,15 @@ class Incidents(CrisisCog):
                 participants=tuple(Participant(str(u.id), u.display_name) for u in participants),
             )
         )
-        channel = await self.bot.channels.open_channel(guild, state)
+        try:
+            channel = await self.bot.channels.open_channel(guild, state)
+        except discord.HTTPException as error:
+            raise UserFacingError(
+                f"Incident `{state.id}` is recorded, but Discord refused to create its channel "
+                f"({error.status}: {error.text or 'no reason given'}). Check the bot's Manage "
+                "Channels and Manage Roles permissions on the incident category; the channel is "
+                "created when the bot next starts."
+            ) from error
         await interaction.response.send_message(
             tagged(state, f"Incident `{state.id}` opened: {channel.mention}"), ephemeral=True
         )

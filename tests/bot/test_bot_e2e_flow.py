@@ -4,52 +4,18 @@ conclude -> export, asserting on the REST calls the bot made and on the stored t
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.custom_ids import step_button_id
 from bot.render import checklist_pages
 from tests.bot.conftest import BotRunner, Services, Team
+from tests.bot.incident_flow import (
+    PROTOCOL,
+    bot_messages,
+    event_names,
+    message_with,
+    open_incident,
+)
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.payloads import EPHEMERAL, OVERWRITE_MEMBER, OVERWRITE_ROLE, VIEW_CHANNEL
-
-PROTOCOL = "gifct-cip"
-
-
-async def open_incident(
-    fake: FakeDiscord, team: Team, services: Services, **options: Any
-) -> tuple[dict[str, Any], str]:
-    """Run `/incident open` as alice; wait for the checklists; return (channel, incident id)."""
-    args = {"protocol": PROTOCOL, "title": "Attack on a mosque", "severity": "cip", **options}
-    ix = await fake.slash_command("incident open", args, user=team.alice, channel=team.general)
-    response = await fake.wait_for_interaction_response(ix)
-    assert response["type"] == 4, response
-    created = await fake.wait_for_request("POST", "/guilds/{guild_id}/channels")
-    channel = created.response
-    (state,) = await services.incidents.list(open_only=True)
-    pages = len(checklist_pages(services.library.get(PROTOCOL)))
-    await fake.wait_for(
-        lambda: len(fake.messages.get(int(channel["id"]), [])) >= 1 + pages,
-        what="summary and checklists posted",
-    )
-    return channel, state.id
-
-
-def bot_messages(fake: FakeDiscord, channel: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        m for m in fake.messages[int(channel["id"])] if int(m["author"]["id"]) == fake.bot_user.id
-    ]
-
-
-def message_with(fake: FakeDiscord, channel: dict[str, Any], custom_id: str) -> dict[str, Any]:
-    for message in fake.messages[int(channel["id"])]:
-        for row in message.get("components", []):
-            if any(c.get("custom_id") == custom_id for c in row.get("components", [])):
-                return message
-    raise AssertionError(f"no message with {custom_id}")
-
-
-async def event_names(services: Services, incident_id: str) -> list[str]:
-    return [type(r.event).__name__ for r in await services.incidents.events(incident_id)]
 
 
 async def test_open_creates_private_channel_pinned_summary_and_checklists(

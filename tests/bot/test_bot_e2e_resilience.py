@@ -1,0 +1,117 @@
+"""Keeps working: a restart in the middle (new bot instance, same database) with old buttons
+clicked afterwards; 429 responses injected mid-flow; a gateway drop while a message is captured."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.custom_ids import step_button_id
+from tests.bot.conftest import BotRunner, Services, Team
+from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
+from tests.fake_discord import FakeDiscord
+
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+
+
+async def test_buttons_work_after_restart_and_the_incident_resumes(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+    summary_id = bot_messages(fake, channel)[0]["id"]
+    skip_id = step_button_id(incident_id, "situational-awareness", "skip")
+    old_message = message_with(fake, channel, skip_id)
+
+    async with start_bot() as bot:  # a new process: nothing in memory but what it finds again
+        assert bot.channels.incident_for_channel(int(channel["id"])) == incident_id
+        start = fake.mark()
+        click = await fake.click(old_message, skip_id, user=team.alice)
+        assert (await fake.wait_for_interaction_response(click))["type"] == 9
+        submit = await fake.submit_modal(click, {"reason": "hub already briefed"})
+        update = await fake.wait_for_interaction_response(submit)
+        assert update["type"] == 7
+        assert "skipped by" in update["data"]["embeds"][0]["description"]
+        # the same pinned summary is edited; no channel or summary is created again
+        await fake.wait_for_request(
+            "PATCH", MESSAGE, where=lambda r: r.params["message_id"] == summary_id, since=start
+        )
+        assert fake.calls("POST", "/guilds/{guild_id}/channels", since=start) == []
+        assert "StepSkipped" in await event_names(services, incident_id)
+
+
+async def test_incident_declared_while_discord_failed_gets_its_channel_at_start(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        fake.inject_error(
+            "POST",
+            "/guilds/{guild_id}/channels",
+            status=403,
+            code=50013,
+            message="Missing Permissions",
+        )
+        ix = await fake.slash_command(
+            "incident open",
+            {"protocol": "gifct-cip", "title": "Channel creation fails", "severity": "cip"},
+            user=team.alice,
+            channel=team.general,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert "is recorded, but Discord refused to create its channel" in answer["data"]["content"]
+    (state,) = await services.incidents.list(open_only=True)  # the declaration was stored first
+    async with start_bot() as bot:
+        binding = bot.channels.binding(state.id)
+        assert binding is not None and binding.summary_message_id is not None
+        assert fake.pinned(binding.channel_id)[0]["id"] == str(binding.summary_message_id)
+
+
+async def test_rate_limits_mid_flow_lose_nothing(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        fake.inject_rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
+        fake.inject_rate_limit("PUT", "/channels/{channel_id}/messages/pins/{message_id}", times=1)
+        channel, incident_id = await open_incident(fake, team, services)
+        assert len(fake.pinned(channel)) == 1
+
+        fake.inject_rate_limit(
+            "POST", "/interactions/{interaction_id}/{interaction_token}/callback", times=1
+        )
+        fake.inject_rate_limit("PATCH", MESSAGE, times=3, retry_after=0.05)
+        notes = [f"update {n}" for n in range(5)]
+        for text in notes:
+            ix = await fake.slash_command(
+                "incident note", {"text": text}, user=team.alice, channel=channel
+            )
+            await fake.wait_for_interaction_response(ix, timeout=10)
+
+        state = await services.incidents.get(incident_id)
+        assert [n.text for n in state.notes] == notes
+        summary_id = bot_messages(fake, channel)[0]["id"]
+        await fake.wait_for(
+            lambda: len(fake.calls("PATCH", MESSAGE)) >= 3 + 1, what="summary edit retried"
+        )
+        patches = fake.calls("PATCH", MESSAGE)[:4]
+        assert [r.status for r in patches] == [429, 429, 429, 200]
+        assert {r.params["message_id"] for r in patches} == {summary_id}
+        assert [r.status for r in fake.requests].count(429) == 2 + 1 + 1 + 3
+
+
+async def test_gateway_drop_loses_no_captured_message(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        message = await fake.post_message(channel, team.bob, "Livestream link is spreading")
+        await fake.drop_gateway("reconnect")
+        await fake.react(message, "📌", user=team.bob)  # sent while the bot reconnects
+        await fake.wait_until_connected()
+
+        for _ in range(250):  # the capture is stored asynchronously after RESUME
+            if message["id"] in (await services.incidents.get(incident_id)).messages:
+                break
+            await asyncio.sleep(0.02)
+        state = await services.incidents.get(incident_id)
+        captured = state.messages[message["id"]]
+        assert captured.author_id == str(team.bob.id)
+        assert captured.content == "Livestream link is spreading"
