@@ -28,7 +28,9 @@ __all__ = [
     "PlatformReport",
     "Scenario",
     "UploadSpec",
+    "EDIT_DEFAULTS",
     "EDIT_KINDS",
+    "EDIT_LIMITS",
 ]
 
 #: Edits a variant upload may apply to its original, with whether they take an amount.
@@ -40,6 +42,25 @@ EDIT_KINDS: dict[str, str] = {
     "brightness": "factor (0.2-3), default 1.1",
     "rotate": "degrees, default 90",
     "border": "pixels of black border (1-200), default 4",
+}
+
+
+#: Default amount and allowed range of each edit that takes an amount.
+EDIT_DEFAULTS: dict[str, float] = {
+    "crop": 0.01,
+    "reencode": 40,
+    "resize": 0.5,
+    "brightness": 1.1,
+    "rotate": 90,
+    "border": 4,
+}
+EDIT_LIMITS: dict[str, tuple[float, float]] = {
+    "crop": (0.0, 0.49),
+    "reencode": (1, 95),
+    "resize": (0.1, 4.0),
+    "brightness": (0.2, 3.0),
+    "rotate": (-360, 360),
+    "border": (1, 200),
 }
 
 

@@ -24,6 +24,7 @@ from protocols.drills.located_yaml import Issues, NodeReader, compose_file_text
 from protocols.drills.offsets import format_offset, parse_duration, parse_offset
 from protocols.drills.scenario import (
     EDIT_KINDS,
+    EDIT_LIMITS,
     Expectation,
     ExpectationKind,
     ImageEdit,
@@ -168,6 +169,16 @@ class _ScenarioBuilder:
                     kind_node,
                     f"upload.edits: unknown edit {kind!r} (known: {', '.join(EDIT_KINDS)})",
                 )
+                continue
+            if amount is not None and kind in EDIT_LIMITS:
+                low, high = EDIT_LIMITS[kind]
+                if not low <= amount <= high:
+                    self.issues.add(
+                        item, f"upload.edits.{kind}: {amount:g} is outside {low:g}..{high:g}"
+                    )
+                    continue
+            elif amount is not None:
+                self.issues.add(item, f"upload.edits.{kind}: takes no amount")
                 continue
             out.append(ImageEdit(kind=kind, amount=amount))
         return tuple(out)

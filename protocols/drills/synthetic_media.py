@@ -16,27 +16,11 @@ from collections.abc import Iterable
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from protocols.drills.scenario import EDIT_KINDS, ImageEdit
+from protocols.drills.scenario import EDIT_DEFAULTS, EDIT_KINDS, EDIT_LIMITS, ImageEdit
 
 __all__ = ["apply_edits", "render_seed_image", "upload_image_bytes"]
 
 WIDTH, HEIGHT = 640, 480
-_DEFAULTS = {
-    "crop": 0.01,
-    "reencode": 40,
-    "resize": 0.5,
-    "brightness": 1.1,
-    "rotate": 90,
-    "border": 4,
-}
-_LIMITS = {
-    "crop": (0.0, 0.5),
-    "reencode": (1, 95),
-    "resize": (0.1, 4.0),
-    "brightness": (0.2, 3.0),
-    "rotate": (-360, 360),
-    "border": (1, 200),
-}
 
 
 def render_seed_image(seed: int) -> Image.Image:
@@ -70,8 +54,8 @@ def render_seed_image(seed: int) -> Image.Image:
 
 
 def _amount(edit: ImageEdit) -> float:
-    value = _DEFAULTS[edit.kind] if edit.amount is None else edit.amount
-    low, high = _LIMITS[edit.kind]
+    value = EDIT_DEFAULTS[edit.kind] if edit.amount is None else edit.amount
+    low, high = EDIT_LIMITS[edit.kind]
     if not low <= value <= high:
         raise ValueError(f"edit {edit.kind}: amount {value} outside {low}..{high}")
     return float(value)
