@@ -422,3 +422,19 @@ async def test_dm_and_bad_token(world: World) -> None:
     with pytest.raises(discord.LoginFailure):
         async with client:
             await client.login("not-the-token")
+
+
+async def test_payloads_discord_would_reject_are_rejected(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        channel = bot.get_channel(int(world.ops["id"]))
+        assert isinstance(channel, discord.TextChannel)
+        with pytest.raises(discord.HTTPException) as too_long:
+            await channel.send("x" * 2001)
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="step", custom_id="incident:" + "9" * 100))
+        with pytest.raises(discord.HTTPException) as long_id:
+            await channel.send("checklist", view=view)
+    assert (too_long.value.status, too_long.value.code) == (400, 50035)
+    assert "custom_id" in long_id.value.text
+    assert fake.messages[int(world.ops["id"])] == []

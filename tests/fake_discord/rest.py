@@ -20,6 +20,7 @@ from . import payloads as p
 from .gateway import Gateway
 from .recording import ChangeSignal, InjectedFault, RecordedFile, RecordedRequest, bucket_hash
 from .state import DiscordState, FakeDiscordError, FakeInteraction, Payload, emoji_payload, unknown
+from .validation import check_message, check_modal
 
 API_PREFIX = "/api/v10"
 UNHANDLED = "<unhandled>"
@@ -412,6 +413,7 @@ class RestApi:
         return newest_first[:limit]
 
     async def create_message(self, call: Call) -> Payload:
+        check_message(call.body)
         msg = self._world.create_message(
             call.id("channel_id"), self._world.bot_user, call.body, call.uploads
         )
@@ -425,6 +427,7 @@ class RestApi:
         msg = self._world.channel_message(call.id("channel_id"), call.id("message_id"))
         if msg["author"]["id"] != str(self._world.bot_user.id) and set(call.body) - {"flags"}:
             raise FakeDiscordError(403, 50005, "Cannot edit a message authored by another user")
+        check_message(call.body)
         self._world.edit_message(msg, call.body, call.uploads)
         await self._gateway.dispatch("MESSAGE_UPDATE", msg)
         return msg
@@ -511,7 +514,10 @@ class RestApi:
                 f"Invalid interaction response type {callback_type} for interaction type {ix.type}",
             )
         data = call.body.get("data") or {}
-        ix.callbacks.append(call.body)
+        if callback_type in (4, 7):
+            check_message(data)
+        elif callback_type == 9:
+            check_modal(data)
         world = self._world
         msg: Payload | None = None
         if callback_type == 4:
@@ -528,6 +534,7 @@ class RestApi:
             ix.original_message_id = ix.message_id
         elif callback_type == 6:
             ix.original_message_id = ix.message_id
+        ix.callbacks.append(call.body)
         response: Payload = {
             "interaction": {
                 "id": str(ix.id),
@@ -580,6 +587,7 @@ class RestApi:
 
     async def create_followup(self, call: Call) -> Payload:
         ix = self._webhook_interaction(call)
+        check_message(call.body)
         msg = await self._post_for_interaction(ix, call.body, call)
         ix.followup_ids.append(int(msg["id"]))
         return msg
@@ -589,6 +597,7 @@ class RestApi:
 
     async def edit_webhook_message(self, call: Call) -> Payload:
         _, msg = self._webhook_message(call)
+        check_message(call.body)
         self._world.edit_message(msg, call.body, call.uploads)
         if not int(msg["flags"]) & p.EPHEMERAL:
             await self._gateway.dispatch("MESSAGE_UPDATE", msg)
