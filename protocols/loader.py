@@ -247,7 +247,7 @@ class _ProtocolBuilder:
             value_node = _get(f, key)
             if value_node is not None:
                 opt[key] = c.guard(lambda n=value_node, conv=convert: conv(n))
-        if opt.get("escalation") and not opt.get("target"):
+        if "escalation" in f and "target" not in f:
             c.error(node, f"{where}: an escalation needs a target time")
         opt = {k: v for k, v in opt.items() if v is not None}
         return Step(
