@@ -23,14 +23,17 @@ __all__ = ["CrisisCog"]
 
 
 class CrisisCog(commands.Cog):
-    #: the access every app command of the cog needs; a command can ask for more itself
+    #: the access every app command of the cog needs ...
     access: ClassVar[Access] = Access.RESPONDER
+    #: ... unless its (sub)command name is listed here with another one
+    command_access: ClassVar[dict[str, Access]] = {}
 
     def __init__(self, bot: CrisisBot) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
-        require(self.bot.settings, interaction.user, self.access)
+        name = interaction.command.name if interaction.command else ""
+        require(self.bot.settings, interaction.user, self.command_access.get(name, self.access))
         return True
 
     async def cog_app_command_error(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.access import Access, actor_for, require
+from bot.access import Access, actor_for
 from bot.attachments import read_attachment
 from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
@@ -33,6 +33,7 @@ _SIGNAL_CHOICES = [app_commands.Choice(name=name, value=name) for name in SIGNAL
 
 class Hashes(CrisisCog):
     access = Access.ANY
+    command_access = {"add": Access.HASH_COORDINATOR, "remove": Access.HASH_COORDINATOR}
     hash = app_commands.Group(name="hash", description="Check and manage the hash lists")
 
     async def _hashes(
@@ -92,7 +93,6 @@ class Hashes(CrisisCog):
         signal: str | None = None,
         value: str | None = None,
     ) -> None:
-        require(self.bot.settings, interaction.user, Access.HASH_COORDINATOR)
         hashes = await self._hashes(attachment, signal, value)
         label_list = tuple(part.strip() for part in labels.split(",") if part.strip())
         incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
@@ -157,7 +157,6 @@ class Hashes(CrisisCog):
         entry_id: int,
         reason: app_commands.Range[str, 1, 500],
     ) -> None:
-        require(self.bot.settings, interaction.user, Access.HASH_COORDINATOR)
         entry = await self.bot.hashes.remove_entry(
             entry_id, reason=reason, removed_by=f"discord:{interaction.user.id}"
         )

@@ -56,6 +56,7 @@ def _matching(pairs: list[tuple[str, str]], current: str) -> Choices:
 
 class Incidents(CrisisCog):
     incident = app_commands.Group(name="incident", description="Run a crisis incident")
+    command_access = {"open": Access.ADMIN, "close": Access.ADMIN}
 
     # -- helpers -----------------------------------------------------------------------------
     async def _here(self, interaction: discord.Interaction) -> IncidentState:
@@ -294,7 +295,6 @@ class Incidents(CrisisCog):
     async def close(
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
-        require(self.bot.settings, interaction.user, Access.ADMIN)
         state = await self._here(interaction)
         actor = actor_for(self.bot.settings, interaction.user)
         state = await self.bot.channels.execute(state.id, Close(reason, actor=actor))
