@@ -8,6 +8,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -134,6 +135,7 @@ class SampleBot(commands.Bot):
         self.opened: list[int] = []
         self.seen: list[discord.Message] = []
         self.reactions: list[discord.RawReactionActionEvent] = []
+        self.interactions: list[discord.Interaction] = []
 
     async def setup_hook(self) -> None:
         self.add_view(AckView())
@@ -145,6 +147,9 @@ class SampleBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         if message.author != self.user:
             self.seen.append(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.interactions.append(interaction)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         self.reactions.append(payload)
@@ -438,3 +443,49 @@ async def test_payloads_discord_would_reject_are_rejected(world: World) -> None:
     assert (too_long.value.status, too_long.value.code) == (400, 50035)
     assert "custom_id" in long_id.value.text
     assert fake.messages[int(world.ops["id"])] == []
+
+
+async def test_interaction_member_carries_roles_and_channel_permissions(world: World) -> None:
+    fake = world.fake
+    private = world.guild.add_text_channel(
+        "responders",
+        overwrites=[
+            {"id": world.guild.id, "type": OVERWRITE_ROLE, "deny": VIEW_CHANNEL},
+            {"id": world.responder.id, "type": OVERWRITE_ROLE, "allow": VIEW_CHANNEL},
+        ],
+    )
+    async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
+        await fake.slash_command("export", user=world.alice, channel=private)
+        await fake.slash_command("export", user=world.mallory, channel=private)
+        await fake.wait_for(lambda: len(bot.interactions) == 2)
+        alice, mallory = (i.user for i in bot.interactions)
+        assert isinstance(alice, discord.Member) and isinstance(mallory, discord.Member)
+        assert [r.name for r in alice.roles] == ["@everyone", "Responder"]
+        assert bot.interactions[0].permissions.view_channel
+        assert not bot.interactions[1].permissions.view_channel
+        assert bot.interactions[0].app_permissions.manage_channels
+
+        await fake.set_roles(world.mallory, [world.responder])
+        member = bot.get_guild(world.guild.id).get_member(world.mallory.id)  # type: ignore[union-attr]
+        await fake.wait_for(lambda: len(member.roles) == 2)  # type: ignore[union-attr]
+
+
+async def test_callbacks_are_acknowledged_once_and_only_in_time(world: World) -> None:
+    fake = world.fake
+    ix = await fake.slash_command("export", user=world.alice, channel=world.ops)  # no bot online
+    url = f"{fake.api_base}/interactions/{ix.id}/{ix.token}/callback"
+    body = {"type": 4, "data": {"content": "done"}}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json=body) as first:
+            assert first.status == 200 and first.headers["Content-Type"] == "application/json"
+            assert (await first.json())["resource"]["message"]["content"] == "done"
+        async with http.post(url, json=body) as second:
+            assert (second.status, (await second.json())["code"]) == (400, 40060)
+    async with FakeDiscord(interaction_deadline=0.0) as strict:
+        guild = strict.add_guild()
+        alice = guild.add_member("alice")
+        late = await strict.slash_command("ping", user=alice, channel=guild.add_text_channel("x"))
+        url = f"{strict.api_base}/interactions/{late.id}/{late.token}/callback"
+        async with aiohttp.ClientSession() as http, http.post(url, json=body) as answer:
+            assert (answer.status, (await answer.json())["code"]) == (404, 10062)
+    assert fake.interaction_responses == {ix.id: body}

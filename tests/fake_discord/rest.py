@@ -10,6 +10,7 @@ live in `state`. Must not import discord.py.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,7 @@ class RestApi:
         self.requests: list[RecordedRequest] = []
         self.cdn_requests: list[str] = []
         self.faults: list[InjectedFault] = []
+        self.interaction_deadline: float | None = None
 
     # wiring ---------------------------------------------------------------------------------
 
@@ -499,6 +501,11 @@ class RestApi:
         ix = self._world.interactions.get(call.id("interaction_id"))
         if ix is None or ix.token != call.params["interaction_token"]:
             raise unknown("interaction", 10062)
+        late = self.interaction_deadline is not None and (
+            time.monotonic() - ix.created > self.interaction_deadline
+        )
+        if late and not ix.callbacks:
+            raise unknown("interaction", 10062)  # Discord gives a bot 3 s to answer
         return ix
 
     async def interaction_callback(self, call: Call) -> Payload:

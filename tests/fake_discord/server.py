@@ -11,7 +11,7 @@ and interaction payloads live in their own modules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -21,7 +21,15 @@ from .gateway import Gateway
 from .interactions import ChannelLike, InteractionFactory, UserLike, channel_id_of, user_id_of
 from .recording import ChangeSignal, InjectedFault, RecordedRequest, rate_limit_fault
 from .rest import UNHANDLED, RestApi, reaction_event
-from .state import DiscordState, FakeGuild, FakeInteraction, FakeUser, Payload
+from .state import (
+    DiscordState,
+    FakeGuild,
+    FakeInteraction,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    Payload,
+)
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 5.0
@@ -44,7 +52,11 @@ class FakeDiscord:
         host: str = "127.0.0.1",
         port: int = 0,
         heartbeat_interval_ms: int = 41_250,
+        interaction_deadline: float | None = None,
     ) -> None:
+        """`interaction_deadline`: answer callbacks later than this many seconds after the
+        interaction with 404 "Unknown interaction" (10062), as Discord does after 3 s; off by
+        default so slow CI machines do not fail tests that are not about latency."""
         self.state = DiscordState(bot_name=bot_name)
         self._signal = ChangeSignal()
         self.gateway = Gateway(
@@ -54,6 +66,7 @@ class FakeDiscord:
             heartbeat_interval_ms=heartbeat_interval_ms,
         )
         self.rest = RestApi(self.state, self.gateway, self._signal)
+        self.rest.interaction_deadline = interaction_deadline
         self.interactions_factory = InteractionFactory(self.state)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -482,6 +495,13 @@ class FakeDiscord:
         if "guild_id" in msg:
             event["guild_id"] = msg["guild_id"]
         await self.dispatch("MESSAGE_DELETE", event)
+
+    async def set_roles(self, member: FakeMember, roles: Iterable[FakeRole | int]) -> None:
+        """A moderator changes `member`'s roles; sends GUILD_MEMBER_UPDATE."""
+        member.role_ids = [r if isinstance(r, int) else r.id for r in roles]
+        await self.dispatch(
+            "GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(member.guild_id)}
+        )
 
     async def react(self, message: Payload | int, emoji: str, *, user: UserLike) -> None:
         """`user` reacts with `emoji` (unicode, or `name:id`); sends MESSAGE_REACTION_ADD."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -280,6 +281,7 @@ class FakeInteraction:
     callbacks: list[Payload] = field(default_factory=list)
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def response(self) -> Payload | None:
