@@ -80,8 +80,7 @@ def report_batch_errors(errors: Sequence[str]) -> None:
         return
     for message in errors:
         click.echo(f"Error: {message}", err=True)
-    click.echo(f"{len(errors)} error(s).", err=True)
-    raise click.exceptions.Exit(1)
+    raise click.ClickException(f"{len(errors)} error(s).")
 
 
 def _actor(by: str | None) -> str:

@@ -10,6 +10,8 @@ import asyncpg
 import pytest
 
 from hashdb import HashService, open_hash_service
+from hashdb.store import HashStore, SQLiteHashStore
+from hashdb.store.postgres import PostgresHashStore
 
 PG_DSN = os.environ.get("CRISISBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -42,6 +44,31 @@ async def service(
         async with open_hash_service(PG_DSN, clock=clock, schema=schema) as svc:
             yield svc
     finally:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[HashStore]:
+    """A fresh, open store on each backend."""
+    if request.param == "sqlite":
+        backend: HashStore = SQLiteHashStore(tmp_path / "store.db")
+        await backend.open()
+        try:
+            yield backend
+        finally:
+            await backend.close()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    backend = PostgresHashStore(PG_DSN, schema=schema)
+    await backend.open()
+    try:
+        yield backend
+    finally:
+        await backend.close()
         conn = await asyncpg.connect(PG_DSN)
         try:
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -1,0 +1,152 @@
+"""`crisisbot hash` and `crisisbot hashdb ...` through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from .imaging import encode, synthetic_photo
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=100,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    photo = synthetic_photo(3)
+    paths = {
+        "photo": tmp_path / "photo.jpg",
+        "mirror": tmp_path / "mirror.jpg",
+        "flat": tmp_path / "flat.png",
+        "junk": tmp_path / "junk.txt",
+    }
+    paths["photo"].write_bytes(encode(photo))
+    paths["mirror"].write_bytes(encode(photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    paths["flat"].write_bytes(encode(Image.new("RGB", (200, 200), (40, 40, 40)), "PNG"))
+    paths["junk"].write_text("not an image")
+    return paths
+
+
+def test_hash_json_and_batch_errors(tmp_path: Path, files: dict[str, Path]) -> None:
+    result = run(tmp_path, "hash", str(files["photo"]), str(files["junk"]), "--json")
+    assert result.returncode == 1
+    out = json.loads(result.stdout)
+    assert [r["file"] for r in out["results"]] == [str(files["photo"])]
+    assert [h["signal"] for h in out["results"][0]["hashes"]] == ["md5", "sha256", "pdq", "phash"]
+    assert "junk.txt: not an image" in result.stderr and "1 error(s)" in result.stderr
+    table = run(tmp_path, "hash", str(files["flat"]))
+    assert table.returncode == 0 and "LOW QUALITY" in table.stdout
+
+
+def test_hashdb_workflow(tmp_path: Path, files: dict[str, Path]) -> None:
+    assert (
+        run(
+            tmp_path,
+            "hashdb",
+            "create",
+            "tve",
+            "--label",
+            "tve",
+            "--threshold",
+            "pdq=25",
+            "--by",
+            "alice",
+        ).returncode
+        == 0
+    )
+    created = run(tmp_path, "hashdb", "create", "news", "--kind", "allow", "--json")
+    assert json.loads(created.stdout)["kind"] == "allow"
+    again = run(tmp_path, "hashdb", "create", "tve")
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+    lists = json.loads(run(tmp_path, "hashdb", "lists", "--json").stdout)
+    assert [(hl["name"], hl["thresholds"]) for hl in lists] == [("news", {}), ("tve", {"pdq": 25})]
+
+    added = run(
+        tmp_path,
+        "hashdb",
+        "add",
+        "tve",
+        str(files["photo"]),
+        str(files["flat"]),
+        "--hash",
+        "md5:" + "ab" * 16,
+        "--json",
+    )
+    assert added.returncode == 1  # the flat image's low-quality PDQ is refused...
+    body = json.loads(added.stdout)
+    assert len(body["added"]) == 5  # ...the photo (4 hashes) and the md5 are added
+    assert "flat.png" in body["errors"][0] and "quality" in body["errors"][0]
+
+    check = run(tmp_path, "hashdb", "check", str(files["mirror"]), "--json")
+    assert check.returncode == 0
+    pdq = [r for r in json.loads(check.stdout)["results"] if r["query"]["signal"] == "pdq"][0]
+    assert pdq["matches"][0]["list_name"] == "tve" and pdq["matches"][0]["labels"] == ["tve"]
+    plain = run(tmp_path, "hashdb", "check", "--hash", "md5:" + "ab" * 16)
+    assert "MATCH list=tve" in plain.stdout
+    bad = run(tmp_path, "hashdb", "check", "--hash", "md5:xyz")
+    assert bad.returncode == 1 and "md5" in bad.stderr
+
+    entry_id = body["added"][-1]["id"]
+    removed = run(tmp_path, "hashdb", "remove", str(entry_id), "--reason", "test", "--json")
+    assert json.loads(removed.stdout)["removed"][0]["removal_reason"] == "test"
+    twice = run(tmp_path, "hashdb", "remove", str(entry_id), "--reason", "test")
+    assert twice.returncode == 1 and "already removed" in twice.stderr
+
+
+def test_import_export(tmp_path: Path) -> None:
+    run(tmp_path, "hashdb", "create", "imported")
+    pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "hash,signal_type,labels\n"
+        f"{pdq},pdq,tve\n"
+        "123,pdq,\n"
+        f'{"cd" * 16},HASH_MD5,"a,b"\n'
+        f"{'0' * 64},pdq,\n"
+    )
+    result = run(tmp_path, "hashdb", "import", "imported", str(source), "--json")
+    assert result.returncode == 1
+    body = json.loads(result.stdout)
+    assert body["imported"] == 2
+    assert len(body["errors"]) == 2
+    assert body["errors"][0].startswith(f"{source}:3:")
+    assert body["errors"][1].startswith(f"{source}:5:") and "bits set" in body["errors"][1]
+
+    exported = run(tmp_path, "hashdb", "export", "imported", "--format", "text")
+    assert exported.stdout.splitlines() == [f"pdq {pdq}", f"md5 {'cd' * 16}"]
+    out = tmp_path / "out.jsonl"
+    assert (
+        run(
+            tmp_path, "hashdb", "export", "imported", "--format", "jsonl", "-o", str(out)
+        ).returncode
+        == 0
+    )
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["labels"] for line in lines] == [["tve"], ["a", "b"]]
+
+    run(tmp_path, "hashdb", "create", "copy")
+    again = run(tmp_path, "hashdb", "import", "copy", str(out))
+    assert again.returncode == 0 and "Imported 2" in again.stdout
+    missing = run(tmp_path, "hashdb", "export", "nope")
+    assert missing.returncode == 1 and "no hash list named 'nope'" in missing.stderr
+
+
+def test_bad_config_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("hashdb:\n  max_file_bytes: lots\n")
+    result = run(tmp_path, "--config", str(cfg), "hashdb", "lists")
+    assert result.returncode != 0
+    assert "hashdb.max_file_bytes" in result.stderr

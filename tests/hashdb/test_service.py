@@ -1,0 +1,268 @@
+"""HashService rules: thresholds per list, allow lists, drills, low quality, matching, feedback."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from hashdb import (
+    DrillListViolation,
+    EntryNotFound,
+    HashService,
+    InvalidArgument,
+    InvalidHash,
+    ListExists,
+    ListNotFound,
+    LowQualityHash,
+    NewEntry,
+    open_hash_service,
+)
+from hashdb.bad_hash import BadHashMonitor
+from hashdb.perceptual import pdq_hash
+
+from .imaging import encode, synthetic_photo
+
+PDQ = pdq_hash(synthetic_photo(3)).value  # a real, high-quality hash
+
+
+def flip(value: str, bits: int) -> str:
+    """``value`` with its first ``bits`` bits inverted (distance exactly ``bits``)."""
+    width = len(value) * 4
+    return format(int(value, 16) ^ (((1 << bits) - 1) << (width - bits)), f"0{len(value)}x")
+
+
+async def test_create_list_validation(service: HashService) -> None:
+    created = await service.create_list(
+        "tve-2026",
+        description="d",
+        labels=["tve", " ", "tve"],
+        thresholds={"PDQ": 20},
+        created_by="alice",
+    )
+    assert created.labels == ("tve",) and created.thresholds == {"pdq": 20}
+    assert created.threshold("pdq") == 20 and created.threshold("phash") == 10
+    with pytest.raises(ListExists):
+        await service.create_list("tve-2026", created_by="alice")
+    bad_calls = [
+        {"name": "has space"},
+        {"name": ""},
+        {"name": "ok", "kind": "deny"},
+        {"name": "ok", "visibility": "secret"},
+        {"name": "ok", "thresholds": {"pdq": 200}},
+        {"name": "ok", "thresholds": {"pdq": "31"}},
+    ]
+    for kwargs in bad_calls:
+        with pytest.raises(InvalidArgument):
+            await service.create_list(**{"created_by": "alice", **kwargs})  # type: ignore[arg-type]
+    with pytest.raises(InvalidHash, match="unknown signal type"):
+        await service.create_list("ok", thresholds={"tlsh": 3}, created_by="alice")
+    assert [hl.name for hl in await service.lists()] == ["tve-2026"]
+
+
+async def test_per_list_thresholds(service: HashService) -> None:
+    await service.create_list("strict", thresholds={"pdq": 10}, created_by="a")
+    await service.create_list("loose", created_by="a")
+    for name in ("strict", "loose"):
+        await service.add_entry(name, "pdq", PDQ, added_by="a", quality=100)
+    for distance, expected in (
+        (0, ["loose", "strict"]),
+        (10, ["loose", "strict"]),
+        (20, ["loose"]),
+        (31, ["loose"]),
+        (32, []),
+    ):
+        result = await service.match("pdq", flip(PDQ, distance))
+        assert sorted(m.list_name for m in result.matches) == expected, distance
+        assert all(m.distance == distance for m in result.matches)
+    only = await service.match("pdq", PDQ, lists=["strict"])
+    assert [m.list_name for m in only.matches] == ["strict"]
+    with pytest.raises(ListNotFound):
+        await service.match("pdq", PDQ, lists=["nope"])
+    with pytest.raises(InvalidHash):
+        await service.match("pdq", "abc")
+
+
+async def test_allow_lists_are_reported_separately(service: HashService) -> None:
+    await service.create_list("tve", labels=["tve"], created_by="a")
+    await service.create_list("news", kind="allow", labels=["news-footage"], created_by="a")
+    await service.add_entry("tve", "pdq", PDQ, labels=["frame-12"], added_by="a", quality=100)
+    await service.add_entry("news", "pdq", flip(PDQ, 4), added_by="a", quality=100)
+    result = await service.match("pdq", PDQ)
+    assert [(m.list_name, m.distance, m.labels) for m in result.matches] == [
+        ("tve", 0, ("frame-12", "tve"))
+    ]
+    assert [(m.list_name, m.distance) for m in result.allow_matches] == [("news", 4)]
+    assert result.matched and result.allowed
+
+
+async def test_drill_and_real_content_never_mix(service: HashService) -> None:
+    await service.create_list("real", created_by="a")
+    await service.create_list("drill-list", exercise=True, created_by="a")
+    with pytest.raises(DrillListViolation, match="real content"):
+        await service.add_entry("real", "pdq", PDQ, added_by="a", exercise=True)
+    with pytest.raises(DrillListViolation, match="exercise list"):
+        await service.add_entry("drill-list", "pdq", PDQ, added_by="a")
+    await service.add_entry("drill-list", "pdq", PDQ, added_by="a", exercise=True)
+    assert (await service.match("pdq", PDQ)).matches == []
+    drill = await service.match("pdq", PDQ, include_exercise=True)
+    assert [m.list_name for m in drill.matches] == ["drill-list"]
+    assert [hl.name for hl in await service.lists(include_exercise=False)] == ["real"]
+    assert (await service.get_list("real")).entry_count == 0
+
+
+async def test_low_quality_pdq_is_never_added_silently(service: HashService) -> None:
+    await service.create_list("l", created_by="a")
+    with pytest.raises(LowQualityHash, match="quality 20"):
+        await service.add_entry("l", "pdq", PDQ, added_by="a", quality=20)
+    degenerate = "0" * 60 + "ffff"
+    with pytest.raises(LowQualityHash, match="16 of 256 bits"):
+        await service.add_entry("l", "pdq", degenerate, added_by="a")
+    entry = await service.add_entry(
+        "l", "pdq", degenerate, added_by="a", quality=5, allow_low_quality=True
+    )
+    assert entry.quality == 5
+    with pytest.raises(InvalidArgument, match="quality"):
+        await service.add_entry("l", "pdq", PDQ, added_by="a", quality=300)
+
+
+async def test_add_entries_is_all_or_nothing(service: HashService) -> None:
+    await service.create_list("l", created_by="a")
+    items = [NewEntry("md5", "a" * 32), NewEntry("md5", "not-a-hash"), NewEntry("sha256", "b" * 64)]
+    with pytest.raises(InvalidHash):
+        await service.add_entries("l", items, added_by="a")
+    assert await service.entries("l") == []
+    assert await service.changes() == []
+    checked = await service.validate_entries("l", items)
+    assert isinstance(checked[1], InvalidHash) and checked[0] == NewEntry("md5", "a" * 32)
+    added = await service.add_entries("l", [items[0], items[2]], added_by="a")
+    assert [e.signal for e in added] == ["md5", "sha256"]
+
+
+async def test_match_bytes_finds_edited_copies_and_stores_nothing(service: HashService) -> None:
+    await service.create_list("tve", created_by="a")
+    original = synthetic_photo(4)
+    for h in await service.hash_bytes(encode(original)):
+        await service.add_entry("tve", h.signal, h.value, added_by="a", quality=h.quality)
+    before = len(await service.changes())
+    mirrored = encode(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT), quality=70)
+    results = {r.query.signal: r for r in await service.match_bytes(mirrored, name="m.jpg")}
+    assert set(results) == {"md5", "sha256", "pdq", "phash"}
+    assert results["pdq"].matches and results["pdq"].matches[0].distance <= 31
+    assert not results["md5"].matches  # different bytes
+    assert (
+        results["pdq"].query.value == pdq_hash(Image.open(__import__("io").BytesIO(mirrored))).value
+    )
+    exact = {r.query.signal: r for r in await service.match_bytes(encode(original))}
+    assert exact["md5"].matches and exact["sha256"].matches
+    unrelated = await service.match_bytes(encode(synthetic_photo(40)))
+    assert all(not r.matches for r in unrelated)
+    assert len(await service.changes()) == before
+
+
+async def test_likely_bad_hash_flag(tmp_path: Path) -> None:
+    async with open_hash_service(
+        str(tmp_path / "b.db"), bad_hash_window=30, bad_hash_share=0.5
+    ) as svc:
+        await svc.create_list("l", created_by="a")
+        generic = await svc.add_entry("l", "pdq", PDQ, added_by="a", quality=100)
+        rare = await svc.add_entry("l", "pdq", flip(PDQ, 128), added_by="a", quality=100)
+        flags = []
+        for i in range(25):
+            (result,) = await svc.match_many([("pdq", flip(PDQ, i % 5))])
+            flags.append({m.entry.id: m.likely_bad_hash for m in result.matches})
+        assert flags[0] == {generic.id: False}  # too few queries to judge
+        assert flags[-1] == {generic.id: True}
+        result = await svc.match("pdq", flip(PDQ, 128))
+        assert [(m.entry.id, m.likely_bad_hash) for m in result.matches] == [(rare.id, False)]
+
+
+def test_bad_hash_monitor_window() -> None:
+    monitor = BadHashMonitor(window=10, share=0.5, min_queries=4)
+    assert monitor.observe("pdq", [1]) == set()
+    for _ in range(4):
+        monitor.observe("pdq", [1])
+    assert monitor.observe("pdq", [1, 2]) == {1}
+    for _ in range(10):
+        monitor.observe("pdq", [])
+    assert monitor.observe("pdq", [1]) == set()  # slid out of the window
+    assert monitor.observe("phash", [1]) == set()  # windows are per signal type
+
+
+async def test_writes_by_another_service_are_visible_to_the_next_match(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.db")
+    async with open_hash_service(path) as reader, open_hash_service(path) as writer:
+        await writer.create_list("l", created_by="a")
+        entry = await writer.add_entry("l", "pdq", PDQ, added_by="a", quality=100)
+        assert [m.entry.id for m in (await reader.match("pdq", PDQ)).matches] == [entry.id]
+        await writer.remove_entry(entry.id, reason="mistake", removed_by="a")
+        assert (await reader.match("pdq", PDQ)).matches == []
+        assert reader.index_sizes()["pdq"] == 0
+
+
+async def test_restart_rebuilds_the_index(tmp_path: Path) -> None:
+    path = str(tmp_path / "r.db")
+    async with open_hash_service(path) as svc:
+        await svc.create_list("l", created_by="a")
+        await svc.add_entries(
+            "l", [NewEntry("md5", format(i, "032x")) for i in range(50)], added_by="a"
+        )
+    async with open_hash_service(path) as svc:
+        assert svc.index_sizes()["md5"] == 50
+        assert (await svc.match("md5", format(7, "032x"))).matches
+
+
+async def test_removal_feedback_and_entries(service: HashService) -> None:
+    await service.create_list("l", created_by="a")
+    entry = await service.add_entry(
+        "l", "md5", "c" * 32, added_by="a", source="s", incident_id="i1"
+    )
+    with pytest.raises(InvalidArgument, match="reason"):
+        await service.remove_entry(entry.id, reason=" ", removed_by="b")
+    await service.record_feedback(entry.id, verdict="false_positive", note="logo", by="c")
+    with pytest.raises(InvalidArgument):
+        await service.record_feedback(entry.id, verdict="maybe", by="c")  # type: ignore[arg-type]
+    assert (await service.get_entry(entry.id)).false_positive_count == 1
+    removed = await service.remove_entry(entry.id, reason="benign logo", removed_by="b")
+    assert removed.removal_reason == "benign logo" and not removed.active
+    assert await service.entries("l") == []
+    assert [e.id for e in await service.entries("l", include_removed=True)] == [entry.id]
+    with pytest.raises(EntryNotFound):
+        await service.get_entry(10**6)
+    with pytest.raises(ListNotFound):
+        await service.entries("nope")
+    changes = await service.changes(lists=["l"])
+    assert [c.kind for c in changes] == ["add", "remove"]
+    assert await service.changes(since=changes[-1].seq) == []
+
+
+async def test_to_dict_is_json_ready_with_iso_utc_times(service: HashService) -> None:
+    hash_list = await service.create_list("l", created_by="a")
+    await service.add_entry("l", "pdq", PDQ, added_by="a", quality=99)
+    result = await service.match("pdq", PDQ)
+    change = (await service.changes())[0]
+    for value in (hash_list, result, change, result.matches[0], result.matches[0].entry):
+        text = json.dumps(value.to_dict())
+        assert json.loads(text) == value.to_dict()
+    entry = result.to_dict()["matches"][0]["entry"]
+    assert datetime.fromisoformat(entry["added_at"]).utcoffset().total_seconds() == 0
+    assert set(entry) >= {
+        "id",
+        "list_name",
+        "signal",
+        "value",
+        "labels",
+        "quality",
+        "confirmed_count",
+        "false_positive_count",
+        "removed_at",
+    }
+
+
+async def test_clock_must_be_aware(tmp_path: Path) -> None:
+    async with open_hash_service(str(tmp_path / "c.db"), clock=lambda: datetime(2026, 1, 1)) as svc:
+        with pytest.raises(ValueError, match="aware"):
+            await svc.create_list("l", created_by="a")
