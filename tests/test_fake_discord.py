@@ -14,7 +14,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeRole
+from tests.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, FakeMember, FakeRole
 from tests.fake_discord.fixtures import running_client
 from tests.fake_discord.payloads import (
     OVERWRITE_MEMBER,
@@ -155,6 +155,13 @@ class SampleBot(commands.Bot):
         self.reactions.append(payload)
 
 
+async def open_incident(
+    world: World, user: FakeMember, *, severity: int = 2, lead: FakeMember | None = None
+) -> FakeInteraction:
+    options = {"title": "attack", "severity": severity, "lead": lead or world.alice}
+    return await world.fake.slash_command("incident open", options, user=user, channel=world.ops)
+
+
 @dataclass
 class World:
     fake: FakeDiscord
@@ -242,12 +249,7 @@ async def test_slash_command_opens_a_private_channel_with_overwrites(world: Worl
 async def test_user_without_role_is_refused_and_nothing_is_created(world: World) -> None:
     fake = world.fake
     async with running_client(SampleBot(world.guild.id), fake):
-        ix = await fake.slash_command(
-            "incident open",
-            {"title": "x", "severity": 1, "lead": world.mallory},
-            user=world.mallory,
-            channel=world.ops,
-        )
+        ix = await open_incident(world, world.mallory, lead=world.mallory)
         response = await fake.wait_for_interaction_response(ix)
     assert response == {
         "type": 4,
@@ -261,12 +263,7 @@ async def test_slash_command_options_are_checked_against_the_registered_schema(
 ) -> None:
     async with running_client(SampleBot(world.guild.id), world.fake):
         with pytest.raises(ValueError, match="not a choice"):
-            await world.fake.slash_command(
-                "incident open",
-                {"title": "x", "severity": 9, "lead": world.alice},
-                user=world.alice,
-                channel=world.ops,
-            )
+            await open_incident(world, world.alice, severity=9)
         with pytest.raises(ValueError, match="missing"):
             await world.fake.slash_command(
                 "incident open", {"title": "x"}, user=world.alice, channel=world.ops
@@ -276,12 +273,7 @@ async def test_slash_command_options_are_checked_against_the_registered_schema(
 async def test_persistent_button_survives_a_restart(world: World) -> None:
     fake = world.fake
     async with running_client(SampleBot(world.guild.id), fake):
-        ix = await fake.slash_command(
-            "incident open",
-            {"title": "a", "severity": 1, "lead": world.alice},
-            user=world.alice,
-            channel=world.ops,
-        )
+        ix = await open_incident(world, world.alice)
         await fake.wait_for_request(
             "PATCH", ORIGINAL, where=lambda r: r.params["interaction_token"] == ix.token
         )

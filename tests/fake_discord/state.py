@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import payloads as p
 from .snowflakes import SnowflakeFactory, iso_timestamp
@@ -36,6 +36,18 @@ class FakeDiscordError(Exception):
 
 def unknown(kind: str, code: int) -> FakeDiscordError:
     return FakeDiscordError(404, code, f"Unknown {kind}")
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def lookup(mapping: Mapping[K, V], key: K, kind: str, code: int) -> V:
+    """`mapping[key]`, or the 404 Discord answers for an unknown `kind` (JSON error `code`)."""
+    try:
+        return mapping[key]
+    except KeyError:
+        raise unknown(kind, code) from None
 
 
 @dataclass
@@ -204,10 +216,7 @@ class FakeGuild:
         return next(c for c in self.channels if c["name"] == name)
 
     def member(self, user_id: int) -> FakeMember:
-        try:
-            return self.members[user_id]
-        except KeyError:
-            raise unknown("Member", 10007) from None
+        return lookup(self.members, user_id, "Member", 10007)
 
     def payload(self) -> Payload:
         return p.guild(
@@ -345,10 +354,7 @@ class DiscordState:
         return user
 
     def user(self, user_id: int) -> FakeUser:
-        try:
-            return self.users[user_id]
-        except KeyError:
-            raise unknown("User", 10013) from None
+        return lookup(self.users, user_id, "User", 10013)
 
     def add_guild(self, name: str, *, owner: FakeUser | None = None) -> FakeGuild:
         guild = FakeGuild(self, self.snowflake(), name, owner or self.owner)
@@ -363,18 +369,12 @@ class DiscordState:
         return guild
 
     def guild(self, guild_id: int) -> FakeGuild:
-        try:
-            return self.guilds[guild_id]
-        except KeyError:
-            raise unknown("Guild", 10004) from None
+        return lookup(self.guilds, guild_id, "Guild", 10004)
 
     # channels ---------------------------------------------------------------------------------
 
     def channel(self, channel_id: int) -> Payload:
-        try:
-            return self.channels[channel_id]
-        except KeyError:
-            raise unknown("Channel", 10003) from None
+        return lookup(self.channels, channel_id, "Channel", 10003)
 
     def guild_of(self, channel_id: int) -> FakeGuild | None:
         guild_id = self.channel(channel_id).get("guild_id")
@@ -733,10 +733,7 @@ class DiscordState:
         return interaction
 
     def interaction_by_token(self, token: str) -> FakeInteraction:
-        try:
-            return self.interactions_by_token[token]
-        except KeyError:
-            raise unknown("Webhook", 10015) from None
+        return lookup(self.interactions_by_token, token, "Webhook", 10015)
 
 
 def _interaction_metadata(interaction: FakeInteraction) -> Payload:
