@@ -139,7 +139,10 @@ class Hashes(CrisisCog):
         )
         if incident_id is not None:
             actor = actor_for(self.bot.settings, user)
+            linked = (await self.bot.channels.state(incident_id)).linked_hashes
             for entry in entries:
+                if str(entry.id) in linked:
+                    continue  # the hash was already in the list and linked to this incident
                 await self.bot.channels.execute(
                     incident_id,
                     LinkHashEntry(

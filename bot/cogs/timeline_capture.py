@@ -124,7 +124,7 @@ class TimelineCapture(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         incident_id = self.bot.channels.incident_for_recorded_message(payload.message_id)
-        edited_at = payload.data.get("edited_at")
+        edited_at = payload.data.get("edited_timestamp")
         if incident_id is None or "content" not in payload.data or not edited_at:
             return  # not recorded, or an embed unfurl rather than an edit by the author
         await self.bot.channels.execute(

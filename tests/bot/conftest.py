@@ -150,13 +150,19 @@ def start_bot(fake: FakeDiscord, team: Team, services: Services, clock: Clock) -
     return run
 
 
-def noise_png(seed: int, size: int = 128) -> bytes:
-    """A random-noise image: a high-quality PDQ hash, unlike flat test images."""
+def sample_image(seed: int, size: int = 256) -> bytes:
+    """A smooth random image (8x8 random colours, bilinear-scaled): a high-quality PDQ hash that
+    survives re-encoding, unlike flat images or pixel noise."""
     rng = random.Random(seed)
-    image = Image.new("RGB", (size, size))
-    image.putdata(
-        [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(size * size)]
-    )
+    small = Image.new("RGB", (8, 8))
+    small.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(64)])
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    small.resize((size, size), Image.Resampling.BILINEAR).save(out, format="PNG")
+    return out.getvalue()
+
+
+def as_jpeg(png: bytes, quality: int = 90) -> bytes:
+    """The same picture re-encoded: different bytes (md5/sha256), nearly the same PDQ."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").save(out, format="JPEG", quality=quality)
     return out.getvalue()

@@ -1,0 +1,95 @@
+"""Upload watch: an attachment served by the fake CDN that matches a stored hash raises an alert
+with distance, list and labels; the alert's button (hash coordinators only) adds the upload's
+hashes to the list and records them in the incident's timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from bot.custom_ids import upload_add_id
+from tests.bot.conftest import BotRunner, Services, Team, as_jpeg, sample_image
+from tests.bot.incident_flow import event_names, open_incident
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.payloads import EPHEMERAL
+
+
+async def alerts(fake: FakeDiscord, team: Team, count: int) -> list[dict]:
+    await fake.wait_for(
+        lambda: len(fake.messages.get(int(team.alerts["id"]), [])) >= count, what="alert posted"
+    )
+    return fake.messages[int(team.alerts["id"])]
+
+
+async def test_matching_upload_alerts_and_coordinator_adds_it_to_the_incident(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", labels=["terrorist-content"], created_by="test")
+    original = sample_image(1)
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        # the hash coordinator adds the perpetrator image in the incident channel
+        ix = await fake.slash_command(
+            "hash add",
+            {"list": "tve", "labels": "perpetrator-image", "attachment": ("attack.png", original)},
+            user=team.carol,
+            channel=channel,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert "linked to the incident timeline" in answer["data"]["content"]
+        linked = (await services.incidents.get(incident_id)).linked_hashes
+        assert {h.signal for h in linked.values()} == {"md5", "sha256", "pdq", "phash"}
+
+        # someone re-uploads it re-encoded in a watched channel: PDQ still matches
+        await fake.post_message(
+            team.watched, team.mallory, "look", attachments=[("repost.jpg", as_jpeg(original))]
+        )
+        (alert,) = await alerts(fake, team, 1)
+        embed = alert["embeds"][0]
+        matches = next(f["value"] for f in embed["fields"] if f["name"] == "Matches")
+        assert re.search(r"`pdq` distance \*\*\d+\*\*", matches)
+        assert "`md5`" not in matches  # different bytes: only the perceptual hash matches
+        assert "**tve**" in matches and "perpetrator-image" in matches
+        assert embed["footer"]["text"] == f"incident {incident_id}"
+        assert any(url.endswith("/repost.jpg") for url in fake.cdn_requests)
+        names = await event_names(services, incident_id)
+        assert "MatchRecorded" in names
+
+        # a responder who is not a hash coordinator cannot use the button
+        button = upload_add_id("tve")
+        click = await fake.click(alert, button, user=team.bob)
+        answer = await fake.wait_for_interaction_response(click)
+        assert answer["data"]["flags"] & EPHEMERAL
+        assert "hash coordinator" in answer["data"]["content"]
+        entries_before = len(await services.hashes.entries("tve"))
+
+        click = await fake.click(alert, button, user=team.carol)
+        answer = await fake.wait_for_interaction_response(click)
+        assert "added the upload to **tve**" in answer["data"]["content"]
+        entries = await services.hashes.entries("tve")
+        assert len(entries) > entries_before  # the re-encoded copy's exact hashes are new
+        linked_after = (await services.incidents.get(incident_id)).linked_hashes
+        assert {str(e.id) for e in entries} <= set(linked_after)
+
+
+async def test_uploads_that_do_not_match_or_are_too_big_raise_nothing(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", created_by="test")
+    hashes = await services.hashes.hash_bytes(sample_image(1))
+    pdq = next(h for h in hashes if h.signal == "pdq")
+    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    async with start_bot(upload_max_bytes=100_000):
+        await fake.post_message(
+            team.watched, team.bob, "", attachments=[("other.png", sample_image(2))]
+        )
+        await fake.post_message(
+            team.watched, team.bob, "", attachments=[("huge.bin", b"\0" * 200_000)]
+        )
+        await fake.post_message(
+            team.general, team.bob, "", attachments=[("a.png", sample_image(1))]
+        )
+        await fake.wait_for(lambda: any("other.png" in u for u in fake.cdn_requests))
+        await asyncio.sleep(0.3)  # give a (wrong) alert time to appear
+        assert fake.messages.get(int(team.alerts["id"]), []) == []
+        assert not any("huge.bin" in u or "a.png" in u for u in fake.cdn_requests)
