@@ -105,7 +105,10 @@ class ProtocolSettings:
 
 @dataclass
 class DrillSettings:
+    """Extra scenario folders, and how fast drills run when no ``--speed`` is given."""
+
     extra_dirs: list[str] = field(default_factory=list)
+    default_speed: float = 1.0  # drill seconds per wall-clock second
 
 
 @dataclass

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 __all__ = ["DrillClock"]
@@ -38,14 +39,17 @@ class DrillClock:
         self.speed = speed
         self._monotonic = monotonic
         self._base = timedelta(0)  # elapsed drill time at the last resume (or jump)
-        self._wall_at_base: float | None = None if speed is None else monotonic()
+        self._wall_at_base: float | None = None  # None until ``begin``: T0 is when the drill starts
         self._paused = False
+        self._frozen = False
         self._stopped = False
         self._changed = asyncio.Event()
 
     # -- reading -------------------------------------------------------------------------------
     def elapsed(self) -> timedelta:
-        if self.speed is None or self._paused or self._wall_at_base is None:
+        if self.speed is None or self._paused or self._frozen or self._stopped:
+            return self._base
+        if self._wall_at_base is None:
             return self._base
         return self._base + timedelta(seconds=(self._monotonic() - self._wall_at_base) * self.speed)
 
@@ -64,6 +68,11 @@ class DrillClock:
         return self._stopped
 
     # -- control -------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Start the drill clock at T0 (before this, drill time stands still at T+00:00)."""
+        if self._wall_at_base is None:
+            self._wall_at_base = self._monotonic()
+
     def pause(self) -> None:
         if not self._paused:
             self._base = self.elapsed()
@@ -73,12 +82,32 @@ class DrillClock:
     def resume(self) -> None:
         if self._paused:
             self._paused = False
-            self._wall_at_base = self._monotonic()
+            if self._wall_at_base is not None:
+                self._wall_at_base = self._monotonic()
             self._changed.set()
 
     def stop(self) -> None:
+        """End the drill: drill time stops where it is, and every wait returns."""
+        if not self._stopped:
+            self._base = self.elapsed()
         self._stopped = True
         self._changed.set()
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Hold drill time still while the drill reacts (the reaction takes no drill time).
+
+        Without this, at ``speed=1000`` every millisecond of processing would move the drill
+        one second on, and events would carry later times than their injects.
+        """
+        self._base = self.elapsed()
+        self._frozen = True
+        try:
+            yield
+        finally:
+            self._frozen = False
+            if self._wall_at_base is not None:
+                self._wall_at_base = self._monotonic()
 
     def interrupt(self) -> None:
         """Wake a ``wait_until`` early (for example because a participant acted)."""
@@ -104,4 +133,8 @@ class DrillClock:
                 return False
             except TimeoutError:
                 pass
-        return self.elapsed() >= offset and not (self._stopped or self._paused)
+        if self._stopped or self._paused or self.elapsed() < offset:
+            return False
+        if remaining > 0:  # land exactly on the target: a late wake-up must not overshoot it
+            self._base, self._wall_at_base = offset, self._monotonic()
+        return True

@@ -153,6 +153,9 @@ class DrillRunner:
         for participant, actor in zip(self.scenario.participants, players, strict=True):
             for role in participant.roles:
                 await self._controller(c.AssignRole(role, actor.id, actor.name, actor=CONTROLLER))
+        lead = self.protocol.lead_role.id
+        if CONTROLLER.id in (await self.state()).holders(lead):  # the declarer got the lead role
+            await self._controller(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
         await self.hashes.create(created_by=CONTROLLER.name)
         roster = ", ".join(f"{p.name} ({', '.join(p.roles)})" for p in self.scenario.participants)
         await self._show(
@@ -187,21 +190,26 @@ class DrillRunner:
     async def run(self) -> AfterActionReport:
         """Run to the end (see the module docstring) and return the after-action report."""
         await self.start()
+        self.clock.begin()
         while not self.clock.stopped:
-            await self._drain_typed()
-            target = await self._next_wake()
+            with self.clock.frozen():
+                await self._drain_typed()
+                target = await self._next_wake()
             reached = await self.clock.wait_until(target)
             if self.clock.stopped:
                 break
             if not reached:
                 continue
-            await self._deliver_due_items()
-            await self._check_deadlines()
-            if await self._finished():
-                break
-        await self._drain_typed()
+            with self.clock.frozen():
+                await self._deliver_due_items()
+                await self._check_deadlines()
+                if await self._finished():
+                    self.clock.stop()  # drill time ends here, not after the clean-up
+                    break
         if self.clock.stopped and not self.end_reason:
             self.end_reason = "stopped"
+        self.clock.stop()
+        await self._drain_typed()
         self.ended = min(self.clock.elapsed(), self.scenario.duration)
         report = await self.report()
         summary = report.summary

@@ -1,4 +1,4 @@
-"""The terminal face of a drill: printing notices, and the prompt's help text.
+"""The terminal face of a drill: printing notices, and what a line typed at the prompt does.
 
 Every printed line starts with ``[DRILL T+mm:ss]`` so a scroll-back or a pasted log cannot be
 mistaken for a real incident. The sink writes to any text stream (the CLI passes stdout; tests a
@@ -11,10 +11,13 @@ import json
 from typing import TextIO
 
 from protocols.drills.actions import VERBS
+from protocols.drills.errors import BadAction
 from protocols.drills.offsets import format_offset
 from protocols.drills.ports import DrillNotice
+from protocols.drills.runner import DrillRunner
+from protocols.errors import ProtocolError
 
-__all__ = ["PROMPT_HELP", "TerminalSink", "notice_line"]
+__all__ = ["PROMPT_HELP", "TerminalSink", "handle_line", "notice_line", "status_text"]
 
 PROMPT_HELP = "\n".join(
     [
@@ -52,3 +55,55 @@ class TerminalSink:
         else:
             self.stream.write(notice_line(notice) + "\n")
         self.stream.flush()
+
+
+async def status_text(runner: DrillRunner) -> str:
+    """Where the drill stands: time, stage, role holders, open steps with their deadlines."""
+    state = await runner.state()
+    now = runner.clock.now()
+    lines = [
+        f"{format_offset(runner.clock.elapsed())} of {format_offset(runner.scenario.duration)}"
+        f"{' (paused)' if runner.clock.paused else ''}; incident {state.id} is {state.status}, "
+        f"severity {state.severity}, stage {state.current_stage}; "
+        f"{runner.remaining_items} injects/scripted actions to come",
+        "Roles: "
+        + "; ".join(f"{role}: {', '.join(h.values())}" for role, h in state.role_holders.items()),
+    ]
+    for due in runner.incidents.due(state, now):
+        flag = "OVERDUE" if due.overdue else "due"
+        lines.append(
+            f"  {flag} {format_offset(due.due_at - runner.clock.t0)}: {due.step_id} ({due.role})"
+        )
+    return "\n".join(lines)
+
+
+async def handle_line(runner: DrillRunner, line: str) -> None:
+    """One line typed at the drill prompt: a control word or a participant action.
+
+    Never raises for a bad line: the problem is shown to the players instead.
+    """
+    try:
+        await _handle_line(runner, line)
+    except ProtocolError as exc:
+        hint = " (type 'help')" if isinstance(exc, BadAction) else ""
+        await runner.sink.show(DrillNotice(runner.clock.elapsed(), "refused", f"{exc}{hint}"))
+
+
+async def _handle_line(runner: DrillRunner, line: str) -> None:
+    text = line.strip()
+    word = text.lower()
+    if not text:
+        return
+    if word == "help":
+        await runner.sink.show(DrillNotice(runner.clock.elapsed(), "control", PROMPT_HELP))
+    elif word == "pause":
+        await runner.pause()
+    elif word == "resume":
+        await runner.resume()
+    elif word == "stop":
+        await runner.stop()
+    elif word == "status":
+        text = await status_text(runner)
+        await runner.sink.show(DrillNotice(runner.clock.elapsed(), "control", text))
+    else:
+        runner.submit(text)
