@@ -481,3 +481,25 @@ async def test_callbacks_are_acknowledged_once_and_only_in_time(world: World) ->
         async with aiohttp.ClientSession() as http, http.post(url, json=body) as answer:
             assert (answer.status, (await answer.json())["code"]) == (404, 10062)
     assert fake.interaction_responses == {ix.id: body}
+
+
+async def test_member_role_edits_and_bulk_delete_reach_the_cache(world: World) -> None:
+    fake = world.fake
+    async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
+        guild = bot.get_guild(world.guild.id)
+        assert guild is not None
+        mallory = guild.get_member(world.mallory.id)
+        responder = guild.get_role(world.responder.id)
+        assert mallory is not None and responder is not None
+        await mallory.add_roles(responder)
+        await fake.wait_for(lambda: responder in mallory.roles)
+        await mallory.edit(roles=[], nick="m")
+        await fake.wait_for(lambda: mallory.roles == [guild.default_role] and mallory.nick == "m")
+        assert world.mallory.role_ids == [] and world.mallory.nick == "m"
+
+        channel = guild.get_channel(int(world.ops["id"]))
+        assert isinstance(channel, discord.TextChannel)
+        sent = [await channel.send(f"line {n}") for n in range(3)]
+        await channel.delete_messages(sent[:2])
+    assert [m["content"] for m in fake.messages[int(world.ops["id"])]] == ["line 2"]
+    assert len(fake.calls("POST", "/channels/{channel_id}/messages/bulk-delete")) == 1

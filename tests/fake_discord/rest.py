@@ -126,7 +126,9 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels, True),
             ("POST", "/guilds/{guild_id}/channels", self.create_channel, True),
             ("GET", "/guilds/{guild_id}/roles", self.get_roles, True),
+            ("GET", "/guilds/{guild_id}/members", self.get_members, True),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member, True),
+            ("PATCH", "/guilds/{guild_id}/members/{user_id}", self.edit_member, True),
             (
                 "PUT",
                 "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
@@ -154,6 +156,7 @@ class RestApi:
             ("POST", "/channels/{channel_id}/typing", self.typing, True),
             ("GET", "/channels/{channel_id}/messages", self.get_messages, True),
             ("POST", "/channels/{channel_id}/messages", self.create_message, True),
+            ("POST", "/channels/{channel_id}/messages/bulk-delete", self.bulk_delete, True),
             ("GET", "/channels/{channel_id}/messages/pins", self.get_pins, True),
             ("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self.pin, True),
             ("DELETE", "/channels/{channel_id}/messages/pins/{message_id}", self.unpin, True),
@@ -340,6 +343,25 @@ class RestApi:
     async def get_member(self, call: Call) -> Payload:
         return self._world.guild(call.id("guild_id")).member(call.id("user_id")).payload()
 
+    async def get_members(self, call: Call) -> list[Payload]:
+        guild = self._world.guild(call.id("guild_id"))
+        after = int(call.query.get("after", 0))
+        members = sorted((m for m in guild.members.values() if m.id > after), key=lambda m: m.id)
+        return [m.payload() for m in members[: int(call.query.get("limit", 1))]]
+
+    async def edit_member(self, call: Call) -> Payload:
+        guild = self._world.guild(call.id("guild_id"))
+        member = guild.member(call.id("user_id"))
+        if "roles" in call.body:
+            unknown_roles = {int(r) for r in call.body["roles"]} - set(guild.roles)
+            if unknown_roles:
+                raise unknown("Role", 10011)
+            member.role_ids = [int(r) for r in call.body["roles"]]
+        if "nick" in call.body:
+            member.nick = call.body["nick"]
+        await self._gateway.dispatch("GUILD_MEMBER_UPDATE", member.update_event())
+        return member.payload()
+
     async def get_user(self, call: Call) -> Payload:
         return self._world.user(call.id("user_id")).payload()
 
@@ -359,9 +381,7 @@ class RestApi:
             member.role_ids.append(role_id)
         elif not add and role_id in member.role_ids:
             member.role_ids.remove(role_id)
-        await self._gateway.dispatch(
-            "GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(guild.id)}
-        )
+        await self._gateway.dispatch("GUILD_MEMBER_UPDATE", member.update_event())
 
     # channels -------------------------------------------------------------------------------
 
@@ -443,6 +463,19 @@ class RestApi:
         if "guild_id" in msg:
             event["guild_id"] = msg["guild_id"]
         await self._gateway.dispatch("MESSAGE_DELETE", event)
+
+    async def bulk_delete(self, call: Call) -> None:
+        channel_id = call.id("channel_id")
+        ids = [int(m) for m in call.body.get("messages", [])]
+        if not 2 <= len(ids) <= 100:
+            raise FakeDiscordError(400, 50035, "Invalid Form Body: 2 to 100 messages")
+        for message_id in ids:
+            self._world.delete_message(channel_id, message_id)
+        event: Payload = {"ids": [str(m) for m in ids], "channel_id": str(channel_id)}
+        guild = self._world.guild_of(channel_id)
+        if guild is not None:
+            event["guild_id"] = str(guild.id)
+        await self._gateway.dispatch("MESSAGE_DELETE_BULK", event)
 
     async def pin(self, call: Call) -> None:
         await self._pin_change(call, pinned=True)

@@ -499,9 +499,7 @@ class FakeDiscord:
     async def set_roles(self, member: FakeMember, roles: Iterable[FakeRole | int]) -> None:
         """A moderator changes `member`'s roles; sends GUILD_MEMBER_UPDATE."""
         member.role_ids = [r if isinstance(r, int) else r.id for r in roles]
-        await self.dispatch(
-            "GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(member.guild_id)}
-        )
+        await self.dispatch("GUILD_MEMBER_UPDATE", member.update_event())
 
     async def react(self, message: Payload | int, emoji: str, *, user: UserLike) -> None:
         """`user` reacts with `emoji` (unicode, or `name:id`); sends MESSAGE_REACTION_ADD."""

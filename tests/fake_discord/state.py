@@ -110,6 +110,10 @@ class FakeMember:
     def mention(self) -> str:
         return self.user.mention
 
+    def update_event(self) -> Payload:
+        """GUILD_MEMBER_UPDATE data for this member's current roles and nick."""
+        return {**self.payload(), "guild_id": str(self.guild_id)}
+
     def payload(self, *, permissions: int | None = None) -> Payload:
         return p.member(
             self.user.payload(),
