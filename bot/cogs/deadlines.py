@@ -50,6 +50,7 @@ class Deadlines(commands.Cog):
         self._wake = asyncio.Event()
         self._pinged: set[tuple[str, str, object]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one tick at a time, whoever triggers it
 
     async def cog_load(self) -> None:
         self._task = asyncio.create_task(self._run(), name="crisisbot-deadlines")
@@ -91,6 +92,10 @@ class Deadlines(commands.Cog):
 
     async def tick(self) -> float:
         """Act on everything due now; return how many seconds to sleep until the next deadline."""
+        async with self._lock:
+            return await self._tick()
+
+    async def _tick(self) -> float:
         now = self.bot.clock()
         soonest = POLL_SECONDS
         for state in await self.bot.incidents.list(open_only=True):
