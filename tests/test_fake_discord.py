@@ -14,8 +14,14 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, FakeMember, FakeRole
-from tests.fake_discord.fixtures import running_client
+from tests.fake_discord import (
+    FakeDiscord,
+    FakeGuild,
+    FakeInteraction,
+    FakeMember,
+    FakeRole,
+    running_client,
+)
 from tests.fake_discord.payloads import (
     OVERWRITE_MEMBER,
     OVERWRITE_ROLE,

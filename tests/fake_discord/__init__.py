@@ -4,6 +4,7 @@ real discord.py client. See README "Testing the bot against a local fake Discord
 from __future__ import annotations
 
 from .recording import RecordedFile, RecordedRequest
+from .runner import running_client
 from .server import FakeDiscord
 from .state import FakeGuild, FakeInteraction, FakeMember, FakeRole, FakeUser
 
@@ -16,4 +17,5 @@ __all__ = [
     "FakeUser",
     "RecordedFile",
     "RecordedRequest",
+    "running_client",
 ]
