@@ -8,7 +8,9 @@ Completing or skipping the last open required step of a stage also emits ``Stage
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypedDict
 
 from protocols import commands as c
 from protocols import events as ev
@@ -27,7 +29,15 @@ from protocols.state import IncidentState, evolve
 __all__ = ["decide"]
 
 
-def _base(actor: Actor, now: datetime) -> dict[str, object]:
+class _Stamp(TypedDict):
+    """The fields every event shares: when it was decided and who acted."""
+
+    at: datetime
+    actor_id: str
+    actor_name: str
+
+
+def _base(actor: Actor, now: datetime) -> _Stamp:
     return {"at": now, "actor_id": actor.id, "actor_name": actor.name}
 
 
@@ -321,7 +331,9 @@ def _hashes(
     ]
 
 
-_HANDLERS = {
+_Handler = Callable[[IncidentState, Any, Protocol, datetime], list[ev.Event]]
+
+_HANDLERS: dict[type, _Handler] = {
     c.CompleteStep: _step_command,
     c.SkipStep: _step_command,
     c.ReopenStep: _step_command,
@@ -364,4 +376,4 @@ def decide(
     handler = _HANDLERS.get(type(command))
     if handler is None:
         raise InvalidTransition(f"unknown command {type(command).__name__}")
-    return handler(state, command, protocol, now)  # type: ignore[operator]
+    return handler(state, command, protocol, now)

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -48,6 +48,8 @@ from protocols.model import (
 )
 
 __all__ = ["load_protocol", "parse_protocol"]
+
+T = TypeVar("T")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _STR = "tag:yaml.org,2002:str"
@@ -140,10 +142,10 @@ class _Checker:
             raise self.fail(node, f"{where}: {value!r} is not one of {', '.join(options)}")
         return value
 
-    def guard(self, build: Callable[[], Any]) -> Any:
-        """Run ``build``; a recorded ``_Invalid`` becomes ``None`` so checking continues."""
+    def guard(self, build: Callable[..., T], *args: Any) -> T | None:
+        """Run ``build(*args)``; a recorded ``_Invalid`` becomes ``None`` so checking continues."""
         try:
-            return build()
+            return build(*args)
         except _Invalid:
             return None
 
@@ -246,7 +248,7 @@ class _ProtocolBuilder:
         ):
             value_node = _get(f, key)
             if value_node is not None:
-                opt[key] = c.guard(lambda n=value_node, conv=convert: conv(n))
+                opt[key] = c.guard(convert, value_node)
         if "escalation" in f and "target" not in f:
             c.error(node, f"{where}: an escalation needs a target time")
         opt = {k: v for k, v in opt.items() if v is not None}
@@ -266,7 +268,7 @@ class _ProtocolBuilder:
         if "steps" in f:
             items = self.c.sequence(f["steps"][1], f"stage {sid!r}: steps")
             for item in items:
-                step = self.c.guard(lambda n=item: self.step(n))
+                step = self.c.guard(self.step, item)
                 if step is not None:
                     steps.append(step)
                     self.step_stage[step.id] = len(self.stage_ids)
@@ -291,22 +293,22 @@ class _ProtocolBuilder:
             ("description",),
         )
         header = {
-            key: c.guard(lambda k=key: c.text(f[k][1], k))
+            key: c.guard(c.text, f[key][1], key)
             for key in ("version", "name", "modelled_on", "description")
             if key in f
         }
-        pid = c.guard(lambda: c.identifier(f["id"][1], "id")) if "id" in f else None
+        pid = c.guard(c.identifier, f["id"][1], "id") if "id" in f else None
         levels: list[SeverityLevel] = []
         seen_levels: dict[str, yaml.Node] = {}
         if "severity_levels" in f:
-            nodes = c.guard(lambda: c.sequence(f["severity_levels"][1], "severity_levels")) or []
-            levels = [x for n in nodes if (x := c.guard(lambda n=n: self.severity(n, seen_levels)))]
+            nodes = c.guard(c.sequence, f["severity_levels"][1], "severity_levels") or []
+            levels = [lv for n in nodes if (lv := c.guard(self.severity, n, seen_levels))]
             if not nodes:
                 c.error(f["severity_levels"][1], "severity_levels: at least one level is needed")
         roles: dict[str, Role] = {}
         if "roles" in f:
-            for n in c.guard(lambda: c.sequence(f["roles"][1], "roles")) or []:
-                role = c.guard(lambda n=n: self.role(n))
+            for n in c.guard(c.sequence, f["roles"][1], "roles") or []:
+                role = c.guard(self.role, n)
                 if role is not None:
                     roles.setdefault(role.id, role)
             leads = [r.id for r in roles.values() if r.lead]
@@ -318,8 +320,8 @@ class _ProtocolBuilder:
         stages: list[Stage] = []
         seen_stages: dict[str, yaml.Node] = {}
         if "stages" in f:
-            nodes = c.guard(lambda: c.sequence(f["stages"][1], "stages")) or []
-            stages = [x for n in nodes if (x := c.guard(lambda n=n: self.stage(n, seen_stages)))]
+            nodes = c.guard(c.sequence, f["stages"][1], "stages") or []
+            stages = [sg for n in nodes if (sg := c.guard(self.stage, n, seen_stages))]
             if not nodes:
                 c.error(f["stages"][1], "stages: at least one stage is needed")
         if "roles" in f:
@@ -384,7 +386,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
         raise ProtocolLoadError(source, 1, 1, f"invalid YAML: {exc}") from None
     if root is None:
         raise ProtocolLoadError(source, 1, 1, "the file is empty")
-    protocol = checker.guard(lambda: _ProtocolBuilder(checker).build(root, source))
+    protocol = checker.guard(_ProtocolBuilder(checker).build, root, source)
     if checker.errors or protocol is None:
         errors = sorted(checker.errors, key=lambda e: (e.line, e.column))
         first = errors[0] if errors else ProtocolLoadError(source, 1, 1, "invalid")

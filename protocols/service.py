@@ -11,6 +11,7 @@ decided again against fresh state, so concurrent responders never overwrite each
 from __future__ import annotations
 
 import asyncio
+import builtins
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -136,11 +137,11 @@ class IncidentService:
             pairs.append((_fold(records), records))
         return transparency_summary(pairs, self.library.get, since=since, until=until)
 
-    async def feed(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+    async def feed(self, after_position: int = 0, limit: int = 1000) -> builtins.list[StoredEvent]:
         """Events of every incident after a global position (for projections and the bot)."""
         return await self.store.read_all(after_position, limit)
 
-    def due(self, state: IncidentState, now: datetime | None = None) -> list[DueStep]:
+    def due(self, state: IncidentState, now: datetime | None = None) -> builtins.list[DueStep]:
         """Due and overdue steps and escalations of one incident (``now`` defaults to the clock)."""
         return due_steps(state, self.protocol_for(state), now or self._now())
 
