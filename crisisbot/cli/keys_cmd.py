@@ -9,13 +9,13 @@ from __future__ import annotations
 import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
 from crisisbot.cli.hashdb_cmd import database_target
 from crisisbot.config import Settings
+from hashdb import system_clock
 from hashdb.access import AccessService, open_access_store
 
 __all__ = ["command", "cli_actor", "open_access_service"]
@@ -28,14 +28,10 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @asynccontextmanager
 async def open_access_service(settings: Settings) -> AsyncIterator[AccessService]:
     async with open_access_store(database_target(settings)) as store:
-        yield AccessService(store, clock=utc_now)
+        yield AccessService(store, clock=system_clock)
 
 
 @click.group(name="keys")

@@ -10,7 +10,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
@@ -18,14 +18,11 @@ from crisisbot.cli.common import run_async, state
 from crisisbot.cli.hashdb_cmd import database_target, open_service
 from crisisbot.cli.run_cmd import api_config
 from crisisbot.config import Settings
+from hashdb import system_clock
 from hashdb.access import open_access_store
 from hashdb.api import create_app, serve_api
 
 __all__ = ["command", "serve_until"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def serve_until(
@@ -34,7 +31,7 @@ async def serve_until(
     host: str,
     port: int,
     stop: asyncio.Event,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] = system_clock,
 ) -> None:
     async with (
         open_service(settings) as hashes,

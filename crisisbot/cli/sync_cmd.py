@@ -7,20 +7,15 @@ page, so running the command again (from cron, after a crash) continues where it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
 from crisisbot.cli.hashdb_cmd import database_target, open_service
+from hashdb import system_clock
 from hashdb.access import open_access_store
 from hashdb.api.sync_client import sync_from
 
 __all__ = ["command"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @click.command(name="sync")
@@ -48,7 +43,7 @@ def command(
                 key,
                 hash_service=hashes,
                 access_store=access,
-                clock=utc_now,
+                clock=system_clock,
                 prefix=prefix,
                 page_size=page_size,
                 include_exercise=include_exercise,

@@ -29,6 +29,12 @@ class PostgresAccessStore(SqlAccessStore):
 
     @classmethod
     async def open(cls, dsn: str, *, schema: str | None = None) -> PostgresAccessStore:
+        if schema:  # created if missing, like the hash store's
+            conn = await asyncpg.connect(dsn)
+            try:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            finally:
+                await conn.close()
         settings = {"search_path": schema} if schema else None
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4, server_settings=settings)
         store = cls(pool)

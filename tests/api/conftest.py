@@ -100,12 +100,15 @@ class ApiEnv:
 
 
 @asynccontextmanager
-async def running_api(tmp_path: Path, clock: FakeClock, **config: Any) -> AsyncIterator[ApiEnv]:
-    db = str(tmp_path / "crisisbot.db")
+async def running_api(
+    tmp_path: Path, clock: FakeClock, *, schema: str | None = None, **config: Any
+) -> AsyncIterator[ApiEnv]:
+    """The API on SQLite in ``tmp_path``, or on PostgreSQL in ``schema`` when one is given."""
+    db = PG_DSN if schema else str(tmp_path / "crisisbot.db")
     settings = ApiConfig(**{"key_cache_seconds": 0, "list_cache_seconds": 0, **config})
     async with (
-        open_hash_service(db, clock=clock) as svc,
-        open_access_store(db) as store,
+        open_hash_service(db, clock=clock, schema=schema) as svc,
+        open_access_store(db, schema=schema) as store,
         aiohttp.ClientSession() as session,
     ):
         app = create_app(hash_service=svc, access_store=store, settings=settings, clock=clock)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import asyncpg
+import pytest
 from openapi_spec_validator import validate
 
 from hashdb.api.app import ROUTES
 
-from .conftest import ApiEnv, FakeClock, running_api
+from .conftest import PG_DSN, ApiEnv, FakeClock, running_api
 from .helpers import pdq
 
 
@@ -131,3 +134,30 @@ async def test_admin_reads_keys_with_query_counts_and_the_audit_log(api: ApiEnv)
     assert all("token" not in k for k in body["keys"])
     status, body, _ = await api.call("GET", "/v1/audit?action=key.create", admin)
     assert status == 200 and len(body["records"]) == 2
+
+
+@pytest.mark.postgres
+async def test_the_api_runs_on_postgresql(tmp_path: Path, clock: FakeClock) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        async with running_api(tmp_path, clock, schema=schema) as env:
+            admin = await env.key("ops", "admin")
+            status, _, _ = await env.call(
+                "POST", "/v1/lists", admin, json={"name": "gifct", "visibility": "public"}
+            )
+            assert status == 201
+            body = {"entries": [{"signal": "pdq", "value": pdq(1)}]}
+            status, added, _ = await env.call("POST", "/v1/lists/gifct/entries", admin, json=body)
+            assert status == 201
+            status, found, _ = await env.call("GET", f"/v1/match?signal=pdq&value={pdq(1)}", admin)
+            assert [m["entry_id"] for m in found["matches"]] == [added["entries"][0]["id"]]
+            status, page, _ = await env.call("GET", "/v1/changes", admin)
+            assert [c["kind"] for c in page["changes"]] == ["add"]
+            status, records, _ = await env.call("GET", "/v1/audit", admin)
+            assert [r["action"] for r in records["records"]] == [
+                "entry.add", "list.create", "key.create",
+            ]  # fmt: skip
+    finally:
+        conn = await asyncpg.connect(PG_DSN)
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()
