@@ -5,19 +5,23 @@ twenty minutes (``speed=6``), and the incident engine must see the *drill's* tim
 so that the after-action report reads as if the exercise had run in real time. ``DrillClock.now``
 is the clock handed to the incident and hash services.
 
-* ``speed=None``: pure virtual time; waiting jumps straight to the target (tests, scripted runs).
-* ``speed=N``: drill time advances N times faster than the wall clock (``monotonic``, injectable).
+Drill time moves only while the drill waits for its next moment (``wait_until``): the drill's own
+reactions (delivering an inject, applying an action) take no drill time, so at ``speed=1000000``
+an inject due at T+05:00 is still stamped T+05:00.
 
-``wait_until`` can be interrupted (a typed action arrived, pause, stop) and says whether the
-target was reached. Imports nothing from the rest of crisisbot.
+* ``speed=None``: pure virtual time; waiting jumps straight to the target (tests, scripted runs).
+* ``speed=N``: while waiting, drill time advances N times faster than the wall clock
+  (``monotonic``, injectable).
+
+A wait can be interrupted (a typed action arrived, pause, stop) and says whether it reached its
+target. Imports nothing from the rest of crisisbot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 __all__ = ["DrillClock"]
@@ -38,26 +42,20 @@ class DrillClock:
         self.t0 = t0
         self.speed = speed
         self._monotonic = monotonic
-        self._base = timedelta(0)  # elapsed drill time at the last resume (or jump)
-        self._wall_at_base: float | None = None  # None until ``begin``: T0 is when the drill starts
+        self._base = timedelta(0)  # drill time when the current wait began (or now, if none)
+        self._wall_at_base: float | None = None  # set while a scaled wait is in progress
         self._paused = False
-        self._frozen = False
         self._stopped = False
         self._changed = asyncio.Event()
 
     # -- reading -------------------------------------------------------------------------------
     def elapsed(self) -> timedelta:
-        if self.speed is None or self._paused or self._frozen or self._stopped:
-            return self._base
-        if self._wall_at_base is None:
+        if self._wall_at_base is None or self.speed is None:
             return self._base
         return self._base + timedelta(seconds=(self._monotonic() - self._wall_at_base) * self.speed)
 
     def now(self) -> datetime:
         return self.t0 + self.elapsed()
-
-    def at(self, offset: timedelta) -> datetime:
-        return self.t0 + offset
 
     @property
     def paused(self) -> bool:
@@ -68,46 +66,28 @@ class DrillClock:
         return self._stopped
 
     # -- control -------------------------------------------------------------------------------
-    def begin(self) -> None:
-        """Start the drill clock at T0 (before this, drill time stands still at T+00:00)."""
-        if self._wall_at_base is None:
-            self._wall_at_base = self._monotonic()
+    def _settle(self, limit: timedelta | None = None) -> None:
+        """End the running stretch of a wait: keep the drill time reached (at most ``limit``)."""
+        reached = self.elapsed()
+        self._base = reached if limit is None else min(reached, limit)
+        self._wall_at_base = None
 
     def pause(self) -> None:
         if not self._paused:
-            self._base = self.elapsed()
+            self._settle()
             self._paused = True
             self._changed.set()
 
     def resume(self) -> None:
         if self._paused:
             self._paused = False
-            if self._wall_at_base is not None:
-                self._wall_at_base = self._monotonic()
             self._changed.set()
 
     def stop(self) -> None:
         """End the drill: drill time stops where it is, and every wait returns."""
-        if not self._stopped:
-            self._base = self.elapsed()
+        self._settle()
         self._stopped = True
         self._changed.set()
-
-    @contextmanager
-    def frozen(self) -> Iterator[None]:
-        """Hold drill time still while the drill reacts (the reaction takes no drill time).
-
-        Without this, at ``speed=1000`` every millisecond of processing would move the drill
-        one second on, and events would carry later times than their injects.
-        """
-        self._base = self.elapsed()
-        self._frozen = True
-        try:
-            yield
-        finally:
-            self._frozen = False
-            if self._wall_at_base is not None:
-                self._wall_at_base = self._monotonic()
 
     def interrupt(self) -> None:
         """Wake a ``wait_until`` early (for example because a participant acted)."""
@@ -117,24 +97,26 @@ class DrillClock:
     async def wait_until(self, offset: timedelta) -> bool:
         """Wait until drill time ``offset``; False if interrupted, paused or stopped first."""
         self._changed.clear()
-        if self._stopped or self._paused:
-            if self._paused and not self._stopped:
-                await self._changed.wait()
+        if self._stopped:
             return False
+        if self._paused:
+            await self._changed.wait()
+            return False
+        if offset <= self._base:
+            await asyncio.sleep(0)
+            return True
         if self.speed is None:
-            if offset > self._base:
-                self._base = offset
+            self._base = offset
             await asyncio.sleep(0)
             return not (self._stopped or self._paused)
-        remaining = (offset - self.elapsed()).total_seconds() / self.speed
-        if remaining > 0:
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=remaining)
-                return False
-            except TimeoutError:
-                pass
-        if self._stopped or self._paused or self.elapsed() < offset:
-            return False
-        if remaining > 0:  # land exactly on the target: a late wake-up must not overshoot it
-            self._base, self._wall_at_base = offset, self._monotonic()
-        return True
+        self._wall_at_base = self._monotonic()
+        remaining = (offset - self._base).total_seconds() / self.speed
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout=remaining)
+        except TimeoutError:
+            self._settle(limit=offset)
+            self._base = offset  # a late wake-up must not push the drill past its target
+            return not (self._stopped or self._paused)
+        if self._wall_at_base is not None:  # interrupted (pause and stop settle themselves)
+            self._settle(limit=offset)
+        return False

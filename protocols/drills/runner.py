@@ -190,22 +190,17 @@ class DrillRunner:
     async def run(self) -> AfterActionReport:
         """Run to the end (see the module docstring) and return the after-action report."""
         await self.start()
-        self.clock.begin()
         while not self.clock.stopped:
-            with self.clock.frozen():
-                await self._drain_typed()
-                target = await self._next_wake()
-            reached = await self.clock.wait_until(target)
+            await self._drain_typed()
+            reached = await self.clock.wait_until(await self._next_wake())
             if self.clock.stopped:
                 break
             if not reached:
                 continue
-            with self.clock.frozen():
-                await self._deliver_due_items()
-                await self._check_deadlines()
-                if await self._finished():
-                    self.clock.stop()  # drill time ends here, not after the clean-up
-                    break
+            await self._deliver_due_items()
+            await self._check_deadlines()
+            if await self._finished():
+                break
         if self.clock.stopped and not self.end_reason:
             self.end_reason = "stopped"
         self.clock.stop()
