@@ -509,3 +509,27 @@ async def test_member_role_edits_and_bulk_delete_reach_the_cache(world: World) -
         await channel.delete_messages(sent[:2])
     assert [m["content"] for m in fake.messages[int(world.ops["id"])]] == ["line 2"]
     assert len(fake.calls("POST", "/channels/{channel_id}/messages/bulk-delete")) == 1
+
+
+async def test_enforced_bucket_makes_discord_py_wait_and_refuses_clients_that_do_not(
+    world: World,
+) -> None:
+    fake = world.fake
+    fake.set_rate_limit("POST", MESSAGES, limit=2, per=0.1)
+    async with running_client(SampleBot(world.guild.id), fake) as bot:
+        channel = bot.get_channel(int(world.ops["id"]))
+        assert isinstance(channel, discord.TextChannel)
+        for n in range(3):
+            await channel.send(f"burst {n}")
+    assert [r.status for r in fake.calls("POST", MESSAGES)] == [200, 200, 200]  # it waited
+
+    fake.set_rate_limit("PATCH", "/channels/{channel_id}", limit=1, per=60)
+    url = f"{fake.api_base}/channels/{world.ops['id']}"
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.patch(url, json={"topic": "a"}) as first:
+            assert first.headers["X-RateLimit-Remaining"] == "0"
+        async with http.patch(url, json={"topic": "b"}) as second:
+            body = await second.json()
+    assert second.status == 429 and 0 < body["retry_after"] <= 60 and body["global"] is False
+    assert world.ops["topic"] == "a"

@@ -105,11 +105,12 @@ class InjectedFault:
         return True
 
 
-def rate_limit_fault(
-    method: str, route: str, *, times: int, retry_after: float, is_global: bool, scope: str
-) -> InjectedFault:
-    """A 429 shaped like Discord's: JSON `retry_after`/`global`, `X-RateLimit-*` and `Via` headers
-    (discord.py treats a 429 without `Via` as a Cloudflare ban and gives up)."""
+def rate_limit_answer(
+    method: str, route: str, *, retry_after: float, is_global: bool, scope: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Body and headers of a 429 shaped like Discord's: JSON `retry_after`/`global`,
+    `X-RateLimit-*` and `Via` headers (discord.py treats a 429 without `Via` as a Cloudflare ban
+    and gives up)."""
     headers = {
         "Via": "1.1 google",
         "Retry-After": str(max(1, round(retry_after))),
@@ -126,16 +127,65 @@ def rate_limit_fault(
                 "X-RateLimit-Bucket": bucket_hash(method, route),
             }
         )
-    body = {
+    body: dict[str, Any] = {
         "message": "You are being rate limited.",
         "retry_after": retry_after,
         "global": is_global,
     }
     if is_global:
         body["code"] = 0
+    return body, headers
+
+
+def rate_limit_fault(
+    method: str, route: str, *, times: int, retry_after: float, is_global: bool, scope: str
+) -> InjectedFault:
+    """The next `times` matching calls get a 429 (see `rate_limit_answer`)."""
+    body, headers = rate_limit_answer(
+        method, route, retry_after=retry_after, is_global=is_global, scope=scope
+    )
     return InjectedFault(method.upper(), route, times, 429, body, headers)
 
 
 def bucket_hash(method: str, route: str) -> str:
     """A stable per-route bucket id, like the opaque hashes Discord sends."""
     return hashlib.blake2s(f"{method} {route}".encode(), digest_size=16).hexdigest()
+
+
+MAJOR_PARAMETERS = ("channel_id", "guild_id", "interaction_token")
+
+
+@dataclass
+class RouteLimit:
+    """Discord-style fixed-window bucket: `limit` calls per `per` seconds for each major parameter
+    (channel, guild or interaction token) of one method and route template."""
+
+    method: str
+    route: str
+    limit: int
+    per: float
+    clock: Callable[[], float]
+    windows: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def applies(self, method: str, route: str) -> bool:
+        return self.method == method and self.route == route
+
+    def take(self, params: dict[str, str]) -> tuple[bool, dict[str, str], float]:
+        """(allowed, headers, seconds until the window resets) for one call."""
+        major = next((params[k] for k in MAJOR_PARAMETERS if k in params), "")
+        now = self.clock()
+        reset_at, used = self.windows.get(major, (now + self.per, 0))
+        if now >= reset_at:
+            reset_at, used = now + self.per, 0
+        allowed = used < self.limit
+        if allowed:
+            used += 1
+        self.windows[major] = (reset_at, used)
+        reset_after = max(reset_at - now, 0.0)
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - used),
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket_hash(self.method, self.route),
+        }
+        return allowed, headers, reset_after

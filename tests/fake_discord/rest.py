@@ -19,7 +19,15 @@ from aiohttp import web
 
 from . import payloads as p
 from .gateway import Gateway
-from .recording import ChangeSignal, InjectedFault, RecordedFile, RecordedRequest, bucket_hash
+from .recording import (
+    ChangeSignal,
+    InjectedFault,
+    RecordedFile,
+    RecordedRequest,
+    RouteLimit,
+    bucket_hash,
+    rate_limit_answer,
+)
 from .state import DiscordState, FakeDiscordError, FakeInteraction, Payload, emoji_payload, unknown
 from .validation import check_message, check_modal
 
@@ -98,6 +106,7 @@ class RestApi:
         self.cdn_requests: list[str] = []
         self.faults: list[InjectedFault] = []
         self.interaction_deadline: float | None = None
+        self.limits: list[RouteLimit] = []
 
     # wiring ---------------------------------------------------------------------------------
 
@@ -224,16 +233,34 @@ class RestApi:
             elif needs_auth and request.headers.get("Authorization") != f"Bot {self._world.token}":
                 status, data = 401, p.error(0, "401: Unauthorized")
             else:
-                try:
-                    data = await handler(call)
-                    status = 200 if data is not None else 204
-                    headers = _ok_headers(request.method, template)
-                except FakeDiscordError as exc:
-                    status, data = exc.status, p.error(exc.code, exc.message)
+                allowed, headers, reset_after = self._take_limit(request.method, template, call)
+                if not allowed:
+                    data, limited = rate_limit_answer(
+                        request.method,
+                        template,
+                        retry_after=reset_after,
+                        is_global=False,
+                        scope="user",
+                    )
+                    status, headers = 429, {**limited, **headers}
+                else:
+                    try:
+                        data = await handler(call)
+                        status = 200 if data is not None else 204
+                    except FakeDiscordError as exc:
+                        status, data = exc.status, p.error(exc.code, exc.message)
             self._record(request, template, call, status, data)
             return json_response(status, data, headers)
 
         return endpoint
+
+    def _take_limit(
+        self, method: str, template: str, call: Call
+    ) -> tuple[bool, dict[str, str], float]:
+        limit = next((lim for lim in self.limits if lim.applies(method, template)), None)
+        if limit is None:
+            return True, _ok_headers(method, template), 0.0
+        return limit.take(call.params)
 
     async def _unhandled(self, request: web.Request) -> web.Response:
         body, files = await read_body(request)

@@ -11,6 +11,7 @@ and interaction payloads live in their own modules.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -19,7 +20,7 @@ from aiohttp import web
 
 from .gateway import Gateway
 from .interactions import ChannelLike, InteractionFactory, UserLike, channel_id_of, user_id_of
-from .recording import ChangeSignal, InjectedFault, RecordedRequest, rate_limit_fault
+from .recording import ChangeSignal, InjectedFault, RecordedRequest, RouteLimit, rate_limit_fault
 from .rest import UNHANDLED, RestApi, reaction_event
 from .state import (
     DiscordState,
@@ -326,6 +327,14 @@ class FakeDiscord:
         )
         self.rest.faults.append(fault)
         return fault
+
+    def set_rate_limit(self, method: str, route: str, *, limit: int, per: float) -> RouteLimit:
+        """Enforce a Discord-style bucket on `method route`: `limit` calls per `per` seconds per
+        channel, guild or interaction. Answers carry the real `X-RateLimit-*` headers, so
+        discord.py waits before it would exceed the bucket; a client that ignores them gets 429."""
+        bucket = RouteLimit(method.upper(), route, limit, per, time.monotonic)
+        self.rest.limits.append(bucket)
+        return bucket
 
     # gateway --------------------------------------------------------------------------------
 
