@@ -97,8 +97,8 @@ def decode_image(data: bytes, *, name: str, limits: HashLimits, draft: bool = Tr
             if draft and image.format == "JPEG":
                 _draft(image)
             image.load()
-            image = ImageOps.exif_transpose(image) or image
-            return to_rgb(image)
+            oriented: Image.Image = ImageOps.exif_transpose(image) or image
+            return to_rgb(oriented)
         except Image.DecompressionBombError as exc:
             raise _pillow_bomb(name, exc) from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -98,6 +98,7 @@ class HashService:
         }
         self._seq = 0
         self._lists: dict[str, HashList] = {}
+        self._lists_stale = True
         self._tags: dict[str, int] = {}
         self._tag_names: list[str] = []
         self._refresh_lock = asyncio.Lock()
@@ -118,6 +119,7 @@ class HashService:
 
     async def _reload_lists(self) -> None:
         self._lists = {hl.name: hl for hl in await self.store.lists()}
+        self._lists_stale = False
 
     async def _list(self, name: str) -> HashList:
         hash_list = await self.store.get_list(name)
@@ -366,6 +368,8 @@ class HashService:
             pending.clear()
 
         for row in rows:
+            if row.list_name not in self._lists:
+                self._lists_stale = True  # created by another process since we last looked
             if row.signal not in self._indexes:
                 continue  # a signal type this build does not know
             if row.kind == "add":
@@ -387,7 +391,8 @@ class HashService:
         self, lists: Collection[str] | None, include_exercise: bool
     ) -> list[HashList]:
         wanted = None if lists is None else list(dict.fromkeys(lists))
-        if wanted is not None and any(n not in self._lists for n in wanted) or not self._lists:
+        unknown = wanted is not None and any(n not in self._lists for n in wanted)
+        if unknown or self._lists_stale or not self._lists:
             await self._reload_lists()
         if wanted is None:
             chosen = list(self._lists.values())

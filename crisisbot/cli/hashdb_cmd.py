@@ -31,7 +31,8 @@ from hashdb import (
     hash_file,
     open_hash_service,
 )
-from hashdb.errors import ImportFormatError
+from hashdb.decoding import check_size
+from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
 
 __all__ = ["command", "hash_limits", "open_service", "progress", "report_batch_errors"]
@@ -342,9 +343,6 @@ def check_cmd(
 
 
 def _read_limited(path: str, limits: HashLimits) -> bytes:
-    from hashdb.decoding import check_size
-    from hashdb.errors import UnsupportedMedia
-
     p = Path(path)
     try:
         if p.is_dir():

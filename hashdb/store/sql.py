@@ -250,7 +250,8 @@ class SQLHashStore:
 
     # -- change log -------------------------------------------------------------------------
     async def changes(self, since: int, limit: int, lists: Collection[str] | None) -> list[Change]:
-        where, args = "c.seq > ?", [since]
+        where = "c.seq > ?"
+        args: list[object] = [since]
         if lists is not None:
             names = sorted(lists)
             if not names:

@@ -201,6 +201,9 @@ async def test_writes_by_another_service_are_visible_to_the_next_match(tmp_path:
         await writer.remove_entry(entry.id, reason="mistake", removed_by="a")
         assert (await reader.match("pdq", PDQ)).matches == []
         assert reader.index_sizes()["pdq"] == 0
+        await writer.create_list("later", created_by="a")  # a list the reader has not seen
+        await writer.add_entry("later", "pdq", PDQ, added_by="a", quality=100)
+        assert [m.list_name for m in (await reader.match("pdq", PDQ)).matches] == ["later"]
 
 
 async def test_restart_rebuilds_the_index(tmp_path: Path) -> None:
