@@ -576,15 +576,13 @@ class DiscordState:
             components=body.get("components") or (),
             flags=flags,
             tts=bool(body.get("tts", False)),
-            message_type=20 if interaction and interaction.type == 2 else (19 if reference else 0),
+            message_type=_message_type(interaction, reference),
             webhook_id=webhook_id,
             application_id=self.application_id if webhook_id else None,
             interaction_metadata=_interaction_metadata(interaction) if interaction else None,
             message_reference=_reference(reference, channel_id, guild) if reference else None,
         )
-        msg["mentions"] = _mentioned_users(self, msg["content"])
-        msg["mention_roles"] = _mentioned_roles(msg["content"])
-        msg["mention_everyone"] = "@everyone" in msg["content"]
+        self._set_mentions(msg)
         if flags & p.EPHEMERAL:
             self.ephemeral_messages[message_id] = msg
         else:
@@ -613,9 +611,15 @@ class DiscordState:
             )
         msg["edited_timestamp"] = iso_timestamp(self.snowflake())
         if "content" in body:
-            msg["mentions"] = _mentioned_users(self, msg["content"])
-            msg["mention_roles"] = _mentioned_roles(msg["content"])
+            self._set_mentions(msg)
         return msg
+
+    def _set_mentions(self, msg: Payload) -> None:
+        content = msg["content"]
+        user_ids = {int(m) for m in re.findall(r"<@!?(\d+)>", content)}
+        msg["mentions"] = [self.users[i].payload() for i in user_ids if i in self.users]
+        msg["mention_roles"] = sorted(set(re.findall(r"<@&(\d+)>", content)))
+        msg["mention_everyone"] = "@everyone" in content
 
     def delete_message(self, channel_id: int, message_id: int) -> Payload:
         msg = self.channel_message(channel_id, message_id)
@@ -766,13 +770,11 @@ def _reference(reference: Mapping[str, Any], channel_id: int, guild: FakeGuild |
     return ref
 
 
-def _mentioned_users(world: DiscordState, content: str) -> list[Payload]:
-    ids = {int(m) for m in re.findall(r"<@!?(\d+)>", content)}
-    return [world.users[i].payload() for i in ids if i in world.users]
-
-
-def _mentioned_roles(content: str) -> list[str]:
-    return sorted(set(re.findall(r"<@&(\d+)>", content)))
+def _message_type(interaction: FakeInteraction | None, reference: Any) -> int:
+    """DEFAULT 0, REPLY 19, CHAT_INPUT_COMMAND 20, CONTEXT_MENU_COMMAND 23."""
+    if interaction is not None and interaction.type == 2:
+        return 20 if interaction.payload["data"].get("type", 1) == 1 else 23
+    return 19 if reference else 0
 
 
 def emoji_payload(emoji: str) -> Payload:
