@@ -72,6 +72,13 @@ class HashDBSettings:
 
 @dataclass
 class ApiSettings:
+    """The lookup API (``crisisbot serve``/``run``): bind address and limits.
+
+    ``max_batch``: hashes per match request or entries per batch add (400 beyond);
+    ``max_upload_bytes``: largest upload to ``/v1/match/upload`` (413 beyond); each key's token
+    bucket refills ``rate_limit_per_minute`` and holds ``rate_limit_burst`` (429 when empty).
+    """
+
     host: str = "127.0.0.1"
     port: int = 8080
     max_batch: int = 1000

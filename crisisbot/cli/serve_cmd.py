@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import click
@@ -22,7 +22,7 @@ from hashdb import system_clock
 from hashdb.access import open_access_store
 from hashdb.api import create_app, serve_api
 
-__all__ = ["command", "serve_until"]
+__all__ = ["command", "run_until_signal", "serve_until"]
 
 
 async def serve_until(
@@ -49,13 +49,14 @@ async def serve_until(
             await runner.cleanup()
 
 
-async def _main(settings: Settings, host: str, port: int) -> None:
+async def run_until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``main(stop)``; SIGINT or SIGTERM sets ``stop`` so it can shut down cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await serve_until(settings, host=host, port=port, stop=stop)
+        await main(stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -67,6 +68,10 @@ async def _main(settings: Settings, host: str, port: int) -> None:
 def command(host: str | None, port: int | None) -> None:
     """Run the lookup API alone until SIGINT/SIGTERM."""
     settings = state().settings
+    bind_host = host or settings.api.host
+    bind_port = settings.api.port if port is None else port
     run_async(
-        _main(settings, host or settings.api.host, settings.api.port if port is None else port)
+        run_until_signal(
+            lambda stop: serve_until(settings, host=bind_host, port=bind_port, stop=stop)
+        )
     )

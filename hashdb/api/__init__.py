@@ -5,7 +5,8 @@ Public surface::
     create_app(*, hash_service, access_store, settings: ApiConfig | None, clock) -> web.Application
     await serve_api(app, host, port) -> web.AppRunner       # runner.cleanup() stops it
     ApiConfig                                                # limits: batch, upload, rate
-    sync_from(...)                                           # the delta-feed client (sync)
+
+The delta-feed client is :func:`hashdb.api.sync_client.sync_from` (``crisisbot sync``).
 
 This package may import ``aiohttp.web``; the core packages may not.
 """

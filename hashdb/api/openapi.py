@@ -45,6 +45,18 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
     }
 
 
+#: what a list's creator chooses (shared by the list as read and the list to create)
+_LIST_FIELDS: dict[str, Any] = {
+    "name": _STR,
+    "description": _STR,
+    "labels": _STR_LIST,
+    "thresholds": {"type": "object", "additionalProperties": _INT},
+    "kind": {"enum": ["block", "allow"]},
+    "exercise": _BOOL,
+    "visibility": {"enum": ["private", "shared", "public"]},
+    "shared_with": _STR_LIST,
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": _obj(
         {
@@ -109,15 +121,8 @@ _SCHEMAS: dict[str, Any] = {
     ),
     "HashList": _obj(
         {
-            "name": _STR,
-            "description": _STR,
-            "labels": _STR_LIST,
-            "thresholds": {"type": "object", "additionalProperties": _INT},
-            "kind": {"enum": ["block", "allow"]},
-            "exercise": _BOOL,
+            **_LIST_FIELDS,
             "owner": _NULL_STR,
-            "visibility": {"enum": ["private", "shared", "public"]},
-            "shared_with": _STR_LIST,
             "created_at": _DT,
             "created_by": _STR,
             "entry_count": _INT,
@@ -163,20 +168,7 @@ _SCHEMAS: dict[str, Any] = {
         },
         required=["signal", "value"],
     ),
-    "NewList": _obj(
-        {
-            "name": _STR,
-            "description": _STR,
-            "labels": _STR_LIST,
-            "thresholds": {"type": "object", "additionalProperties": _INT},
-            "kind": {"enum": ["block", "allow"]},
-            "exercise": _BOOL,
-            "owner": _STR,
-            "visibility": {"enum": ["private", "shared", "public"]},
-            "shared_with": _STR_LIST,
-        },
-        required=["name"],
-    ),
+    "NewList": _obj({**_LIST_FIELDS, "owner": _STR}, required=["name"]),
     "Change": _obj(
         {
             "cursor": _STR,
