@@ -255,14 +255,20 @@ class FakeDiscord:
         return len(self.rest.requests)
 
     async def wait_for(
-        self, predicate: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str = ""
+        self,
+        predicate: Callable[[], T],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        what: str | Callable[[], str] = "",
     ) -> T:
-        """Wait until `predicate()` is truthy (checked after every request and gateway frame)."""
-        return await self._signal.wait_for(
-            predicate,
-            timeout=timeout,
-            describe=lambda: what or getattr(predicate, "__name__", "condition"),
-        )
+        """Wait until `predicate()` is truthy (checked after every request and gateway frame, and
+        every few ms); on timeout, raise TimeoutError saying `what` was awaited."""
+
+        def describe() -> str:
+            text = what() if callable(what) else what
+            return text or f"waiting for {getattr(predicate, '__name__', 'a condition')}"
+
+        return await self._signal.wait_for(predicate, timeout=timeout, describe=describe)
 
     async def wait_for_request(
         self,
@@ -286,7 +292,9 @@ class FakeDiscord:
             )
 
         return await self.wait_for(
-            found, timeout=timeout, what=f"waiting for {method} {route}; got {self._summary()}"
+            found,
+            timeout=timeout,
+            what=lambda: f"waiting for {method} {route}; got {self._summary()}",
         )
 
     def _summary(self) -> list[str]:
@@ -371,7 +379,7 @@ class FakeDiscord:
     # acting as users ------------------------------------------------------------------------
 
     async def _send_interaction(self, interaction: FakeInteraction) -> FakeInteraction:
-        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        interaction.delivered_to = await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
     async def slash_command(
@@ -455,14 +463,15 @@ class FakeDiscord:
         self, interaction: FakeInteraction | int, *, timeout: float = DEFAULT_TIMEOUT
     ) -> Payload:
         """The bot's callback body for the interaction (`{"type": 4, "data": {...}}`)."""
-        ix = self.state.interactions[
-            interaction if isinstance(interaction, int) else interaction.id
-        ]
-        return await self.wait_for(
-            lambda: ix.response,
-            timeout=timeout,
-            what=f"waiting for a response to interaction {ix.id}; got {self._summary()}",
-        )
+        key = interaction if isinstance(interaction, int) else interaction.id
+        ix = self.state.interactions[key]
+
+        def what() -> str:
+            if not ix.delivered_to:
+                return f"waiting for a response to interaction {ix.id}, which no bot received"
+            return f"waiting for a response to interaction {ix.id}; got {self._summary()}"
+
+        return await self.wait_for(lambda: ix.response, timeout=timeout, what=what)
 
     async def post_message(
         self,

@@ -295,6 +295,7 @@ class FakeInteraction:
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     created: float = field(default_factory=time.monotonic)
+    delivered_to: int = 0  # gateway sessions that received the INTERACTION_CREATE
 
     @property
     def response(self) -> Payload | None:
