@@ -6,14 +6,13 @@ and the exit status is 1.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
-from crisisbot.cli.common import json_option, print_json, state
-from crisisbot.cli.hashdb_cmd import hash_limits, progress, report_batch_errors
-from hashdb import HashDBError, hash_file
+from crisisbot.cli.common import json_option, state
+from crisisbot.cli.hashdb_cmd import emit_batch, hash_each, hash_limits
 
 
 @click.command(name="hash")
@@ -22,28 +21,20 @@ from hashdb import HashDBError, hash_file
 def command(files: tuple[str, ...], as_json: bool) -> None:
     """Hash FILES: MD5, SHA-256, and PDQ (with quality) + pHash for images, per-frame PDQ for
     videos."""
-    limits = hash_limits(state().settings)
-    results: list[dict[str, Any]] = []
     errors: list[str] = []
-    for path in progress(files, desc="hashing", unit="file"):
-        try:
-            hashes = hash_file(path, limits=limits)
-        except HashDBError as exc:
-            errors.append(str(exc))
-            continue
-        results.append({"file": path, "hashes": [h.to_dict() for h in hashes]})
-    if as_json:
-        print_json({"results": results, "errors": errors})
-    else:
-        for result in results:
-            for h in result["hashes"]:
-                extra = ""
-                if "quality" in h:
-                    extra = f"  quality={h['quality']}" + (
-                        "  LOW QUALITY" if h["low_quality"] else ""
-                    )
-                if "frame_seconds" in h:
-                    extra += f"  t={h['frame_seconds']}s"
-                click.echo(f"{result['file']}\t{h['signal']}\t{h['value']}{extra}")
-    report_batch_errors(errors)
-    sys.stdout.flush()
+    results = [
+        {"file": path, "hashes": [h.to_dict() for h in hashes]}
+        for path, hashes in hash_each(files, hash_limits(state().settings), errors)
+    ]
+    emit_batch(as_json, {"results": results}, _table(results), errors)
+
+
+def _table(results: list[dict[str, Any]]) -> Iterator[str]:
+    for result in results:
+        for h in result["hashes"]:
+            extra = ""
+            if "quality" in h:
+                extra = f"  quality={h['quality']}" + ("  LOW QUALITY" if h["low_quality"] else "")
+            if "frame_seconds" in h:
+                extra += f"  t={h['frame_seconds']}s"
+            yield f"{result['file']}\t{h['signal']}\t{h['value']}{extra}"

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from crisisbot.cli.common import json_option, print_json, run_async, state
 from crisisbot.config import Settings, is_sqlite_url, sqlite_path
 from hashdb import (
+    ContentHash,
     HashDBError,
     HashLimits,
     HashService,
@@ -35,7 +36,16 @@ from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
 
-__all__ = ["command", "hash_limits", "open_service", "progress", "report_batch_errors"]
+__all__ = [
+    "command",
+    "database_target",
+    "emit_batch",
+    "hash_each",
+    "hash_limits",
+    "open_service",
+    "progress",
+    "report_batch_errors",
+]
 
 T = TypeVar("T")
 _IMPORT_CHUNK = 5000
@@ -82,6 +92,29 @@ def report_batch_errors(errors: Sequence[str]) -> None:
     for message in errors:
         click.echo(f"Error: {message}", err=True)
     raise click.ClickException(f"{len(errors)} error(s).")
+
+
+def hash_each(
+    paths: Sequence[str], limits: HashLimits, errors: list[str]
+) -> Iterator[tuple[str, list[ContentHash]]]:
+    """``(path, hashes)`` per file that hashes, with a progress bar; failures go to ``errors``."""
+    for path in progress(paths, desc="hashing", unit="file"):
+        try:
+            yield path, hash_file(path, limits=limits)
+        except HashDBError as exc:
+            errors.append(str(exc))
+
+
+def emit_batch(
+    as_json: bool, payload: dict[str, Any], lines: Iterable[str], errors: Sequence[str]
+) -> None:
+    """Print a batch's result (``payload`` + errors as JSON, or ``lines``), then its errors."""
+    if as_json:
+        print_json({**payload, "errors": list(errors)})
+    else:
+        for line in lines:
+            click.echo(line)
+    report_batch_errors(errors)
 
 
 def _actor(by: str | None) -> str:
@@ -268,22 +301,18 @@ def add_cmd(
         return added, errors
 
     added, errors = _run(main)
-    if as_json:
-        print_json({"added": added, "errors": errors})
-    else:
-        for entry in added:
-            click.echo(f"#{entry['id']}\t{entry['list_name']}\t{entry['signal']}\t{entry['value']}")
-    report_batch_errors(errors)
+    lines = (f"#{e['id']}\t{e['list_name']}\t{e['signal']}\t{e['value']}" for e in added)
+    emit_batch(as_json, {"added": added}, lines, errors)
 
 
-def _render_match(result: MatchResult, origin: str) -> None:
+def _match_lines(result: MatchResult, origin: str) -> Iterator[str]:
     query = result.query
     if not result.matches and not result.allow_matches:
-        click.echo(f"{origin}\t{query.signal}\t{query.value}\tno match")
+        yield f"{origin}\t{query.signal}\t{query.value}\tno match"
     for kind, matches in (("MATCH", result.matches), ("ALLOW", result.allow_matches)):
         for m in matches:
             bad = "\tLIKELY BAD HASH" if m.likely_bad_hash else ""
-            click.echo(
+            yield (
                 f"{origin}\t{query.signal}\t{query.value}\t{kind} list={m.list_name} "
                 f"entry=#{m.entry.id} distance={m.distance} labels={','.join(m.labels)}{bad}"
             )
@@ -329,17 +358,9 @@ def check_cmd(
         return out, errors
 
     results, errors = _run(main)
-    if as_json:
-        print_json(
-            {
-                "results": [{"input": origin, **r.to_dict()} for origin, r in results],
-                "errors": errors,
-            }
-        )
-    else:
-        for origin, result in results:
-            _render_match(result, origin)
-    report_batch_errors(errors)
+    payload = {"results": [{"input": origin, **r.to_dict()} for origin, r in results]}
+    lines = (line for origin, result in results for line in _match_lines(result, origin))
+    emit_batch(as_json, payload, lines, errors)
 
 
 def _read_limited(path: str, limits: HashLimits) -> bytes:
@@ -373,12 +394,8 @@ def remove_cmd(entry_ids: tuple[int, ...], reason: str, by: str | None, as_json:
         return removed, errors
 
     removed, errors = _run(main)
-    if as_json:
-        print_json({"removed": removed, "errors": errors})
-    else:
-        for entry in removed:
-            click.echo(f"Removed #{entry['id']} from {entry['list_name']}.")
-    report_batch_errors(errors)
+    lines = (f"Removed #{e['id']} from {e['list_name']}." for e in removed)
+    emit_batch(as_json, {"removed": removed}, lines, errors)
 
 
 @command.command(name="import")
@@ -442,11 +459,8 @@ def import_cmd(
         return added
 
     added = _run(main)
-    if as_json:
-        print_json({"list": list_name, "imported": added, "errors": errors})
-    else:
-        click.echo(f"Imported {added} entries into {list_name!r}.")
-    report_batch_errors(errors)
+    lines = [f"Imported {added} entries into {list_name!r}."]
+    emit_batch(as_json, {"list": list_name, "imported": added}, lines, errors)
 
 
 @command.command(name="export")
