@@ -117,16 +117,25 @@ class DrillRunner:
         self._upload_hashes: dict[str, tuple[str, str]] = {}
         self._announced_overdue: set[str] = set()
         self._started = False
+        self._state: IncidentState | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     async def _show(self, kind: str, text: str, **extra: object) -> None:
         await self.sink.show(DrillNotice(self.clock.elapsed(), kind, text, **extra))  # type: ignore[arg-type]
 
     async def _controller(self, command: c.Command) -> None:
+        await self._execute(command)
+
+    async def _execute(self, command: c.Command) -> None:
+        """Every write to the drill incident goes through here (it invalidates the cache)."""
+        self._state = None
         await self.incidents.execute(self.incident_id, command)
 
     async def state(self) -> IncidentState:
-        return await self.incidents.get(self.incident_id)
+        """The drill incident's state, cached within one step of the drill loop."""
+        if self._state is None:
+            self._state = await self.incidents.get(self.incident_id)
+        return self._state
 
     @property
     def remaining_items(self) -> int:
@@ -191,6 +200,7 @@ class DrillRunner:
         """Run to the end (see the module docstring) and return the after-action report."""
         await self.start()
         while not self.clock.stopped:
+            self._state = None  # others (the bot's buttons) may have written while we waited
             await self._drain_typed()
             reached = await self.clock.wait_until(await self._next_wake())
             if self.clock.stopped:
@@ -395,8 +405,7 @@ class DrillRunner:
         actor = self._player(action.by)
         if action.verb == "hash":
             return await self._add_hash(actor, action.upload)
-        command = self._command(action, actor, await self.state())
-        await self.incidents.execute(self.incident_id, command)
+        await self._execute(self._command(action, actor, await self.state()))
         return f"{actor.name}: {action.describe().split(' ', 1)[1]}"
 
     def _command(self, a: ParticipantAction, actor: Actor, state: IncidentState) -> c.Command:
@@ -445,9 +454,8 @@ class DrillRunner:
         entry_id = await self.hashes.add(
             signal, value, added_by=actor.name, note=f"DRILL {self.scenario.id} {upload_id}"
         )
-        await self.incidents.execute(
-            self.incident_id,
-            c.LinkHashEntry(entry_id, self.hashes.list_name, signal, value, actor=actor),
+        await self._execute(
+            c.LinkHashEntry(entry_id, self.hashes.list_name, signal, value, actor=actor)
         )
         self.log.append(
             HashAdded(

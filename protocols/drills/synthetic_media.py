@@ -10,6 +10,7 @@ Imports nothing from the rest of crisisbot (numpy and Pillow only).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 
@@ -89,9 +90,17 @@ def apply_edits(image: Image.Image, edits: Iterable[ImageEdit]) -> Image.Image:
     return image
 
 
-def upload_image_bytes(seed: int, edits: Iterable[ImageEdit] = ()) -> bytes:
-    """PNG bytes of the seed picture with ``edits`` applied (deterministic for a given Pillow)."""
+@functools.lru_cache(maxsize=64)
+def _png(seed: int, edits: tuple[ImageEdit, ...]) -> bytes:
     image = apply_edits(render_seed_image(seed), edits)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
+
+
+def upload_image_bytes(seed: int, edits: Iterable[ImageEdit] = ()) -> bytes:
+    """PNG bytes of the seed picture with ``edits`` applied (deterministic for a given Pillow).
+
+    Cached: the same upload recurs in every run of a scenario, and the bytes are immutable.
+    """
+    return _png(seed, tuple(edits))
