@@ -13,7 +13,7 @@ from aiohttp import web
 from hashdb.access import ApiKey, Scope
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import PayloadTooLarge, RequestInvalid
-from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.keys import ACCESS, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
@@ -50,10 +50,6 @@ async def match_queries(
     return results
 
 
-def _cost(request: web.Request, hashes: int) -> float:
-    return 1.0 + hashes / request.app[CONFIG].batch_cost_divisor
-
-
 async def match_one(request: web.Request) -> web.Response:
     """``GET /v1/match?signal=pdq&value=HEX``: one hash."""
     key = await authorize(request, Scope.QUERY, queries=1)
@@ -65,9 +61,11 @@ async def match_one(request: web.Request) -> web.Response:
 
 async def match_batch(request: web.Request) -> web.Response:
     """``POST /v1/match`` ``{"queries": [{"signal", "value"}, ...]}`` (up to ``max_batch``)."""
-    body = await json_body(request)
-    items = object_list(body, "queries", request.app[CONFIG].max_batch)
-    key = await authorize(request, Scope.QUERY, cost=_cost(request, len(items)), queries=len(items))
+    key = await authorize(request, Scope.QUERY)  # before reading the body
+    config = request.app[CONFIG]
+    items = object_list(await json_body(request), "queries", config.max_batch)
+    # a batch of N costs 1 + N / batch_cost_divisor tokens in all
+    request.app[ACCESS].admit(key, cost=len(items) / config.batch_cost_divisor, queries=len(items))
     queries = [
         (required_str(q, "signal", f"queries[{i}]."), required_str(q, "value", f"queries[{i}]."))
         for i, q in enumerate(items)

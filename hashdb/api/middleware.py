@@ -23,6 +23,9 @@ __all__ = ["error_middleware", "json_error", "metrics_middleware"]
 
 log = logging.getLogger("hashdb.api")
 
+#: aiohttp's own errors whose code must equal the one our table gives the same condition
+_CODES = {413: "payload_too_large"}
+
 
 def json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response(error_body(code, message), status=status)
@@ -61,7 +64,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         phrase = HTTPStatus(exc.status).phrase
-        code = phrase.lower().replace(" ", "_").replace("-", "_")
+        code = _CODES.get(exc.status) or phrase.lower().replace(" ", "_").replace("-", "_")
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else phrase
         response = json_error(exc.status, code, message)
         for header in ("Allow", "Retry-After"):

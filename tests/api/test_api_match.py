@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 
 from hashdb import hash_bytes
 
-from .conftest import ApiEnv
+from .conftest import ApiEnv, FakeClock, running_api
 from .helpers import flip, pdq, png_bomb, png_image
 
 
@@ -79,6 +81,14 @@ async def test_batch_limits_and_malformed_bodies(api: ApiEnv) -> None:
             "POST", "/v1/match", token, data=payload, headers={"Content-Type": "application/json"}
         )
         assert status == 400 and body["error"]["code"] == "invalid_request", payload
+
+
+async def test_json_body_over_the_limit_is_413(tmp_path: Path, clock: FakeClock) -> None:
+    async with running_api(tmp_path, clock, max_json_bytes=10_000) as env:
+        token = await env.key()
+        queries = [{"signal": "pdq", "value": pdq(i)} for i in range(200)]
+        status, body, _ = await env.call("POST", "/v1/match", token, json={"queries": queries})
+        assert status == 413 and body["error"]["code"] == "payload_too_large"
 
 
 async def test_keys_are_required_and_both_headers_work(api: ApiEnv) -> None:
