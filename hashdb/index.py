@@ -9,8 +9,9 @@ Hamming space with multi-index hashing"), written in numpy:
   chunk (17 keys per chunk for PDQ at radius 31) and verifies the candidates with a full popcount.
   Nothing within the radius can be missed: the index is exact, not approximate;
 - the tables are a counting sort per chunk (row numbers ordered by key + 65,537 offsets), about
-  64 bytes per 256-bit hash, rebuilt in one pass (numpy's radix sort) when the unindexed tail grows
-  past ``tail_limit``; rows added since the last rebuild are brute-forced (``np.bitwise_count``);
+  64 bytes per 256-bit hash plus 4 MB of offsets, rebuilt in one pass (numpy's radix sort) when
+  the unindexed tail grows past ``tail_limit``; rows added since the last rebuild are
+  brute-forced (``np.bitwise_count``);
 - removal sets a tombstone; the arrays are compacted when a quarter of the rows are dead;
 - radii too large for the tables to pay off (``r // m > 2``) fall back to a brute-force scan, still
   exact.
@@ -78,7 +79,7 @@ class HammingIndex:
         self._row_of: dict[int, int] | None = None
         self._built = 0
         self._order = np.empty((self.chunks, 0), np.int32)
-        self._offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
+        self._offsets = np.zeros((self.chunks, _NKEYS + 1), np.int32)
 
     def __len__(self) -> int:
         return self._n - self._dead
@@ -153,7 +154,7 @@ class HammingIndex:
         n = self._n
         keys = self._codes[:n].view(np.uint16)  # (n, chunks)
         order = np.empty((self.chunks, n), np.int32)
-        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
+        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int32)
         for c in range(self.chunks):
             column = keys[:, c]
             order[c] = np.argsort(column, kind="stable")
@@ -182,8 +183,8 @@ class HammingIndex:
         qkeys = q.view(np.uint16).astype(np.int64)  # (chunks,)
         probe = qkeys[:, None] ^ _MASKS[flips][None, :]  # (chunks, K)
         rows_idx = np.arange(self.chunks)[:, None]
-        starts = self._offsets[rows_idx, probe].ravel()
-        ends = self._offsets[rows_idx, probe + 1].ravel()
+        starts = self._offsets[rows_idx, probe].ravel().astype(np.int64)
+        ends = self._offsets[rows_idx, probe + 1].ravel().astype(np.int64)
         lengths = ends - starts
         total = int(lengths.sum())
         if total == 0:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from hashdb.bad_hash import BadHashMonitor
 from hashdb.content_hash import ContentHash
@@ -519,9 +519,6 @@ class HashService:
     async def hash_bytes(self, data: bytes, *, name: str = "<upload>") -> list[ContentHash]:
         """``hashdb.hash_bytes`` with this service's limits, off the event loop."""
         return await asyncio.to_thread(hash_bytes, data, name=name, limits=self.limits)
-
-    def describe(self) -> dict[str, Any]:
-        return {"seq": self._seq, "index_sizes": self.index_sizes()}
 
 
 @asynccontextmanager
