@@ -196,8 +196,9 @@ class HammingIndex:
         base, lengths = base[nonzero], lengths[nonzero]
         shifts = np.cumsum(lengths) - lengths
         flat = np.repeat(base - shifts, lengths) + np.arange(total)
-        found = self._order.ravel()[flat]
-        return np.concatenate([np.unique(found), tail])
+        # a true neighbour may be found through several chunks: duplicates are verified and then
+        # dropped among the few hits (cheaper than sorting every candidate)
+        return np.concatenate([self._order.ravel()[flat], tail])
 
     def _verify(self, rows: np.ndarray, q: np.ndarray, radius: int) -> QueryResult:
         if len(rows) == 0:
@@ -205,6 +206,9 @@ class HammingIndex:
         dist = np.bitwise_count(self._codes[rows] ^ q).sum(axis=1, dtype=np.int32)
         hit = (dist <= radius) & self._alive[rows]
         rows, dist = rows[hit], dist[hit]
+        if len(rows) > 1:
+            rows, first = np.unique(rows, return_index=True)
+            dist = dist[first]
         return self._ids[rows], dist, self._tags[rows]
 
     def memory_bytes(self) -> int:
