@@ -15,7 +15,7 @@ Imports only ``protocols`` modules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -115,8 +115,8 @@ class AfterActionReport:
         return counts
 
 
-def _since(t0: datetime, at: datetime) -> timedelta:
-    return at - t0
+#: Maps an event's time to drill time since T0 (``at - t0`` when the engine ran on drill time).
+Since = Callable[[datetime], timedelta]
 
 
 def _first(
@@ -166,7 +166,7 @@ def evaluate_expectations(
     scenario: Scenario,
     events: Sequence[ev.Event],
     log: Sequence[DrillLogEntry],
-    t0: datetime,
+    since: Since,
     ended: timedelta,
 ) -> tuple[ExpectationResult, ...]:
     """Judge every expectation of ``scenario`` against the incident events and the run log."""
@@ -232,26 +232,26 @@ def evaluate_expectations(
             )
             continue
         if found is not None:
-            actual = _since(t0, found.at)
+            actual = since(found.at)
         results.append(_judge(x, deadline, actual, ended, detail))
     return tuple(results)
 
 
-def _stage_starts(events: Sequence[ev.Event], t0: datetime) -> dict[str, timedelta]:
+def _stage_starts(events: Sequence[ev.Event], since: Since) -> dict[str, timedelta]:
     declared = _declared(events)
-    starts = {declared.first_stage: _since(t0, declared.at)}
+    starts = {declared.first_stage: since(declared.at)}
     for event in events:
         if isinstance(event, ev.StageAdvanced):
-            starts.setdefault(event.to_stage, _since(t0, event.at))
+            starts.setdefault(event.to_stage, since(event.at))
     return starts
 
 
 def _step_results(
-    protocol: Protocol, events: Sequence[ev.Event], t0: datetime
+    protocol: Protocol, events: Sequence[ev.Event], since: Since
 ) -> tuple[StepResult, ...]:
     declared = _declared(events)
-    opened = _since(t0, declared.at)
-    starts = _stage_starts(events, t0)
+    opened = since(declared.at)
+    starts = _stage_starts(events, since)
     final: dict[str, ev.Event] = {}  # the event that decided each step's final status
     first_done: dict[str, ev.StepCompleted] = {}
     for event in events:
@@ -269,10 +269,10 @@ def _step_results(
         by, note = "", ""
         if isinstance(last, ev.StepCompleted):
             done = first_done[step.id]
-            completed, by, note = _since(t0, done.at), done.actor_name, done.note
+            completed, by, note = since(done.at), done.actor_name, done.note
             status = "done" if target is None else ("on_time" if completed <= target else "late")
         elif isinstance(last, ev.StepSkipped):
-            completed, by, note = _since(t0, last.at), last.actor_name, last.reason
+            completed, by, note = since(last.at), last.actor_name, last.reason
             status = "skipped"
         else:
             status = "not_done"
@@ -330,11 +330,18 @@ def build_report(
     ended: timedelta,
     end_reason: str,
     speed: float | None,
+    since: Since | None = None,
 ) -> AfterActionReport:
-    """Assemble the after-action report of one run (pure: same inputs, same report)."""
+    """Assemble the after-action report of one run (pure: same inputs, same report).
+
+    ``since`` maps event times to drill time; by default ``at - t0`` (the engine ran on the drill
+    clock). A drill driven through Discord passes the drill clock's mapping from wall time.
+    """
+    if since is None:
+        since = lambda at: at - t0  # noqa: E731
     declared = _declared(events)
-    expectations = evaluate_expectations(scenario, events, log, t0, ended)
-    steps = _step_results(protocol, events, t0)
+    expectations = evaluate_expectations(scenario, events, log, since, ended)
+    steps = _step_results(protocol, events, since)
     activated = _first(events, ev.IncidentActivated)
     never_done = tuple(
         [f"step {s.step_id} ({s.title})" for s in steps if s.status == "not_done" and s.required]
@@ -358,7 +365,7 @@ def build_report(
         ended=ended,
         end_reason=end_reason,
         speed=speed,
-        time_to_activation=_since(t0, activated.at) if activated else None,
+        time_to_activation=since(activated.at) if activated else None,
         expectations=expectations,
         steps=steps,
         uploads=_upload_results(scenario, log),

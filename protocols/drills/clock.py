@@ -34,6 +34,7 @@ class DrillClock:
         *,
         speed: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] | None = None,
     ) -> None:
         if t0.tzinfo is None:
             raise ValueError("T0 must be an aware datetime")
@@ -47,6 +48,10 @@ class DrillClock:
         self._paused = False
         self._stopped = False
         self._changed = asyncio.Event()
+        #: with ``wall`` (the engine's clock when it is not this one, as under Discord): when each
+        #: stretch of drill time began, so wall times of events can be mapped back to drill time
+        self._wall = wall
+        self._anchors: list[tuple[datetime, timedelta, bool]] = []  # (wall, drill, running)
 
     # -- reading -------------------------------------------------------------------------------
     def elapsed(self) -> timedelta:
@@ -56,6 +61,25 @@ class DrillClock:
 
     def now(self) -> datetime:
         return self.t0 + self.elapsed()
+
+    def offset_at(self, moment: datetime) -> timedelta:
+        """Drill time at ``moment``: ``moment - t0`` on drill time, else mapped from wall time."""
+        if self._wall is None:
+            return moment - self.t0
+        offset = timedelta(0)
+        for index, (wall_at, drill_at, running) in enumerate(self._anchors):
+            if wall_at > moment:
+                break
+            offset = drill_at
+            if running and self.speed is not None:
+                offset = drill_at + (moment - wall_at) * self.speed
+                if index + 1 < len(self._anchors):
+                    offset = min(offset, self._anchors[index + 1][1])
+        return offset
+
+    def _anchor(self, running: bool) -> None:
+        if self._wall is not None:
+            self._anchors.append((self._wall(), self._base, running))
 
     @property
     def paused(self) -> bool:
@@ -69,8 +93,11 @@ class DrillClock:
     def _settle(self, limit: timedelta | None = None) -> None:
         """End the running stretch of a wait: keep the drill time reached (at most ``limit``)."""
         reached = self.elapsed()
+        running = self._wall_at_base is not None
         self._base = reached if limit is None else min(reached, limit)
         self._wall_at_base = None
+        if running:
+            self._anchor(running=False)
 
     def pause(self) -> None:
         if not self._paused:
@@ -110,12 +137,14 @@ class DrillClock:
             await asyncio.sleep(0)
             return not (self._stopped or self._paused)
         self._wall_at_base = self._monotonic()
+        self._anchor(running=True)
         remaining = (offset - self._base).total_seconds() / self.speed
         try:
             await asyncio.wait_for(self._changed.wait(), timeout=remaining)
         except TimeoutError:
-            self._settle(limit=offset)
-            self._base = offset  # a late wake-up must not push the drill past its target
+            self._wall_at_base = None
+            self._base = offset  # land exactly on the target, however late the wake-up
+            self._anchor(running=False)
             return not (self._stopped or self._paused)
         if self._wall_at_base is not None:  # interrupted (pause and stop settle themselves)
             self._settle(limit=offset)

@@ -93,7 +93,13 @@ class DrillRunner:
         sink: DrillSink,
         script: Sequence[ScriptedAction] = (),
         run_id: str | None = None,
+        incident_id: str | None = None,
+        timer: bool = True,
     ) -> None:
+        """``incident_id``: drive an incident someone already declared as a drill (the bot's
+        ``/drill start`` opens it with its channel) instead of declaring one; its players then
+        take roles themselves. ``timer=False`` leaves overdue steps and escalations to another
+        dispatcher (the bot's)."""
         if protocol.id != scenario.protocol:
             raise DrillError(f"scenario {scenario.id} needs protocol {scenario.protocol!r}")
         self.scenario = scenario
@@ -103,7 +109,9 @@ class DrillRunner:
         self.clock = clock
         self.sink = sink
         self.run_id = run_id or new_run_id(clock)
-        self.incident_id = incident_id_for(self.run_id)
+        self.incident_id = incident_id or incident_id_for(self.run_id)
+        self._adopted = incident_id is not None
+        self._timer = timer
         self.log: list[DrillLogEntry] = []
         self.end_reason = ""
         self.ended: timedelta | None = None
@@ -147,6 +155,25 @@ class DrillRunner:
         if self._started:
             return await self.state()
         self._started = True
+        if self._adopted:
+            if not (await self.state()).drill:
+                raise DrillError(f"incident {self.incident_id} is not a drill incident")
+        else:
+            await self._declare()
+        await self.hashes.create(created_by=CONTROLLER.name)
+        roster = ", ".join(f"{p.name} ({', '.join(p.roles)})" for p in self.scenario.participants)
+        if self._adopted:
+            roster = f"take the scenario's roles yourselves - cast: {roster}"
+        await self._show(
+            "start",
+            f"Drill {self.scenario.id} v{self.scenario.version} started: {self.scenario.title}. "
+            f"Incident {self.incident_id} (protocol {self.protocol.id}, severity "
+            f"{self.scenario.severity}); exercise hash list {self.hashes.list_name}; "
+            f"players: {roster}; ends at {format_offset(self.scenario.duration)}.",
+        )
+        return await self.state()
+
+    async def _declare(self) -> None:
         players = [self._player(p.name) for p in self.scenario.participants]
         await self.incidents.declare(
             c.DeclareIncident(
@@ -165,16 +192,6 @@ class DrillRunner:
         lead = self.protocol.lead_role.id
         if CONTROLLER.id in (await self.state()).holders(lead):  # the declarer got the lead role
             await self._controller(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
-        await self.hashes.create(created_by=CONTROLLER.name)
-        roster = ", ".join(f"{p.name} ({', '.join(p.roles)})" for p in self.scenario.participants)
-        await self._show(
-            "start",
-            f"Drill {self.scenario.id} v{self.scenario.version} started: {self.scenario.title}. "
-            f"Incident {self.incident_id} (protocol {self.protocol.id}, severity "
-            f"{self.scenario.severity}); exercise hash list {self.hashes.list_name}; "
-            f"players: {roster}; ends at {format_offset(self.scenario.duration)}.",
-        )
-        return await self.state()
 
     # -- controls --------------------------------------------------------------------------------
     async def pause(self) -> None:
@@ -230,9 +247,10 @@ class DrillRunner:
         times = [self.scenario.duration]
         if self._next < len(self._items):
             times.append(self._items[self._next].at)
-        deadline = self.incidents.next_deadline(await self.state(), self.clock.now())
-        if deadline is not None:
-            times.append(deadline - self.clock.t0)
+        if self._timer:
+            deadline = self.incidents.next_deadline(await self.state(), self.clock.now())
+            if deadline is not None:
+                times.append(deadline - self.clock.t0)
         return max(min(times), self.clock.elapsed())
 
     async def _finished(self) -> bool:
@@ -260,6 +278,8 @@ class DrillRunner:
                 await self.act(item.scripted.action, scripted=True)
 
     async def _check_deadlines(self) -> None:
+        if not self._timer:
+            return
         state = await self.state()
         for due in self.incidents.due(state, self.clock.now()):
             if due.overdue and due.step_id not in self._announced_overdue:
@@ -314,7 +334,7 @@ class DrillRunner:
                     author_id=CONTROLLER.id,
                     author_name=inject.sender or CONTROLLER.name,
                     content=f"[DRILL inject {inject.id}] {text}",
-                    posted_at=self.clock.now(),
+                    posted_at=self.incidents.clock(),  # the engine's own time
                     image_hashes=image_hashes,
                     actor=CONTROLLER,
                 )
@@ -388,11 +408,17 @@ class DrillRunner:
             raise BadAction(f"no participant {name!r} in this drill (participants: {known})")
         return player_actor(participant.name, admin=self.protocol.lead_role.id in participant.roles)
 
-    async def act(self, action: ParticipantAction, *, scripted: bool = False) -> bool:
-        """Apply one player action now; a refusal is shown and logged. True when accepted."""
+    async def act(
+        self, action: ParticipantAction, *, scripted: bool = False, actor: Actor | None = None
+    ) -> bool:
+        """Apply one player action now; a refusal is shown and logged. True when accepted.
+
+        ``actor`` acts instead of the scenario participant named ``action.by`` (a Discord user).
+        """
         at = self.clock.elapsed()
+        self._state = None
         try:
-            message = await self._apply(action)
+            message = await self._apply(action, actor)
         except ProtocolError as exc:
             self.log.append(ActionTaken(at, action, False, str(exc), scripted))
             await self._show("refused", f"REFUSED {action.describe()}: {exc}")
@@ -401,8 +427,8 @@ class DrillRunner:
         await self._show("action", message)
         return True
 
-    async def _apply(self, action: ParticipantAction) -> str:
-        actor = self._player(action.by)
+    async def _apply(self, action: ParticipantAction, actor: Actor | None) -> str:
+        actor = actor or self._player(action.by)
         if action.verb == "hash":
             return await self._add_hash(actor, action.upload)
         await self._execute(self._command(action, actor, await self.state()))
@@ -487,4 +513,5 @@ class DrillRunner:
             ended=self.ended if self.ended is not None else self.clock.elapsed(),
             end_reason=self.end_reason or "running",
             speed=self.clock.speed,
+            since=self.clock.offset_at,
         )

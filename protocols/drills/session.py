@@ -32,12 +32,15 @@ def create_runner(
     sink: DrillSink,
     script: Sequence[ScriptedAction] = (),
     run_id: str | None = None,
+    incident_id: str | None = None,
+    timer: bool = True,
 ) -> DrillRunner:
+    """A runner for ``scenario`` (see :class:`DrillRunner` for ``incident_id`` and ``timer``)."""
     run_id = run_id or new_run_id(clock)
     hashes = HashServiceExercise(
         hash_service,
         exercise_list_name(scenario.id, run_id),
-        incident_id=incident_id_for(run_id),
+        incident_id=incident_id or incident_id_for(run_id),
     )
     return DrillRunner(
         scenario,
@@ -48,4 +51,6 @@ def create_runner(
         sink=sink,
         script=script,
         run_id=run_id,
+        incident_id=incident_id,
+        timer=timer,
     )

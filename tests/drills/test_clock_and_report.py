@@ -139,3 +139,22 @@ async def test_report_times_in_the_reader_time_zone(services: Services) -> None:
     md = render_report(report, "md", timezone="Pacific/Auckland")
     assert "T0: 2026-03-15 14:40:00 NZDT" in md
     assert "unknown report format" in str(pytest.raises(ValueError, render_report, report, "pdf"))
+
+
+async def test_wall_times_map_back_to_drill_time() -> None:
+    """Under Discord the engine stamps wall time; the clock maps it back to drill time."""
+    wall = FakeWall()
+    clock = DrillClock(T0, speed=60, monotonic=wall, wall=lambda: T0 + timedelta(seconds=wall.t))
+    at = lambda seconds: T0 + timedelta(seconds=seconds)  # noqa: E731 - wall datetime
+    assert clock.offset_at(at(50)) == timedelta(0)  # before the first wait
+    waiter = asyncio.create_task(clock.wait_until(timedelta(minutes=10)))
+    await asyncio.sleep(0)  # waiting from wall 100 s
+    wall.t += 4
+    clock.interrupt()  # a player acted at wall 104 s = drill 4 min
+    assert await waiter is False
+    wall.t += 20  # the drill reacts for 20 wall seconds: no drill time passes
+    assert clock.offset_at(at(102)) == timedelta(minutes=2)
+    assert clock.offset_at(at(110)) == timedelta(minutes=4)
+    assert clock.offset_at(at(124)) == timedelta(minutes=4)
+    clock.pause()
+    assert clock.offset_at(at(500)) == timedelta(minutes=4)
