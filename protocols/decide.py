@@ -48,6 +48,12 @@ def _need_text(value: str, what: str) -> str:
     return text
 
 
+def _check_severity(protocol: Protocol, level: str) -> None:
+    if protocol.severity(level) is None:
+        known = ", ".join(s.id for s in protocol.severity_levels)
+        raise InvalidTransition(f"unknown severity {level!r} (levels: {known})")
+
+
 def _declare(cmd: c.DeclareIncident, protocol: Protocol, now: datetime) -> list[ev.Event]:
     if INCIDENT_ADMIN not in cmd.actor.roles:
         raise NotAllowed(f"{cmd.actor.name} may not declare incidents: needs incident_admin")
@@ -55,9 +61,7 @@ def _declare(cmd: c.DeclareIncident, protocol: Protocol, now: datetime) -> list[
         raise UnknownProtocol(f"command is for protocol {cmd.protocol_id!r}, not {protocol.id!r}")
     if not cmd.incident_id:
         raise InvalidTransition("an incident id is required")
-    if protocol.severity(cmd.severity) is None:
-        known = ", ".join(s.id for s in protocol.severity_levels)
-        raise InvalidTransition(f"unknown severity {cmd.severity!r} (levels: {known})")
+    _check_severity(protocol, cmd.severity)
     base = _base(cmd.actor, now)
     lead = protocol.lead_role
     return [
@@ -201,9 +205,7 @@ def _lifecycle(
         return [ev.IncidentActivated(**base, reason=cmd.reason.strip())]
     if isinstance(cmd, c.ChangeSeverity):
         require(state, protocol, actor, "can_change_severity")
-        if protocol.severity(cmd.severity) is None:
-            known = ", ".join(s.id for s in protocol.severity_levels)
-            raise InvalidTransition(f"unknown severity {cmd.severity!r} (levels: {known})")
+        _check_severity(protocol, cmd.severity)
         if cmd.severity == state.severity:
             raise InvalidTransition(f"severity is already {cmd.severity!r}")
         reason = _need_text(cmd.reason, "a reason")

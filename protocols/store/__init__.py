@@ -19,19 +19,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
+from protocols.errors import ConcurrencyConflict
 from protocols.events import Event, event_from_payload, event_to_payload
 
 __all__ = [
     "GENESIS_HASH",
+    "STORED_COLUMNS",
     "EventStore",
     "SealedEvent",
     "StoredEvent",
     "StreamHead",
     "VerificationReport",
     "chain_hash",
+    "check_expected_version",
     "seal",
+    "stored_from_row",
     "verify_records",
 ]
 
@@ -81,6 +85,31 @@ def chain_hash(
         separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def check_expected_version(incident_id: str, head: StreamHead | None, expected: int) -> None:
+    """Raise ``ConcurrencyConflict`` unless the stream is at ``expected`` (0: does not exist)."""
+    current = head.version if head else 0
+    if current != expected:
+        raise ConcurrencyConflict(f"incident {incident_id} is at version {current}, not {expected}")
+
+
+#: the column list both SQL stores select, in the order ``stored_from_row`` expects
+STORED_COLUMNS = "incident_id, version, event_type, payload, recorded_at, prev_hash, hash, position"
+
+
+def stored_from_row(row: Any) -> StoredEvent:
+    """A ``StoredEvent`` from a database row addressable by column name."""
+    return StoredEvent(
+        incident_id=row["incident_id"],
+        version=row["version"],
+        event_type=row["event_type"],
+        payload=row["payload"],
+        recorded_at=datetime.fromisoformat(row["recorded_at"]),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+        position=row["position"],
+    )
 
 
 def seal(

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
-from protocols.errors import ConcurrencyConflict
 from protocols.events import Event
-from protocols.store import StoredEvent, StreamHead, seal
+from protocols.store import StoredEvent, StreamHead, check_expected_version, seal
 
 __all__ = ["MemoryEventStore"]
 
@@ -27,11 +26,7 @@ class MemoryEventStore:
         recorded_at: datetime,
     ) -> list[StoredEvent]:
         head = self._heads.get(incident_id)
-        current = head.version if head else 0
-        if current != expected_version:
-            raise ConcurrencyConflict(
-                f"incident {incident_id} is at version {current}, not {expected_version}"
-            )
+        check_expected_version(incident_id, head, expected_version)
         stored = [
             StoredEvent(**asdict(s), position=len(self._all) + i + 1)
             for i, s in enumerate(seal(incident_id, head, events, recorded_at))

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from protocols.errors import ConcurrencyConflict
 from protocols.events import Event
-from protocols.store import StoredEvent, StreamHead, seal
+from protocols.store import (
+    STORED_COLUMNS,
+    StoredEvent,
+    StreamHead,
+    check_expected_version,
+    seal,
+    stored_from_row,
+)
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
 
@@ -47,21 +52,6 @@ MIGRATIONS: tuple[str, ...] = (
     FOR EACH ROW EXECUTE FUNCTION incident_events_append_only();
     """,
 )
-
-_COLUMNS = "incident_id, version, event_type, payload, recorded_at, prev_hash, hash, position"
-
-
-def _row(row: Any) -> StoredEvent:
-    return StoredEvent(
-        incident_id=row["incident_id"],
-        version=row["version"],
-        event_type=row["event_type"],
-        payload=row["payload"],
-        recorded_at=datetime.fromisoformat(row["recorded_at"]),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-        position=row["position"],
-    )
 
 
 class PostgresEventStore:
@@ -104,11 +94,7 @@ class PostgresEventStore:
                 incident_id,
             )
             head = StreamHead(row["version"], row["head_hash"]) if row else None
-            current = head.version if head else 0
-            if current != expected_version:
-                raise ConcurrencyConflict(
-                    f"incident {incident_id} is at version {current}, not {expected_version}"
-                )
+            check_expected_version(incident_id, head, expected_version)
             stored = []
             for s in seal(incident_id, head, events, recorded_at):
                 position = await conn.fetchval(
@@ -139,10 +125,10 @@ class PostgresEventStore:
 
     async def load(self, incident_id: str) -> list[StoredEvent]:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM incident_events WHERE incident_id = $1 ORDER BY version",
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = $1 ORDER BY version",
             incident_id,
         )
-        return [_row(r) for r in rows]
+        return [stored_from_row(r) for r in rows]
 
     async def head(self, incident_id: str) -> StreamHead | None:
         row = await self._pool.fetchrow(
@@ -158,12 +144,12 @@ class PostgresEventStore:
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM incident_events WHERE position > $1 ORDER BY position"
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE position > $1 ORDER BY position"
             " LIMIT $2",
             after_position,
             limit,
         )
-        return [_row(r) for r in rows]
+        return [stored_from_row(r) for r in rows]
 
     async def close(self) -> None:
         await self._pool.close()

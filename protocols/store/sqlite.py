@@ -9,16 +9,22 @@ SQL (the hash chain still catches anyone who drops them).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
-from protocols.errors import ConcurrencyConflict
 from protocols.events import Event
-from protocols.store import StoredEvent, StreamHead, seal
+from protocols.store import (
+    STORED_COLUMNS,
+    StoredEvent,
+    StreamHead,
+    check_expected_version,
+    seal,
+    stored_from_row,
+)
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
 
@@ -48,21 +54,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-_COLUMNS = "incident_id, version, event_type, payload, recorded_at, prev_hash, hash, position"
-
-
-def _row(row: Any) -> StoredEvent:
-    return StoredEvent(
-        incident_id=row[0],
-        version=row[1],
-        event_type=row[2],
-        payload=row[3],
-        recorded_at=datetime.fromisoformat(row[4]),
-        prev_hash=row[5],
-        hash=row[6],
-        position=row[7],
-    )
-
 
 class SQLiteEventStore:
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -73,6 +64,7 @@ class SQLiteEventStore:
     async def open(cls, path: str | Path) -> SQLiteEventStore:
         """Open (creating if needed) the database at ``path`` and apply pending migrations."""
         db = await aiosqlite.connect(str(path), isolation_level=None)
+        db.row_factory = aiosqlite.Row
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA busy_timeout=5000")
@@ -84,13 +76,13 @@ class SQLiteEventStore:
 
     @staticmethod
     async def _migrate(db: aiosqlite.Connection) -> None:
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with _immediate(db):
             await db.execute(
                 "CREATE TABLE IF NOT EXISTS incident_schema_version (version INTEGER NOT NULL)"
             )
             async with db.execute("SELECT MAX(version) FROM incident_schema_version") as cur:
-                current = (await cur.fetchone())[0] or 0  # type: ignore[index]
+                row = await cur.fetchone()
+            current = (row[0] if row else None) or 0
             for number, script in enumerate(MIGRATIONS, start=1):
                 if number > current:
                     for statement in _statements(script):
@@ -98,10 +90,6 @@ class SQLiteEventStore:
                     await db.execute(
                         "INSERT INTO incident_schema_version (version) VALUES (?)", (number,)
                     )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
 
     async def append(
         self,
@@ -110,24 +98,9 @@ class SQLiteEventStore:
         events: Sequence[Event],
         recorded_at: datetime,
     ) -> list[StoredEvent]:
-        async with self._write_lock:
-            return await self._append(incident_id, expected_version, events, recorded_at)
-
-    async def _append(
-        self,
-        incident_id: str,
-        expected_version: int,
-        events: Sequence[Event],
-        recorded_at: datetime,
-    ) -> list[StoredEvent]:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._write_lock, _immediate(self._db):
             head = await self.head(incident_id)
-            current = head.version if head else 0
-            if current != expected_version:
-                raise ConcurrencyConflict(
-                    f"incident {incident_id} is at version {current}, not {expected_version}"
-                )
+            check_expected_version(incident_id, head, expected_version)
             stored = []
             for s in seal(incident_id, head, events, recorded_at):
                 cur = await self._db.execute(
@@ -152,18 +125,14 @@ class SQLiteEventStore:
                     " SET version = excluded.version, head_hash = excluded.head_hash",
                     (incident_id, last.version, last.hash, stored[0].position),
                 )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
         return stored
 
     async def load(self, incident_id: str) -> list[StoredEvent]:
         async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM incident_events WHERE incident_id = ? ORDER BY version",
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = ? ORDER BY version",
             (incident_id,),
         ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+            return [stored_from_row(r) for r in await cur.fetchall()]
 
     async def head(self, incident_id: str) -> StreamHead | None:
         async with self._db.execute(
@@ -181,13 +150,26 @@ class SQLiteEventStore:
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM incident_events WHERE position > ? ORDER BY position LIMIT ?",
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE position > ?"
+            " ORDER BY position LIMIT ?",
             (after_position, limit),
         ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+            return [stored_from_row(r) for r in await cur.fetchall()]
 
     async def close(self) -> None:
         await self._db.close()
+
+
+@asynccontextmanager
+async def _immediate(db: aiosqlite.Connection) -> AsyncIterator[None]:
+    """A write transaction taken up front (BEGIN IMMEDIATE), rolled back on any error."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
 
 
 def _statements(script: str) -> list[str]:

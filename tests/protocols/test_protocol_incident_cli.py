@@ -28,6 +28,11 @@ def ok(tmp_path: Path, *args: str) -> str:
     return result.stdout
 
 
+def open_drill(tmp_path: Path, incident_id: str) -> None:
+    ok(tmp_path, "incident", "open", "--protocol", "gifct-cip", "--title", "T", "--severity",
+       "incident", "--id", incident_id, "--drill")  # fmt: skip
+
+
 def test_protocol_list_show_and_validate(tmp_path: Path) -> None:
     ids = [p["id"] for p in json.loads(ok(tmp_path, "protocol", "list", "--json"))]
     assert ids == ["christchurch-call-crp", "eu-crisis-protocol", "gifct-cip"]
@@ -149,20 +154,7 @@ def test_incident_lifecycle_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_verify_fails_after_direct_sql_tampering(tmp_path: Path) -> None:
-    ok(
-        tmp_path,
-        "incident",
-        "open",
-        "--protocol",
-        "gifct-cip",
-        "--title",
-        "T",
-        "--severity",
-        "incident",
-        "--id",
-        "t1",
-        "--drill",
-    )
+    open_drill(tmp_path, "t1")
     ok(tmp_path, "incident", "act", "t1", "note", "original")
     with sqlite3.connect(tmp_path / "cli.db") as db:
         db.execute("DROP TRIGGER incident_events_no_update")
@@ -174,18 +166,5 @@ def test_verify_fails_after_direct_sql_tampering(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
 def test_drill_exports_are_marked(tmp_path: Path, fmt: str) -> None:
-    ok(
-        tmp_path,
-        "incident",
-        "open",
-        "--protocol",
-        "gifct-cip",
-        "--title",
-        "T",
-        "--severity",
-        "incident",
-        "--id",
-        "d1",
-        "--drill",
-    )
+    open_drill(tmp_path, "d1")
     assert "DRILL" in ok(tmp_path, "incident", "export", "d1", "--format", fmt)
