@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-__all__ = ["DrillNotice", "DrillSink", "ExerciseHashes", "ExerciseMatch"]
+__all__ = ["DrillNotice", "DrillSink", "ExerciseHashes", "ExerciseMatch", "PostedAt"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,13 @@ class DrillNotice:
     image: bytes | None = field(default=None, repr=False)
 
 
+#: Where a sink posted a notice: (channel id, message id), when it is a chat message.
+PostedAt = tuple[str, str]
+
+
 class DrillSink(Protocol):
-    async def show(self, notice: DrillNotice) -> None: ...
+    async def show(self, notice: DrillNotice) -> PostedAt | None:
+        """Show ``notice``; a chat sink returns where it posted it (the timeline records that)."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
 from protocols.drills.errors import BadAction, DrillError
 from protocols.drills.offsets import format_offset
-from protocols.drills.ports import DrillNotice, DrillSink, ExerciseHashes
+from protocols.drills.ports import DrillNotice, DrillSink, ExerciseHashes, PostedAt
 from protocols.drills.run_log import (
     ActionTaken,
     DrillLogEntry,
@@ -128,8 +128,9 @@ class DrillRunner:
         self._state: IncidentState | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
-    async def _show(self, kind: str, text: str, **extra: object) -> None:
-        await self.sink.show(DrillNotice(self.clock.elapsed(), kind, text, **extra))  # type: ignore[arg-type]
+    async def _show(self, kind: str, text: str, **extra: object) -> PostedAt | None:
+        notice = DrillNotice(self.clock.elapsed(), kind, text, **extra)  # type: ignore[arg-type]
+        return await self.sink.show(notice)
 
     async def _controller(self, command: c.Command) -> None:
         await self._execute(command)
@@ -326,11 +327,19 @@ class DrillRunner:
                 )
         else:
             text = f"{inject.sender}: {inject.text}" if inject.sender else inject.text
+        self.log.append(InjectDelivered(at, inject.id, inject.kind.value, text))
+        posted = await self._show(
+            inject.kind.value, f"{inject.id} · {text}", inject_id=inject.id, image=image
+        )
         if recording:
+            channel_id, message_id = posted or (
+                f"drill:{self.run_id}",
+                f"{self.run_id}:{inject.id}",
+            )
             await self._controller(
                 c.RecordMessage(
-                    message_id=f"{self.run_id}:{inject.id}",
-                    channel_id=f"drill:{self.run_id}",
+                    message_id=message_id,
+                    channel_id=channel_id,
                     author_id=CONTROLLER.id,
                     author_name=inject.sender or CONTROLLER.name,
                     content=f"[DRILL inject {inject.id}] {text}",
@@ -339,10 +348,6 @@ class DrillRunner:
                     actor=CONTROLLER,
                 )
             )
-        self.log.append(InjectDelivered(at, inject.id, inject.kind.value, text))
-        await self._show(
-            inject.kind.value, f"{inject.id} · {text}", inject_id=inject.id, image=image
-        )
 
     async def _materialise(self, upload: UploadSpec) -> tuple[bytes | None, str, str]:
         if upload.literal is not None:
