@@ -9,13 +9,14 @@
         ├── UnknownScenario        no scenario with that id or path
         └── BadAction              a typed or scripted participant action cannot be understood
 
-Imports nothing from the drills package.
+Imports only :mod:`protocols.drills.located_yaml` (the Issue type) from the drills package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from protocols.drills.located_yaml import Issue
 from protocols.errors import ProtocolError, ProtocolLoadError
 
 __all__ = ["BadAction", "DrillError", "ScenarioLoadError", "UnknownScenario"]
@@ -28,8 +29,8 @@ class DrillError(ProtocolError):
 class ScenarioLoadError(DrillError, ProtocolLoadError):
     """A scenario (or action script) file is invalid; ``errors`` holds every problem found."""
 
-    def __init__(self, issues: Iterable[object]) -> None:
-        found = sorted(issues)  # type: ignore[type-var]
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        found = sorted(issues)
         first = found[0]
         ProtocolLoadError.__init__(self, first.path, first.line, first.column, first.message)
         self.issues = found
