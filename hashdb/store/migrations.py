@@ -58,6 +58,12 @@ _V1 = [
     "CREATE INDEX IF NOT EXISTS hashdb_feedback_entry ON hashdb_feedback (entry_id)",
 ]
 
+# v2: bulk adds look entries up by (list, value) in chunks; without this index each chunk scanned
+# the whole list, which made a large import quadratic.
+_V2 = [
+    "CREATE INDEX IF NOT EXISTS hashdb_entries_list_value ON hashdb_entries (list_id, value)",
+]
+
 #: ``{pk}`` is the dialect's auto-incrementing integer primary key.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ from hashdb.store.migrations import MIGRATIONS
 __all__ = ["SQLConnection", "SQLHashStore"]
 
 _IN_CHUNK = 500
+_INSERT_CHUNK = 500  # rows per multi-row INSERT (9 parameters each)
 
 _ENTRY_COLUMNS = """e.id, l.name, e.signal, e.value, e.labels, e.source, e.incident_id,
     e.added_by, e.added_at, e.removed_at, e.removed_by, e.removal_reason, e.quality,
@@ -156,46 +157,69 @@ class SQLHashStore:
         self, list_name: str, items: Sequence[NewEntry], *, added_by: str, at: datetime
     ) -> list[Entry]:
         when = at.isoformat()
-        ids: list[int] = []
+        keys = [(item.signal, item.value) for item in items]
         async with self._write() as db:
             found = await db.fetch("SELECT id FROM hashdb_lists WHERE name = ?", list_name)
             if not found:
                 raise ListNotFound(f"no hash list named {list_name!r}")
             list_id = found[0][0]
-            for item in items:
-                existing = await db.fetch(
-                    """SELECT id FROM hashdb_entries WHERE list_id = ? AND signal = ?
-                    AND value = ? AND removed_at IS NULL""",
-                    list_id,
-                    item.signal,
-                    item.value,
-                )
-                if existing:
-                    ids.append(int(existing[0][0]))
-                    continue
-                rows = await db.fetch(
-                    """INSERT INTO hashdb_entries (list_id, signal, value, labels, source,
-                    incident_id, added_by, added_at, quality)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-                    list_id,
-                    item.signal,
-                    item.value,
-                    json.dumps(list(item.labels)),
-                    item.source,
-                    item.incident_id,
-                    added_by,
-                    when,
-                    item.quality,
-                )
-                entry_id = int(rows[0][0])
-                ids.append(entry_id)
+            # a few statements per chunk of rows, not per row: bulk imports are mostly SQL time
+            existing = await self._active_ids(db, list_id, keys)
+            fresh = {k: item for k, item in zip(keys, items, strict=True) if k not in existing}
+            rows = list(fresh.values())
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                chunk = rows[start : start + _INSERT_CHUNK]
                 await db.execute(
-                    "INSERT INTO hashdb_changes (kind, entry_id, at) VALUES ('add', ?, ?)",
-                    entry_id,
-                    when,
+                    """INSERT INTO hashdb_entries (list_id, signal, value, labels, source,
+                    incident_id, added_by, added_at, quality) VALUES """
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                    *(
+                        value
+                        for item in chunk
+                        for value in (
+                            list_id,
+                            item.signal,
+                            item.value,
+                            json.dumps(list(item.labels)),
+                            item.source,
+                            item.incident_id,
+                            added_by,
+                            when,
+                            item.quality,
+                        )
+                    ),
                 )
-        by_id = await self.get_entries(ids)
-        return [by_id[i] for i in ids]
+            created = await self._active_ids(db, list_id, list(fresh))
+            new_ids = sorted(created.values())
+            for start in range(0, len(new_ids), _INSERT_CHUNK):
+                chunk_ids = new_ids[start : start + _INSERT_CHUNK]
+                await db.execute(
+                    "INSERT INTO hashdb_changes (kind, entry_id, at) VALUES "
+                    + ", ".join(["('add', ?, ?)"] * len(chunk_ids)),
+                    *(value for entry_id in chunk_ids for value in (entry_id, when)),
+                )
+        ids = {**existing, **created}
+        by_id = await self.get_entries(ids.values())
+        return [by_id[ids[k]] for k in keys]
+
+    @staticmethod
+    async def _active_ids(
+        db: SQLConnection, list_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        """(signal, value) -> id of the active entry in the list, for those of ``keys`` present."""
+        out: dict[tuple[str, str], int] = {}
+        values = sorted({value for _, value in keys})
+        wanted = set(keys)
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = values[start : start + _IN_CHUNK]
+            rows = await db.fetch(
+                f"""SELECT signal, value, id FROM hashdb_entries WHERE list_id = ?
+                AND removed_at IS NULL AND value IN ({_placeholders(len(chunk))})""",
+                list_id,
+                *chunk,
+            )
+            out.update(((r[0], r[1]), int(r[2])) for r in rows if (r[0], r[1]) in wanted)
+        return out
 
     async def remove_entry(
         self, entry_id: int, *, reason: str, removed_by: str, at: datetime
