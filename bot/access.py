@@ -20,7 +20,7 @@ from discord import app_commands
 from crisisbot.config import DiscordSettings
 from protocols.actors import HASH_COORDINATOR, INCIDENT_ADMIN, Actor
 
-__all__ = ["Access", "MissingAccess", "actor_for", "has_access", "require"]
+__all__ = ["Access", "MissingAccess", "actor_for", "has_access", "require", "service_actor"]
 
 
 class Access(enum.Enum):
@@ -82,3 +82,12 @@ def actor_for(settings: DiscordSettings, user: discord.abc.User, *extra: str) ->
     if has_access(settings, user, Access.HASH_COORDINATOR):
         roles.add(HASH_COORDINATOR)
     return Actor(id=str(user.id), name=user.display_name, roles=frozenset(roles))
+
+
+def service_actor(bot_user: discord.abc.User | None, *roles: str) -> Actor:
+    """The bot itself as the engine's actor (recording edits, deletions, matches, escalations)."""
+    return Actor(
+        id=str(bot_user.id) if bot_user else "bot",
+        name=bot_user.name if bot_user else "crisisbot",
+        roles=frozenset(roles),
+    )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.access import service_actor
 from bot.render import tagged
 from protocols.actors import TIMELINE_RECORDER, Actor
 from protocols.commands import RecordEscalation
@@ -70,12 +71,7 @@ class Deadlines(commands.Cog):
         self._wake.set()
 
     def _actor(self) -> Actor:
-        user = self.bot.user
-        return Actor(
-            id=str(user.id) if user else "bot",
-            name=user.name if user else "crisisbot",
-            roles=frozenset({TIMELINE_RECORDER}),
-        )
+        return service_actor(self.bot.user, TIMELINE_RECORDER)
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()

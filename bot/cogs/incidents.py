@@ -10,6 +10,7 @@ applies the protocol's own role permissions. Errors are handled by ``CrisisCog``
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -19,6 +20,7 @@ from bot.access import Access, actor_for, has_access, require
 from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
 from bot.render import summary_embed, tagged
+from protocols.actors import Actor
 from protocols.commands import (
     ActivateIncident,
     AddNote,
@@ -26,6 +28,7 @@ from protocols.commands import (
     AssignRole,
     ChangeSeverity,
     Close,
+    Command,
     CompleteStep,
     Conclude,
     DeclareIncident,
@@ -62,6 +65,14 @@ class Incidents(CrisisCog):
     async def _here(self, interaction: discord.Interaction) -> IncidentState:
         incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
         return await self.bot.channels.state(incident_id)
+
+    async def _act(
+        self, interaction: discord.Interaction, make: Callable[[Actor], Command]
+    ) -> IncidentState:
+        """Store ``make(actor)`` for the incident of this channel (before anything is answered)."""
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        actor = actor_for(self.bot.settings, interaction.user)
+        return await self.bot.channels.execute(incident_id, make(actor))
 
     async def open_incident(
         self,
@@ -180,10 +191,9 @@ class Incidents(CrisisCog):
     async def assign(
         self, interaction: discord.Interaction, role: str, user: discord.Member
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(
-            state.id, AssignRole(role, str(user.id), user.display_name, actor=actor)
+        state = await self._act(
+            interaction,
+            lambda actor: AssignRole(role, str(user.id), user.display_name, actor=actor),
         )
         role_name = self.bot.channels.protocol(state).role(role).name
         await interaction.response.send_message(
@@ -202,9 +212,7 @@ class Incidents(CrisisCog):
     async def note(
         self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 2000]
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(state.id, AddNote(text, actor=actor))
+        state = await self._act(interaction, lambda actor: AddNote(text, actor=actor))
         await interaction.response.send_message(
             tagged(state, f"📝 Note from {interaction.user.mention} recorded: {text}"),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -225,16 +233,14 @@ class Incidents(CrisisCog):
         reason: str | None = None,
         evidence: str | None = None,
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        command: CompleteStep | SkipStep | ReopenStep
-        if action == "done":
-            command = CompleteStep(step, note=reason or "", evidence=evidence, actor=actor)
-        elif action == "skip":
-            command = SkipStep(step, reason or "", actor=actor)
-        else:
-            command = ReopenStep(step, reason or "", actor=actor)
-        state = await self.bot.channels.execute(state.id, command)
+        def command(actor: Actor) -> Command:
+            if action == "done":
+                return CompleteStep(step, note=reason or "", evidence=evidence, actor=actor)
+            if action == "skip":
+                return SkipStep(step, reason or "", actor=actor)
+            return ReopenStep(step, reason or "", actor=actor)
+
+        state = await self._act(interaction, command)
         title = self.bot.channels.protocol(state).step(step).title
         verb = {"done": "✅ done", "skip": "⏭️ skipped", "reopen": "↩️ reopened"}[action]
         await interaction.response.send_message(
@@ -251,10 +257,8 @@ class Incidents(CrisisCog):
         severity: str,
         reason: app_commands.Range[str, 1, 1000],
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(
-            state.id, ChangeSeverity(severity, reason, actor=actor)
+        state = await self._act(
+            interaction, lambda actor: ChangeSeverity(severity, reason, actor=actor)
         )
         level = self.bot.channels.protocol(state).severity(severity)
         await interaction.response.send_message(
@@ -265,18 +269,14 @@ class Incidents(CrisisCog):
     async def activate(
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(state.id, ActivateIncident(reason, actor=actor))
+        state = await self._act(interaction, lambda actor: ActivateIncident(reason, actor=actor))
         await interaction.response.send_message(tagged(state, f"🚨 Incident activated: {reason}"))
 
     @incident.command(name="advance", description="Move on to the next stage now")
     async def advance(
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(state.id, AdvanceStage(reason, actor=actor))
+        state = await self._act(interaction, lambda actor: AdvanceStage(reason, actor=actor))
         stage = self.bot.channels.protocol(state).stages[state.stage_index]
         await interaction.response.send_message(
             tagged(state, f"➡️ Now in stage {state.stage_index + 1}: **{stage.name}** ({reason})")
@@ -286,18 +286,14 @@ class Incidents(CrisisCog):
     async def conclude(
         self, interaction: discord.Interaction, summary: app_commands.Range[str, 1, 2000]
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(state.id, Conclude(summary, actor=actor))
+        state = await self._act(interaction, lambda actor: Conclude(summary, actor=actor))
         await interaction.response.send_message(tagged(state, f"🏁 Incident concluded: {summary}"))
 
     @incident.command(name="close", description="Close the incident; its timeline becomes final")
     async def close(
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
-        state = await self._here(interaction)
-        actor = actor_for(self.bot.settings, interaction.user)
-        state = await self.bot.channels.execute(state.id, Close(reason, actor=actor))
+        state = await self._act(interaction, lambda actor: Close(reason, actor=actor))
         await interaction.response.send_message(tagged(state, f"🔒 Incident closed: {reason}"))
 
     @incident.command(name="export", description="Upload the incident's timeline as a file")

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import Access, actor_for, has_access, require
+from bot.access import Access, actor_for, has_access, require, service_actor
 from bot.attachments import read_attachment
 from bot.errors import UserFacingError, reply_with_error
 from bot.render import tagged
@@ -114,12 +114,7 @@ class TimelineCapture(commands.Cog):
         await self.record(message, member)
 
     def _service_actor(self) -> Actor:
-        user = self.bot.user
-        return Actor(
-            id=str(user.id) if user else "bot",
-            name=user.name if user else "crisisbot",
-            roles=frozenset({TIMELINE_RECORDER}),
-        )
+        return service_actor(self.bot.user, TIMELINE_RECORDER)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

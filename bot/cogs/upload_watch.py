@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
+from bot.access import service_actor
 from bot.attachments import read_attachment
 from bot.errors import UserFacingError
 from bot.render import match_lines
@@ -84,12 +85,7 @@ class UploadWatch(commands.Cog):
         self.bot = bot
 
     def _watcher(self) -> Actor:
-        user = self.bot.user
-        return Actor(
-            id=str(user.id) if user else "bot",
-            name=user.name if user else "crisisbot",
-            roles=frozenset({TIMELINE_RECORDER, HASH_COORDINATOR}),
-        )
+        return service_actor(self.bot.user, TIMELINE_RECORDER, HASH_COORDINATOR)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -11,22 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
 from crisisbot.cli.common import run_async, state
-from crisisbot.config import Settings, is_sqlite_url, sqlite_path
-from hashdb import HashLimits, HashService, open_hash_service
+from crisisbot.cli.hashdb_cmd import database_target, hash_limits
+from crisisbot.config import Settings
+from hashdb import HashService, open_hash_service, system_clock
 from hashdb.access import AccessStore, open_access_store
 from hashdb.api import ApiConfig, create_app, serve_api
 from protocols import IncidentService, ProtocolLibrary, open_incident_service
 
-__all__ = ["command", "serve"]
+__all__ = ["Services", "api_config", "command", "open_services", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -36,31 +36,12 @@ NO_TOKEN_MESSAGE = (
 )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def database_target(url: str) -> str:
-    """What the cores take: a SQLite file path, or the PostgreSQL DSN as it is."""
-    return sqlite_path(url) if is_sqlite_url(url) else url
-
-
 @dataclass
 class Services:
     incidents: IncidentService
     hashes: HashService
     access: AccessStore
     library: ProtocolLibrary
-
-
-def hash_limits(settings: Settings) -> HashLimits:
-    cfg = settings.hashdb
-    return HashLimits(
-        max_file_bytes=cfg.max_file_bytes,
-        max_image_pixels=cfg.max_image_pixels,
-        video_frame_interval_seconds=cfg.video_frame_interval_seconds,
-        video_max_frames=cfg.video_max_frames,
-    )
 
 
 def api_config(settings: Settings) -> ApiConfig:
@@ -78,7 +59,7 @@ async def open_services(
     settings: Settings, clock: Callable[[], datetime]
 ) -> AsyncIterator[Services]:
     """Open the protocol library, the incident, hash and API-key services on one database."""
-    db = database_target(settings.database.url)
+    db = database_target(settings)
     library = ProtocolLibrary(settings.protocols.extra_dirs)
     async with (
         open_hash_service(
@@ -100,7 +81,7 @@ async def serve(
     host: str,
     port: int,
     stop: asyncio.Event,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] = system_clock,
 ) -> None:
     """Run until ``stop`` is set: the API always, the bot when a token is configured."""
     from bot.client import CrisisBot
@@ -144,22 +125,16 @@ async def serve(
             await runner.cleanup()
 
 
-async def _main(settings: Settings, host: str, port: int) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await serve(settings, host=host, port=port, stop=stop)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-
-
 @click.command(name="run")
 @click.option("--host", default=None, help="API bind address (default: api.host).")
 @click.option("--port", type=int, default=None, help="API port (default: api.port).")
 def command(host: str | None, port: int | None) -> None:
     """Run the Discord bot and the lookup API together until SIGINT/SIGTERM."""
+    from crisisbot.cli.serve_cmd import run_until_signal  # serve_cmd imports api_config from here
+
     settings = state().settings
-    run_async(_main(settings, host or settings.api.host, port or settings.api.port))
+    bind_host = host or settings.api.host
+    bind_port = settings.api.port if port is None else port
+    run_async(
+        run_until_signal(lambda stop: serve(settings, host=bind_host, port=bind_port, stop=stop))
+    )
