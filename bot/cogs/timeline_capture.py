@@ -96,6 +96,7 @@ class TimelineCapture(commands.Cog):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if str(payload.emoji) != self.bot.settings.capture_emoji:
             return
+        await self.bot.resumed.wait()  # channels are bound to incidents once resumed
         if self.bot.channels.incident_for_channel(payload.channel_id) is None:
             return
         member = payload.member
@@ -118,6 +119,7 @@ class TimelineCapture(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.bot.resumed.wait()  # the recorded messages are known once resumed
         incident_id = self.bot.channels.incident_for_recorded_message(payload.message_id)
         edited_at = payload.data.get("edited_timestamp")
         if incident_id is None or "content" not in payload.data or not edited_at:
@@ -133,6 +135,7 @@ class TimelineCapture(commands.Cog):
         )
 
     async def _record_deleted(self, message_id: int) -> None:
+        await self.bot.resumed.wait()
         incident_id = self.bot.channels.incident_for_recorded_message(message_id)
         if incident_id is None:
             return

@@ -120,3 +120,12 @@ async def test_bad_hash_input_is_refused_clearly(
         ix = await fake.slash_command("hash check", {}, user=team.carol, channel=team.general)
         assert "either an attachment or a hash value" in await refusal(fake, ix)
         assert await services.hashes.entries("tve") == []
+
+
+async def test_a_misconfigured_category_is_reported_before_anything_is_declared(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot(incident_category_id=int(team.general["id"])):
+        ix = await fake.slash_command("incident open", OPEN, user=team.alice, channel=team.general)
+        assert "discord.incident_category_id" in await refusal(fake, ix)
+        assert await services.incidents.list() == []
