@@ -69,7 +69,9 @@ async def test_rate_limits_mid_flow_lose_nothing(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
     async with start_bot():
-        fake.inject_rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
+        fake.inject_rate_limit("POST", "/guilds/{guild_id}/channels", times=1)
+        fake.inject_rate_limit("POST", "/channels/{channel_id}/messages", times=1, retry_after=0.05)
+        fake.inject_rate_limit("POST", "/channels/{channel_id}/messages", times=1, is_global=True)
         fake.inject_rate_limit("PUT", "/channels/{channel_id}/messages/pins/{message_id}", times=1)
         channel, incident_id = await open_incident(fake, team, services)
         assert len(fake.pinned(channel)) == 1
@@ -94,7 +96,8 @@ async def test_rate_limits_mid_flow_lose_nothing(
         patches = fake.calls("PATCH", MESSAGE)[:4]
         assert [r.status for r in patches] == [429, 429, 429, 200]
         assert {r.params["message_id"] for r in patches} == {summary_id}
-        assert [r.status for r in fake.requests].count(429) == 2 + 1 + 1 + 3
+        assert [r.status for r in fake.requests].count(429) == 1 + 2 + 1 + 1 + 3
+        assert len(fake.calls("POST", "/guilds/{guild_id}/channels")) == 2  # one 429, one created
 
 
 async def test_gateway_drop_loses_no_captured_message(
