@@ -83,6 +83,22 @@ class _ScenarioBuilder:
             return None
         return value
 
+    def unique_id(
+        self, fields: dict[str, yaml.Node], what: str, seen: dict[str, yaml.Node]
+    ) -> str | None:
+        """The ``id`` of a list item; a repeat of an earlier item's id is an issue."""
+        if "id" not in fields:
+            return None
+        item_id = self.identifier(fields["id"], what)
+        if item_id is not None and item_id in seen:
+            line = seen[item_id].start_mark.line + 1
+            self.issues.add(
+                fields["id"], f"{what}: duplicate id {item_id!r} (first on line {line})"
+            )
+        elif item_id is not None:
+            seen[item_id] = fields["id"]
+        return item_id
+
     def offset(self, node: yaml.Node, what: str, duration: timedelta) -> timedelta | None:
         value = self.r.parsed(node, what, parse_offset)
         if value is not None and value > duration:
@@ -265,14 +281,7 @@ class _ScenarioBuilder:
         )
         if fields is None:
             return None
-        inject_id = self.identifier(fields["id"], "inject.id") if "id" in fields else None
-        if inject_id is not None:
-            if inject_id in seen:
-                line = seen[inject_id].start_mark.line + 1
-                self.issues.add(
-                    fields["id"], f"inject.id: duplicate id {inject_id!r} (first on line {line})"
-                )
-            seen.setdefault(inject_id, fields["id"])
+        inject_id = self.unique_id(fields, "inject.id", seen)
         at = self.offset(fields["at"], "inject.at", duration) if "at" in fields else None
         kinds = [key for key in _INJECT_KINDS if key in fields]
         if len(kinds) != 1:
@@ -318,14 +327,7 @@ class _ScenarioBuilder:
         )
         if fields is None:
             return None
-        exp_id = self.identifier(fields["id"], "expectation.id") if "id" in fields else None
-        if exp_id is not None:
-            if exp_id in seen:
-                line = seen[exp_id].start_mark.line + 1
-                self.issues.add(
-                    fields["id"], f"expectation.id: duplicate id {exp_id!r} (first on line {line})"
-                )
-            seen.setdefault(exp_id, fields["id"])
+        exp_id = self.unique_id(fields, "expectation.id", seen)
         keys = [key for key in _EXPECTATION_KEYS if key in fields]
         if len(keys) != 1:
             self.issues.add(
