@@ -208,6 +208,11 @@ class IncidentChannels:
             binding.page_message_ids.setdefault(page.key, interaction.message.id)
         await interaction.response.edit_message(**content)
 
+    async def refresh_all_checklists(self, state: IncidentState) -> None:
+        """Re-render every checklist page (once, when the incident is concluded or closed)."""
+        for page in checklist_pages(self.protocol(state)):
+            await self.refresh_checklist(state, page.steps[0].id)
+
     async def refresh_checklist(self, state: IncidentState, step_id: str) -> None:
         """Edit the checklist message holding ``step_id`` (after a slash command changed it)."""
         page, content = self._checklist(state, step_id)

@@ -185,17 +185,13 @@ def _step_line(state: IncidentState, step: Step, protocol: Protocol) -> str:
 
 def checklist_embed(state: IncidentState, protocol: Protocol, page: ChecklistPage) -> discord.Embed:
     stage: Stage = protocol.stages[page.stage_index]
-    current = "current stage" if page.stage_index == state.stage_index else ""
     part = f" (part {page.part + 1})" if page.part else ""
     embed = discord.Embed(
         title=f"{drill_prefix(state)}Stage {page.stage_index + 1}: {stage.name}{part}"[:256],
         description="\n".join(_step_line(state, step, protocol) for step in page.steps)[:4096],
         colour=_colour(state),
     )
-    embed.set_footer(
-        text=f"{'DRILL · ' if state.drill else ''}incident {state.id} · checklist"
-        + (f" · {current}" if current else "")
-    )
+    embed.set_footer(text=f"{'DRILL · ' if state.drill else ''}incident {state.id} · checklist")
     return embed
 
 

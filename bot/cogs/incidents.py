@@ -288,6 +288,7 @@ class Incidents(CrisisCog):
     ) -> None:
         state = await self._act(interaction, lambda actor: Conclude(summary, actor=actor))
         await interaction.response.send_message(tagged(state, f"🏁 Incident concluded: {summary}"))
+        await self.bot.channels.refresh_all_checklists(state)  # buttons are disabled now
 
     @incident.command(name="close", description="Close the incident; its timeline becomes final")
     async def close(
@@ -295,6 +296,7 @@ class Incidents(CrisisCog):
     ) -> None:
         state = await self._act(interaction, lambda actor: Close(reason, actor=actor))
         await interaction.response.send_message(tagged(state, f"🔒 Incident closed: {reason}"))
+        await self.bot.channels.refresh_all_checklists(state)
 
     @incident.command(name="export", description="Upload the incident's timeline as a file")
     async def export(

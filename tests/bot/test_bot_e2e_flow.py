@@ -142,6 +142,17 @@ async def test_whole_flow_buttons_commands_conclude_and_export(
             answer = await fake.wait_for_interaction_response(ix)
             assert not answer["data"].get("flags", 0) & EPHEMERAL, answer
 
+        # concluding disables every checklist button (each page edited once)
+        def all_disabled() -> bool:
+            return all(
+                c.get("disabled")
+                for m in bot_messages(fake, channel)[1:]
+                for row in m["components"]
+                for c in row["components"]
+            )
+
+        await fake.wait_for(all_disabled, what="checklist buttons disabled")
+
         ix = await fake.slash_command(
             "incident export", {"format": "md"}, user=team.alice, channel=channel
         )
