@@ -28,10 +28,13 @@ __all__ = [
     "DueLine",
     "channel_name",
     "channel_topic",
+    "checklist_embed",
     "checklist_page_for_step",
     "checklist_pages",
+    "checklist_view",
     "drill_prefix",
     "incident_id_from_topic",
+    "match_lines",
     "role_assignment_dm",
     "summary_embed",
     "tagged",
@@ -216,10 +219,6 @@ def role_assignment_dm(state: IncidentState, protocol: Protocol, role_id: str) -
         f"You are now **{role.name}** for incident **{state.title}** (`{state.id}`).\n\n"
         f"{instructions}",
     )
-
-
-def steps_of(protocol: Protocol, step_ids: Iterable[str]) -> list[Step]:
-    return [protocol.step(step_id) for step_id in step_ids]
 
 
 def match_lines(results: Iterable[Any], *, limit: int = 15) -> list[str]:
