@@ -1,9 +1,10 @@
 """The drill's view of the real hash database: one exercise-only list, and nothing else.
 
 Why this wrapper: a drill must never add to, or even look up in, a real list. Every call here
-names the run's own list (``drill:<scenario>:<run>``), created with ``exercise=True`` and private
-visibility, and adds entries with ``exercise=True``; the hash service itself refuses to mix drill
-and real content (``DrillListViolation``), so two independent guards stand in the way.
+names the run's own list (``drill:<scenario>:<run>``), created with ``exercise=True``, and adds
+entries with ``exercise=True``; the hash service itself refuses to mix drill and real content
+(``DrillListViolation``), and the lookup API shows exercise lists only to exercise keys that ask
+for them. A platform rehearsing with an exercise key can therefore match against the drill.
 Imports the ``hashdb`` core (never an adapter).
 """
 
@@ -39,9 +40,7 @@ class HashServiceExercise:
             self._name,
             description="DRILL: exercise-only hash list of one drill run",
             labels=("drill",),
-            exercise=True,
-            owner="drill",
-            visibility="private",
+            exercise=True,  # shown only to exercise API keys that ask for drill lists
             created_by=created_by,
         )
 
