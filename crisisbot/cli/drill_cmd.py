@@ -33,6 +33,7 @@ from protocols.drills import (
     DrillRunner,
     ScenarioLibrary,
     ScenarioLoadError,
+    ScriptedAction,
     TerminalSink,
     create_runner,
     format_offset,
@@ -41,6 +42,7 @@ from protocols.drills import (
     load_script,
     render_report,
     report_to_dict,
+    script_to_json,
 )
 from protocols.drills.terminal import PROMPT_HELP
 
@@ -147,7 +149,7 @@ async def _run_drill(
     run_id: str | None,
     t0: datetime,
     as_json: bool,
-) -> AfterActionReport:
+) -> tuple[AfterActionReport, list[ScriptedAction]]:
     settings = state().settings
     scenario = build_scenario_library().find(scenario_ref)
     script = load_script(script_path) if script_path else ()
@@ -171,14 +173,15 @@ async def _run_drill(
         )
         await runner.start()
         if script:
-            return await runner.run()
+            return await runner.run(), []
         if not as_json:
             click.echo(PROMPT_HELP)
         prompt = _start_prompt(runner)
         try:
-            return await runner.run()
+            report = await runner.run()
         finally:
             prompt.cancel()
+        return report, runner.typed_actions()
 
 
 @command.command("run")
@@ -204,6 +207,11 @@ async def _run_drill(
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option("--timezone", default=None, help="Time zone of report times (default UTC).")
 @click.option("--run-id", default=None, help="Run id (default: T0 plus random digits).")
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False),
+    help="Save the actions typed at the prompt as a script (replay with --script).",
+)
 @click.option("--t0", "t0_text", default=None, help="Drill start as ISO 8601 (default: now, UTC).")
 @json_option
 def run_cmd(
@@ -214,6 +222,7 @@ def run_cmd(
     output: str | None,
     timezone: str | None,
     run_id: str | None,
+    record: str | None,
     t0_text: str | None,
     as_json: bool,
 ) -> None:
@@ -221,16 +230,27 @@ def run_cmd(
     speed = state().settings.drills.default_speed if speed is None else speed
     if speed <= 0:
         raise click.BadParameter("must be positive", param_hint="--speed")
+    if record and script_path:
+        raise click.BadParameter(
+            "only without --script (it saves typed actions)", param_hint="--record"
+        )
     if output and not report_format:
         report_format = Path(output).suffix.lstrip(".").lower()
         if report_format not in REPORT_FORMATS:
             raise click.BadParameter("give --report md|json|html", param_hint="--output")
     t0 = _parse_t0(t0_text)
-    report = run_async(
+    report, typed = run_async(
         _run_drill(
-            scenario, speed=speed, script_path=script_path, run_id=run_id, t0=t0, as_json=as_json
+            scenario,
+            speed=speed,
+            script_path=script_path,
+            run_id=run_id,
+            t0=t0,
+            as_json=as_json,
         )
     )
+    if record:
+        Path(record).write_text(script_to_json(typed), encoding="utf-8")
     zone = timezone or state().settings.protocols.timezone
     if report_format and output:
         Path(output).write_text(

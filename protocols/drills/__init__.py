@@ -5,7 +5,7 @@ Pure core (no Discord, no HTTP, no CLI). Public surface:
 - scenarios: ``Scenario`` and its parts, ``load_scenario``, ``parse_scenario``,
   ``ScenarioLibrary`` (shipped ``scenarios/*.yaml`` plus ``drills.extra_dirs``);
 - player actions: ``ParticipantAction``, ``ScriptedAction``, ``parse_action_line``,
-  ``load_script``, ``parse_script``;
+  ``load_script``, ``parse_script``, ``script_to_json``;
 - running: ``DrillClock`` (virtual time, speed factor, pause/resume/stop), ``DrillRunner``,
   ``create_runner`` (wired to the real incident and hash services), ``DrillNotice`` /
   ``DrillSink`` (what players see), ``TerminalSink`` and ``handle_line`` (the terminal prompt);
@@ -27,6 +27,7 @@ from protocols.drills.actions import (
     load_script,
     parse_action_line,
     parse_script,
+    script_to_json,
 )
 from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
@@ -73,4 +74,5 @@ __all__ = [
     "parse_script",
     "render_report",
     "report_to_dict",
+    "script_to_json",
 ]

@@ -24,6 +24,7 @@ Imports only ``protocols.drills`` modules and PyYAML.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +42,7 @@ __all__ = [
     "load_script",
     "parse_action_line",
     "parse_script",
+    "script_to_json",
 ]
 
 #: verb -> (argument names in typed order, last argument takes the rest of the line, help)
@@ -192,17 +194,20 @@ def load_script(path: str | Path) -> tuple[ScriptedAction, ...]:
     return parse_script(text, str(p))
 
 
-def script_to_json(actions: tuple[ScriptedAction, ...]) -> str:
-    """The script as JSON (used to save a typed session so it can be replayed)."""
-    return json.dumps(
-        [
-            {
-                "at": format_offset(a.at),
-                "by": a.action.by,
-                "do": a.action.verb,
-                **{k: v for k, v in vars(a.action).items() if k not in ("by", "verb") and v},
-            }
-            for a in actions
-        ],
-        indent=2,
+def script_to_json(actions: Sequence[ScriptedAction]) -> str:
+    """The script as JSON that :func:`parse_script` reads back (a typed session, for replay)."""
+    return (
+        json.dumps(
+            [
+                {
+                    "at": format_offset(a.at),
+                    "by": a.action.by,
+                    "do": a.action.verb,
+                    **{k: v for k, v in vars(a.action).items() if k not in ("by", "verb") and v},
+                }
+                for a in actions
+            ],
+            indent=2,
+        )
+        + "\n"
     )

@@ -501,6 +501,14 @@ class DrillRunner:
         )
         return f"{actor.name} added the {signal} hash of {upload_id} to {self.hashes.list_name}"
 
+    def typed_actions(self) -> list[ScriptedAction]:
+        """Actions typed (or sent from Discord) during the run, as a script to replay them."""
+        return [
+            ScriptedAction(entry.at, entry.action)
+            for entry in self.log
+            if isinstance(entry, ActionTaken) and not entry.scripted
+        ]
+
     # -- report ----------------------------------------------------------------------------------
     async def report(self) -> AfterActionReport:
         """The after-action report so far (final once ``run`` has returned)."""

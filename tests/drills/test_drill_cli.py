@@ -136,6 +136,10 @@ def test_typed_run_at_high_speed_reaches_the_end(tmp_path: Path) -> None:
         "t1",
         "--report",
         "md",
+        "--record",
+        "typed.json",
+        "--t0",
+        "2026-03-15T01:40:00Z",
         stdin=typed,
     )
     assert "Type an action as NAME ACTION" in out
@@ -145,6 +149,39 @@ def test_typed_run_at_high_speed_reaches_the_end(tmp_path: Path) -> None:
     report = out[out.index("# DRILL — After-action report") :]
     assert "| DRILL | E1 | step first-contact completed by T+15:00 |" in report
     assert "MET" in report and "MISSED" in report
+    # the typed session replays as a script, with the same results
+    recorded = json.loads((tmp_path / "typed.json").read_text(encoding="utf-8"))
+    assert recorded == [
+        {
+            "at": "T+00:00",
+            "by": "Hana",
+            "do": "complete",
+            "step": "first-contact",
+            "text": "Contacts reached",
+        }
+    ]
+    replay = ok(
+        tmp_path,
+        "drill",
+        "run",
+        "false-alarm",
+        "--speed",
+        "1000000",
+        "--script",
+        "typed.json",
+        "--run-id",
+        "t2",
+        "--report",
+        "md",
+        "--t0",
+        "2026-03-15T01:40:00Z",
+    )
+    assert _results(replay) == _results(out)
+
+
+def _results(out: str) -> list[str]:
+    """The expectation rows of a Markdown report printed after a run."""
+    return [line for line in out.splitlines() if line.startswith("| DRILL | E")]
 
 
 def test_unknown_scenario_is_an_error(tmp_path: Path) -> None:
