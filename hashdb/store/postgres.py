@@ -58,6 +58,8 @@ class PostgresHashStore(SQLHashStore):
             conn = await asyncpg.connect(self.dsn)
             try:
                 await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            except asyncpg.UniqueViolationError:
+                pass  # another process created it at the same moment
             finally:
                 await conn.close()
             settings["search_path"] = self.schema

@@ -1,37 +1,48 @@
-"""Two OS processes writing to one SQLite file at once lose nothing."""
+"""Two OS processes writing to one database at once lose nothing (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import asyncpg
+import pytest
+
 from hashdb import open_hash_service
+
+from .conftest import PG_DSN
 
 WRITER = r"""
 import asyncio, sys
 from hashdb import open_hash_service
 
-async def main(path, prefix, count):
-    async with open_hash_service(path) as svc:
+async def main(db, schema, prefix, count):
+    async with open_hash_service(db, schema=schema or None) as svc:
         for i in range(count):
             await svc.add_entry("shared", "md5", f"{prefix}{i:030x}", added_by=f"proc-{prefix}")
             if i % 10 == 0:
                 await svc.match("md5", f"{prefix}{i:030x}")
 
-asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
 """
 
 
-async def test_two_processes_writing_at_once(tmp_path: Path) -> None:
-    path = str(tmp_path / "shared.db")
-    count = 150
-    async with open_hash_service(path) as svc:
+async def _two_writers(db: str, schema: str, count: int) -> None:
+    async with open_hash_service(db, schema=schema or None) as svc:
         await svc.create_list("shared", created_by="test")
         writers = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-c", WRITER, path, prefix, str(count), stderr=subprocess.PIPE
+                sys.executable,
+                "-c",
+                WRITER,
+                db,
+                schema,
+                prefix,
+                str(count),
+                stderr=subprocess.PIPE,
             )
             for prefix in ("aa", "bb")
         ]
@@ -48,3 +59,20 @@ async def test_two_processes_writing_at_once(tmp_path: Path) -> None:
         result = await svc.match("md5", f"bb{count - 1:030x}")
         assert [m.entry.added_by for m in result.matches] == ["proc-bb"]
         assert svc.index_sizes()["md5"] == 2 * count
+
+
+async def test_two_processes_writing_to_one_sqlite_file(tmp_path: Path) -> None:
+    await _two_writers(str(tmp_path / "shared.db"), "", 150)
+
+
+@pytest.mark.postgres
+async def test_two_processes_writing_to_postgresql() -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        await _two_writers(PG_DSN, schema, 100)
+    finally:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
