@@ -1,13 +1,14 @@
-"""``crisisbot drill``: validate, list and run tabletop drill scenarios in the terminal.
+"""``crisisbot drill``: validate, list, show and run tabletop drill scenarios in the terminal.
 
 ``validate FILE...`` checks scenario files against the protocol library and reports every
 problem as ``file:line:column: message`` (exit 1 if any file is invalid). ``list`` shows the
-shipped scenarios plus ``drills.extra_dirs``. ``run SCENARIO`` plays a scenario (an id or a file)
-against the configured database: a drill incident (``drill=True``) through the real engine, drill
-hashes only in the run's own exercise list. Participants' actions come from ``--script FILE`` or
-are typed at the prompt (``help`` lists them); ``--speed N`` runs drill time N times faster than
-the wall clock. ``--report md|json|html`` writes the after-action report to ``--output`` (or
-prints it at the end).
+shipped scenarios plus ``drills.extra_dirs``; ``show SCENARIO`` outlines one (cast, injects,
+expectations). ``run SCENARIO`` plays a scenario (an id or a file) against the configured
+database: a drill incident (``drill=True``) through the real engine, drill hashes only in the
+run's own exercise list. Participants' actions come from ``--script FILE`` or are typed at the
+prompt (``help`` lists them; ``--record FILE`` saves them for replay); ``--speed N`` runs drill
+time N times faster than the wall clock. ``--report md|json|html`` writes the after-action report
+to ``--output`` (or prints it at the end).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from protocols.drills import (
     AfterActionReport,
     DrillClock,
     DrillRunner,
+    Inject,
+    Scenario,
     ScenarioLibrary,
     ScenarioLoadError,
     ScriptedAction,
@@ -46,7 +49,7 @@ from protocols.drills import (
 )
 from protocols.drills.terminal import PROMPT_HELP
 
-__all__ = ["build_scenario_library", "command"]
+__all__ = ["build_scenario_library", "command", "scenario_outline"]
 
 
 def build_scenario_library() -> ScenarioLibrary:
@@ -122,6 +125,74 @@ def list_cmd(as_json: bool) -> None:
             f"{row['id']}  v{row['version']}  [{row['protocol']}, {row['duration']}, "
             f"{row['injects']} injects]  {row['title']}"
         )
+
+
+def scenario_outline(scenario: Scenario) -> dict[str, Any]:
+    """A JSON-ready outline of a scenario: cast, injects in time order, expectations."""
+    return {
+        "id": scenario.id,
+        "version": scenario.version,
+        "title": scenario.title,
+        "protocol": scenario.protocol,
+        "severity": scenario.severity,
+        "duration": format_offset(scenario.duration),
+        "modelled_on": scenario.modelled_on,
+        "description": scenario.description,
+        "participants": {p.name: list(p.roles) for p in scenario.participants},
+        "injects": [
+            {"id": i.id, "at": format_offset(i.at), "kind": i.kind.value, "what": _inject_text(i)}
+            for i in scenario.injects
+        ],
+        "expectations": [{"id": x.id, "expected": x.describe()} for x in scenario.expectations],
+    }
+
+
+def _inject_text(inject: Inject) -> str:
+    if inject.upload is not None:
+        upload = inject.upload
+        source = (
+            f"variant of {upload.variant_of} ({', '.join(e.kind for e in upload.edits)})"
+            if upload.variant_of
+            else f"{upload.literal.signal} hash"
+            if upload.literal
+            else f"picture, seed {upload.seed}"
+        )
+        expect = f", expect {upload.expect.value}" if upload.expect else ""
+        return f"upload on {upload.platform}: {source}{expect}"
+    if inject.report is not None:
+        return (
+            f"report from {inject.report.platform} ({inject.report.count}x): {inject.report.text}"
+        )
+    if inject.severity is not None:
+        return f"severity -> {inject.severity}"
+    return f"{inject.sender}: {inject.text}" if inject.sender else inject.text
+
+
+@command.command("show")
+@click.argument("scenario")
+@json_option
+def show_cmd(scenario: str, as_json: bool) -> None:
+    """Outline SCENARIO (id or file): cast, injects in time order, expectations."""
+    outline = scenario_outline(build_scenario_library().find(scenario))
+    if as_json:
+        print_json(outline)
+        return
+    click.echo(f"{outline['title']}  [{outline['id']} v{outline['version']}, DRILL]")
+    click.echo(
+        f"Protocol {outline['protocol']}, starts at severity {outline['severity']}, "
+        f"ends at {outline['duration']}"
+    )
+    if outline["modelled_on"]:
+        click.echo(f"Modelled on {outline['modelled_on']}")
+    click.echo("\nCast:")
+    for name, roles in outline["participants"].items():
+        click.echo(f"  {name}: {', '.join(roles)}")
+    click.echo("\nInjects:")
+    for inject in outline["injects"]:
+        click.echo(f"  {inject['at']:>9}  {inject['id']:<4} {inject['what']}")
+    click.echo("\nExpected:")
+    for expectation in outline["expectations"]:
+        click.echo(f"  {expectation['id']:<4} {expectation['expected']}")
 
 
 def _start_prompt(runner: DrillRunner) -> asyncio.Task[None]:

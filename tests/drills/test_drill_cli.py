@@ -64,6 +64,24 @@ def test_list(tmp_path: Path) -> None:
     }
 
 
+def test_show_outlines_a_scenario(tmp_path: Path) -> None:
+    outline = json.loads(ok(tmp_path, "drill", "show", "false-alarm", "--json"))
+    assert outline["participants"]["Hana"] == ["secretariat"]
+    assert [(i["at"], i["id"]) for i in outline["injects"]][:2] == [
+        ("T+00:00", "I1"),
+        ("T+05:00", "S1"),
+    ]
+    assert outline["injects"][3]["what"] == (
+        "upload on shortvid.example: picture, seed 3141, expect no_match"
+    )
+    assert outline["expectations"][3] == {
+        "id": "E4",
+        "expected": "no hash of the film footage is added to any list",
+    }
+    text = ok(tmp_path, "drill", "show", "false-alarm")
+    assert "[false-alarm v1, DRILL]" in text and "E5   incident stood down" in text
+
+
 def test_scripted_run_to_completion_with_reports(tmp_path: Path) -> None:
     script = SCRIPTS_DIR / "livestream-attack.perfect.yaml"
     out = ok(
