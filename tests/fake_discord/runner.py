@@ -54,6 +54,7 @@ async def running_client(
         await client.close()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await asyncio.sleep(0)  # let closed transports run connection_lost before the loop ends
 
 
 async def _identify_now(shard_id: int | None, *, initial: bool = False) -> None:

@@ -11,6 +11,7 @@ and interaction payloads live in their own modules.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
@@ -98,6 +99,7 @@ class FakeDiscord:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await asyncio.sleep(0)  # let closed transports run connection_lost before the loop ends
 
     async def __aenter__(self) -> FakeDiscord:
         return await self.start()
