@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from hashdb.content_hash import ContentHash
+from hashdb.signals import get_signal
 
 __all__ = [
     "Change",
@@ -64,8 +65,6 @@ class HashList:
 
     def threshold(self, signal: str) -> int:
         """This list's threshold for ``signal`` (the signal type's default unless overridden)."""
-        from hashdb.signals import get_signal
-
         value = self.thresholds.get(signal)
         return get_signal(signal).default_threshold if value is None else int(value)
 

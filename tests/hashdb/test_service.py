@@ -269,3 +269,14 @@ async def test_clock_must_be_aware(tmp_path: Path) -> None:
     async with open_hash_service(str(tmp_path / "c.db"), clock=lambda: datetime(2026, 1, 1)) as svc:
         with pytest.raises(ValueError, match="aware"):
             await svc.create_list("l", created_by="a")
+
+
+async def test_visibility_rules(service: HashService) -> None:
+    private = await service.create_list("p", visibility="private", owner="org-a", created_by="a")
+    shared = await service.create_list(
+        "s", visibility="shared", owner="org-a", shared_with=["org-b"], created_by="a"
+    )
+    public = await service.create_list("pub", created_by="a")
+    assert [private.visible_to(o) for o in ("org-a", "org-b", None)] == [True, False, True]
+    assert [shared.visible_to(o) for o in ("org-a", "org-b", "org-c")] == [True, True, False]
+    assert public.visible_to("anyone")
