@@ -71,7 +71,7 @@ def test_show_outlines_a_scenario(tmp_path: Path) -> None:
         ("T+00:00", "I1"),
         ("T+05:00", "S1"),
     ]
-    assert outline["injects"][3]["what"] == (
+    assert outline["injects"][2]["what"] == (
         "upload on shortvid.example: picture, seed 3141, expect no_match"
     )
     assert outline["expectations"][3] == {
