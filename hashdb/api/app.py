@@ -52,8 +52,9 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Any]]] = [
 ]
 
 
-async def _usage_flusher(app: web.Application) -> AsyncIterator[None]:
-    """Write per-key query counts every ``usage_flush_seconds`` and once more at shutdown."""
+async def _background_jobs(app: web.Application) -> AsyncIterator[None]:
+    """Flush per-key query counts every ``usage_flush_seconds`` and once more at shutdown;
+    stop the list directory's background refresh."""
     access = app[ACCESS]
 
     async def loop() -> None:
@@ -66,6 +67,7 @@ async def _usage_flusher(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await app[LISTS].close()
     await access.flush_usage()
 
 
@@ -99,5 +101,5 @@ def create_app(
     app[LISTS] = ListDirectory(hash_service, clock=clock, cache_seconds=settings.list_cache_seconds)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
-    app.cleanup_ctx.append(_usage_flusher)
+    app.cleanup_ctx.append(_background_jobs)
     return app

@@ -1,12 +1,17 @@
-"""Which lists a key may see, with a short-lived cache of list metadata.
+"""Which lists a key may see, from a cache of list metadata refreshed off the request path.
 
-Every request needs the visible list names (matching, the delta feed, exports), so the metadata
-is cached for ``ApiConfig.list_cache_seconds`` (time from the injected clock) and refreshed at once
-after a change made through this API.
+Every request needs the visible list names (matching, the delta feed, exports), and reading list
+metadata from the hash service is not free (it counts each list's entries). So the metadata is
+kept for ``ApiConfig.list_cache_seconds`` (time from the injected clock); once stale, requests go on
+using it while *one* background refresh runs (no thundering herd of identical queries). After a
+change made through this API, :meth:`ListDirectory.invalidate` makes the next request wait for
+fresh data so the writer sees its own change. ``cache_seconds=0`` reads fresh data every time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,20 +31,41 @@ class ListDirectory:
         self._cache_seconds = cache_seconds
         self._lists: dict[str, Any] = {}
         self._loaded_at: datetime | None = None
+        self._generation = 0  # bumped by every load, so waiters can skip a duplicate load
+        self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
         self._loaded_at = None
 
-    async def all(self) -> dict[str, Any]:
-        now = self._clock()
-        if (
-            self._loaded_at is None
-            or (now - self._loaded_at).total_seconds() >= self._cache_seconds
-        ):
+    async def _load(self, seen_generation: int) -> None:
+        async with self._lock:
+            if self._generation != seen_generation:
+                return  # another request loaded fresh data while this one waited
+            loaded_at = self._clock()
             lists = await self._svc.lists(include_exercise=True)
             self._lists = {hash_list.name: hash_list for hash_list in lists}
-            self._loaded_at = now
+            self._loaded_at = loaded_at
+            self._generation += 1
+
+    def _age(self) -> float | None:
+        if self._loaded_at is None:
+            return None
+        return (self._clock() - self._loaded_at).total_seconds()
+
+    async def all(self) -> dict[str, Any]:
+        age = self._age()
+        if age is None or self._cache_seconds <= 0:
+            await self._load(self._generation)
+        elif age >= self._cache_seconds and (self._background is None or self._background.done()):
+            self._background = asyncio.create_task(self._load(self._generation))
         return self._lists
+
+    async def close(self) -> None:
+        if self._background is not None and not self._background.done():
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
 
     async def visible(self, key: ApiKey, *, include_exercise: bool) -> dict[str, Any]:
         return {
@@ -51,9 +77,6 @@ class ListDirectory:
     async def get(self, key: ApiKey, name: str, *, include_exercise: bool) -> Any:
         """The list if this key may see it; ListNotFound otherwise (existence is not leaked)."""
         hash_list = (await self.all()).get(name)
-        if hash_list is None:
-            self.invalidate()  # it may have been created since the cache was filled
-            hash_list = (await self.all()).get(name)
         if hash_list is None or not can_read(key, hash_list, include_exercise=include_exercise):
             raise ListNotFound(f"no hash list named {name!r}")
         return hash_list
