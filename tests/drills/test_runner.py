@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
-from hashdb import DrillListViolation
+from hashdb import DrillListViolation, open_hash_service
 from protocols.drills.actions import load_script
+from protocols.drills.clock import DrillClock
 from protocols.drills.offsets import parse_offset
 from protocols.drills.runner import DrillRunner
 from protocols.drills.session import create_runner
-from tests.drills.helpers import SCRIPTS_DIR, CollectingSink, Services
+from protocols.service import open_incident_service
+from tests.drills.helpers import SCRIPTS_DIR, T0, CollectingSink, Services
 
 
 def _runner(
@@ -161,3 +166,29 @@ async def test_drill_hashes_never_reach_real_lists(services: Services) -> None:
     # the incident knows the linked entries are in the exercise list
     state = await runner.state()
     assert {h.list_name for h in state.linked_hashes.values()} == {drill_list.name}
+
+
+@pytest.mark.postgres
+async def test_perfect_run_on_postgresql(protocol_library, scenario_library) -> None:
+    """The same drill on the second backend: engine and hash database on PostgreSQL."""
+    dsn = os.environ.get("CRISISBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+    schema = f"drill_{uuid.uuid4().hex[:12]}"
+    clock = DrillClock(T0)
+    conn = await asyncpg.connect(dsn)
+    await conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        async with (
+            open_incident_service(
+                dsn, library=protocol_library, clock=clock.now, schema=schema
+            ) as incidents,
+            open_hash_service(dsn, clock=clock.now, schema=schema) as hashes,
+        ):
+            services = Services(protocol_library, scenario_library, incidents, hashes, clock, dsn)
+            script = load_script(SCRIPTS_DIR / "livestream-attack.perfect.yaml")
+            runner, _ = _runner(services, "livestream-attack", script, run_id="pg")
+            report = await runner.run()
+            assert report.summary == {"met": 8, "late": 0, "missed": 0}
+            assert [hl.name for hl in await hashes.lists()] == [report.exercise_list]
+    finally:
+        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        await conn.close()
