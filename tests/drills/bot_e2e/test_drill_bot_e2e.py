@@ -108,7 +108,7 @@ async def test_drill_start_injects_hash_pause_stop_and_report(
         assert [(hl.name.split(":")[0], hl.exercise) for hl in lists] == [("drill", True)]
         assert len(await services.hashes.entries(lists[0].name)) == 1
         ix = await fake.slash_command(
-            "drill hash", {"upload": "U2"}, user=team.carol, channel=channel
+            "drill hash", {"upload": "U9"}, user=team.carol, channel=channel
         )
         assert "has been injected" in (await _answer(fake, ix))["data"]["content"]
 
