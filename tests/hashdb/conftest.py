@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,20 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@asynccontextmanager
+async def throwaway_schema() -> AsyncIterator[str]:
+    """A fresh PostgreSQL schema name, dropped afterwards (so parallel runs never collide)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        yield schema
+    finally:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def service(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
@@ -39,38 +54,28 @@ async def service(
         async with open_hash_service(str(tmp_path / "hashdb.db"), clock=clock) as svc:
             yield svc
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    async with (
+        throwaway_schema() as schema,
+        open_hash_service(PG_DSN, clock=clock, schema=schema) as svc,
+    ):
+        yield svc
+
+
+@asynccontextmanager
+async def opened(backend: HashStore) -> AsyncIterator[HashStore]:
+    await backend.open()
     try:
-        async with open_hash_service(PG_DSN, clock=clock, schema=schema) as svc:
-            yield svc
+        yield backend
     finally:
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        finally:
-            await conn.close()
+        await backend.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[HashStore]:
     """A fresh, open store on each backend."""
     if request.param == "sqlite":
-        backend: HashStore = SQLiteHashStore(tmp_path / "store.db")
-        await backend.open()
-        try:
+        async with opened(SQLiteHashStore(tmp_path / "store.db")) as backend:
             yield backend
-        finally:
-            await backend.close()
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    backend = PostgresHashStore(PG_DSN, schema=schema)
-    await backend.open()
-    try:
-        yield backend
-    finally:
-        await backend.close()
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        finally:
-            await conn.close()
+    async with throwaway_schema() as schema, opened(PostgresHashStore(PG_DSN, schema=schema)) as b:
+        yield b

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from hashdb import open_hash_service
 
-from .conftest import PG_DSN
+from .conftest import PG_DSN, throwaway_schema
 
 WRITER = r"""
 import asyncio, sys
@@ -67,12 +65,5 @@ async def test_two_processes_writing_to_one_sqlite_file(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 async def test_two_processes_writing_to_postgresql() -> None:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
+    async with throwaway_schema() as schema:
         await _two_writers(PG_DSN, schema, 100)
-    finally:
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        finally:
-            await conn.close()
