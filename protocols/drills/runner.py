@@ -2,14 +2,16 @@
 
 The runner is the exercise controller. In drill time (a :class:`DrillClock`) it
 
-1. declares an incident with ``drill=True`` through the real incident engine, assigns the
-   scenario's participants their roles and creates the run's exercise-only hash list;
+1. declares an incident with ``drill=True`` through the real incident engine and assigns the
+   scenario's participants their roles (or drives a drill incident the bot already opened, whose
+   players take roles themselves), and creates the run's exercise-only hash list;
 2. delivers each inject to the sink at its offset and records it in the incident timeline
    (uploads are synthesised, hashed and looked up in the exercise list only);
 3. applies participant actions, scripted at offsets or submitted while it runs (typed at a prompt,
    or from Discord), through the engine, so the engine's rules and permissions apply as in a real
    incident; refusals are shown and logged, never fatal;
-4. acts as the timer: overdue steps are announced, escalations recorded once;
+4. acts as the timer: overdue steps are announced, escalations recorded once (unless another
+   dispatcher does it: ``timer=False``);
 5. ends at the scenario's duration, when the incident is concluded (or closed) and every inject
    and scripted action is done, or when stopped; then builds the after-action report.
 
@@ -132,9 +134,6 @@ class DrillRunner:
         notice = DrillNotice(self.clock.elapsed(), kind, text, **extra)  # type: ignore[arg-type]
         return await self.sink.show(notice)
 
-    async def _controller(self, command: c.Command) -> None:
-        await self._execute(command)
-
     async def _execute(self, command: c.Command) -> None:
         """Every write to the drill incident goes through here (it invalidates the cache)."""
         self._state = None
@@ -189,10 +188,10 @@ class DrillRunner:
         )
         for participant, actor in zip(self.scenario.participants, players, strict=True):
             for role in participant.roles:
-                await self._controller(c.AssignRole(role, actor.id, actor.name, actor=CONTROLLER))
+                await self._execute(c.AssignRole(role, actor.id, actor.name, actor=CONTROLLER))
         lead = self.protocol.lead_role.id
         if CONTROLLER.id in (await self.state()).holders(lead):  # the declarer got the lead role
-            await self._controller(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
+            await self._execute(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
 
     # -- controls --------------------------------------------------------------------------------
     async def pause(self) -> None:
@@ -292,7 +291,7 @@ class DrillRunner:
                     f"{format_offset(due.due_at - self.clock.t0)}; role {due.role}: {holders}",
                 )
             if due.escalation_due:
-                await self._controller(
+                await self._execute(
                     c.RecordEscalation(due.step_id, due.notify_roles, actor=CONTROLLER)
                 )
                 await self._show(
@@ -322,7 +321,7 @@ class DrillRunner:
             assert inject.severity is not None
             text = f"Severity is now {inject.severity} (set by exercise control)"
             if recording:
-                await self._controller(
+                await self._execute(
                     c.ChangeSeverity(inject.severity, f"DRILL inject {inject.id}", actor=CONTROLLER)
                 )
         else:
@@ -336,7 +335,7 @@ class DrillRunner:
                 f"drill:{self.run_id}",
                 f"{self.run_id}:{inject.id}",
             )
-            await self._controller(
+            await self._execute(
                 c.RecordMessage(
                     message_id=message_id,
                     channel_id=channel_id,
@@ -394,7 +393,7 @@ class DrillRunner:
             )
         )
         if match is not None and recording:
-            await self._controller(
+            await self._execute(
                 c.RecordMatch(match.entry_id, reported_by=upload.platform, actor=CONTROLLER)
             )
         where = f"upload on {upload.platform}" + (f": {upload.caption}" if upload.caption else "")
