@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from hashdb.content_hash import ContentHash
 from hashdb.decoding import HashLimits, check_size, decode_image
 from hashdb.errors import UnsupportedMedia
@@ -77,10 +79,16 @@ def hash_bytes_for_query(
     variants = pdq_dihedral_variants(image)
     pdq = variants[0]
     phash = phash_hash(image)
+    # Why hash the mirrored pixels too: PDQ's dihedral variants come from one DCT of the image
+    # after its (asymmetric) Jarosz downsampling, so on small images they drift 20-40 bits from
+    # the PDQ of a really mirrored copy. Horizontal mirroring is the most common evasion edit,
+    # so one more hash of the mirrored pixels makes that case exact (pHash has no variants).
+    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    pdq_values = [v.value for v in variants] + [pdq_hash(mirrored).value]
     return [
         *(QueryHash(h, (h.value,)) for h in _digests(data)),
-        QueryHash(pdq, tuple(dict.fromkeys(v.value for v in variants))),
-        QueryHash(phash, (phash.value,)),
+        QueryHash(pdq, tuple(dict.fromkeys(pdq_values))),
+        QueryHash(phash, tuple(dict.fromkeys([phash.value, phash_hash(mirrored).value]))),
     ]
 
 

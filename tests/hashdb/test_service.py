@@ -280,3 +280,19 @@ async def test_visibility_rules(service: HashService) -> None:
     assert [private.visible_to(o) for o in ("org-a", "org-b", None)] == [True, False, True]
     assert [shared.visible_to(o) for o in ("org-a", "org-b", "org-c")] == [True, True, False]
     assert public.visible_to("anyone")
+
+
+@pytest.mark.parametrize("size", [(256, 256), (300, 200), (1024, 768)])
+async def test_mirrored_copy_matches_exactly_at_any_size(
+    service: HashService, size: tuple[int, int]
+) -> None:
+    """Dihedral variants drift on small images; the mirrored-pixel query makes mirrors exact."""
+    await service.create_list("tve", created_by="a")
+    original = synthetic_photo(11, size)
+    for h in await service.hash_bytes(encode(original, "PNG")):
+        if h.signal in {"pdq", "phash"}:
+            await service.add_entry("tve", h.signal, h.value, added_by="a", quality=h.quality)
+    mirrored = encode(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT), "PNG")
+    results = {r.query.signal: r for r in await service.match_bytes(mirrored, name="m.png")}
+    assert [m.distance for m in results["pdq"].matches] == [0]
+    assert [m.distance for m in results["phash"].matches] == [0]
