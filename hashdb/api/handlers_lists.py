@@ -100,7 +100,6 @@ async def add_entries(request: web.Request) -> web.Response:
             f"entry:{entry.id}",
             {"list": hash_list.name, "signal": entry.signal, "value": entry.value},
         )
-    request.app[LISTS].invalidate()
     lists_by_name = {hash_list.name: hash_list}
     return web.json_response(
         {"entries": [render_entry(e, lists_by_name) for e in added]}, status=201
@@ -127,7 +126,6 @@ async def remove_entry(request: web.Request) -> web.Response:
         f"entry:{entry.id}",
         {"list": entry.list_name, "reason": reason.strip()},
     )
-    request.app[LISTS].invalidate()
     return web.json_response(render_entry(removed, lists_by_name))
 
 
@@ -159,5 +157,5 @@ async def create_list(request: web.Request) -> web.Response:
     await request.app[ACCESS].record(
         key.actor, AuditAction.LIST_CREATE, f"list:{name}", {"exercise": exercise}
     )
-    request.app[LISTS].invalidate()
+    request.app[LISTS].put(hash_list)
     return web.json_response(render_list(hash_list), status=201)

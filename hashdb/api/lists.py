@@ -3,9 +3,10 @@
 Every request needs the visible list names (matching, the delta feed, exports), and reading list
 metadata from the hash service is not free (it counts each list's entries). So the metadata is
 kept for ``ApiConfig.list_cache_seconds`` (time from the injected clock); once stale, requests go on
-using it while *one* background refresh runs (no thundering herd of identical queries). After a
-change made through this API, :meth:`ListDirectory.invalidate` makes the next request wait for
-fresh data so the writer sees its own change. ``cache_seconds=0`` reads fresh data every time.
+using it while *one* background refresh runs (no thundering herd of identical queries). A list
+created through this API is added with :meth:`ListDirectory.put`; entries added or removed change
+no list metadata except ``entry_count``, which is as fresh as the last refresh.
+``cache_seconds=0`` reads fresh data every time.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ class ListDirectory:
         self._background: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
+        """The next read waits for fresh metadata."""
         self._loaded_at = None
+
+    def put(self, hash_list: Any) -> None:
+        """Make a list created through this API visible at once, without re-reading them all."""
+        self._lists = {**self._lists, hash_list.name: hash_list}
 
     async def _load(self, seen_generation: int) -> None:
         async with self._lock:

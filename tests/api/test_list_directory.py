@@ -70,3 +70,12 @@ async def test_invalidate_makes_the_next_read_fresh_and_hidden_lists_are_404(
     directory.invalidate()
     key = ApiKey("abcdefabcdef", "p", Scope.QUERY, clock(), "t")
     assert (await directory.get(key, "b", include_exercise=False)).name == "b"
+
+
+async def test_put_shows_a_new_list_without_reloading(clock: FakeClock) -> None:
+    svc = SlowLists()
+    svc.release.set()
+    directory = ListDirectory(svc, clock=clock, cache_seconds=60)
+    await directory.all()
+    directory.put(L("new"))
+    assert sorted(await directory.all()) == ["a", "new"] and svc.calls == 1
