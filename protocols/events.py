@@ -9,6 +9,7 @@ and the hash chain; ``event_from_payload`` is its inverse. The closing event is 
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -241,6 +242,12 @@ def _decode(value: Any, hint: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(event_type: str) -> dict[str, Any]:
+    """Resolved field types per event type (resolving them is costly; they never change)."""
+    return typing.get_type_hints(EVENT_TYPES[event_type])
+
+
 def event_to_payload(event: Event) -> tuple[str, str]:
     """``(type name, canonical JSON)`` for storage; the JSON is what the hash chain covers."""
     data = {f.name: _encode(getattr(event, f.name)) for f in fields(event)}
@@ -253,7 +260,7 @@ def event_from_payload(event_type: str, payload: str) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {event_type!r}")
     data = json.loads(payload)
-    hints = typing.get_type_hints(cls)
+    hints = _hints(event_type)
     try:
         return cls(**{name: _decode(value, hints[name]) for name, value in data.items()})
     except (KeyError, TypeError) as exc:

@@ -4,6 +4,12 @@ This is the one entry point adapters use. It owns no rules (those are in ``decid
 (that is in ``protocols.store``). Writes use optimistic concurrency: on a conflict the command is
 decided again against fresh state, so concurrent responders never overwrite each other.
 
+Why a state cache: a busy incident records thousands of chat messages, and replaying the whole
+log for each one made every write O(log length). The service keeps each incident's folded state
+and only reads and applies the events after its version (other processes' writes included).
+A state handed to a caller is never mutated afterwards (copy-on-write). ``verify`` and the exports
+always read the full log.
+
 ``open_incident_service(db, library=..., clock=...)`` picks the store from ``db``: a
 ``postgresql://`` DSN, ``":memory:"`` for the in-memory store, anything else is a SQLite path.
 """
@@ -12,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import copy
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from protocols.commands import Command, DeclareIncident
@@ -25,7 +32,7 @@ from protocols.errors import ConcurrencyConflict, TimelineTampered, UnknownIncid
 from protocols.exports import TransparencySummary, export_incident, transparency_summary
 from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
-from protocols.state import IncidentState, replay
+from protocols.state import IncidentState, apply_in_place, replay
 from protocols.store import EventStore, StoredEvent, VerificationReport, verify_records
 from protocols.store.memory import MemoryEventStore
 from protocols.timers import DueStep, due_steps, next_deadline
@@ -33,6 +40,12 @@ from protocols.timers import DueStep, due_steps, next_deadline
 __all__ = ["IncidentService", "open_event_store", "open_incident_service"]
 
 _RETRIES = 20
+
+
+@dataclass
+class _Cached:
+    state: IncidentState
+    shared: bool = False  # handed to a caller: copy before applying more events
 
 
 class IncidentService:
@@ -48,6 +61,7 @@ class IncidentService:
         self.clock = clock
         # Serialise writers inside this process; other processes are handled by retrying.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._cache: dict[str, _Cached] = {}
 
     def _now(self) -> datetime:
         now = self.clock()
@@ -83,16 +97,45 @@ class IncidentService:
 
     async def _execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
         for attempt in range(_RETRIES):
-            records = await self._records(incident_id)
-            state = _fold(records)
+            cached = await self._current(incident_id)
+            state = cached.state
             now = self._now()
             events = decide(state, command, self.protocol_for(state), now)
             try:
-                return await self.store.append(incident_id, state.version, events, now)
+                stored = await self.store.append(incident_id, state.version, events, now)
             except ConcurrencyConflict:
                 if attempt == _RETRIES - 1:
+                    self._cache.pop(incident_id, None)
                     raise
+                continue
+            self._advance(cached, stored)
+            return stored
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _current(self, incident_id: str) -> _Cached:
+        """The cached state brought up to date with the store (private: may be mutated)."""
+        cached = self._cache.get(incident_id)
+        new = await self.store.load(incident_id, cached.state.version if cached else 0)
+        if cached is None:
+            if not new:
+                raise UnknownIncident(f"no incident {incident_id!r}")
+            cached = self._cache[incident_id] = _Cached(_fold(new))
+        elif new:
+            if new[0].version != cached.state.version + 1:  # the log changed under us
+                del self._cache[incident_id]
+                return await self._current(incident_id)
+            self._advance(cached, new)
+        return cached
+
+    @staticmethod
+    def _advance(cached: _Cached, records: list[StoredEvent]) -> None:
+        if cached.shared:
+            cached.state = copy.deepcopy(cached.state)
+            cached.shared = False
+        try:
+            apply_in_place(cached.state, (r.event for r in records))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise _tampered(cached.state.id, exc) from None
 
     async def _records(self, incident_id: str) -> list[StoredEvent]:
         records = await self.store.load(incident_id)
@@ -101,7 +144,10 @@ class IncidentService:
         return records
 
     async def get(self, incident_id: str) -> IncidentState:
-        return _fold(await self._records(incident_id))
+        """The incident's current state. Treat it as read-only; it never changes afterwards."""
+        cached = await self._current(incident_id)
+        cached.shared = True
+        return cached.state
 
     async def events(self, incident_id: str) -> list[StoredEvent]:
         return await self._records(incident_id)
@@ -156,11 +202,14 @@ def _fold(records: list[StoredEvent]) -> IncidentState:
     try:
         return replay(r.event for r in records)
     except (ValueError, TypeError, KeyError) as exc:
-        incident = records[0].incident_id if records else "?"
-        raise TimelineTampered(
-            f"incident {incident}: the stored timeline cannot be replayed ({exc}); "
-            f"run `crisisbot incident verify {incident}`"
-        ) from None
+        raise _tampered(records[0].incident_id if records else "?", exc) from None
+
+
+def _tampered(incident_id: str, exc: Exception) -> TimelineTampered:
+    return TimelineTampered(
+        f"incident {incident_id}: the stored timeline cannot be replayed ({exc}); "
+        f"run `crisisbot incident verify {incident_id}`"
+    )
 
 
 async def open_event_store(db: str, *, schema: str | None = None) -> EventStore:

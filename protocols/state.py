@@ -22,6 +22,7 @@ __all__ = [
     "Status",
     "StepState",
     "TimelineMessage",
+    "apply_in_place",
     "evolve",
     "replay",
 ]
@@ -234,6 +235,13 @@ def replay(events: Iterable[ev.Event]) -> IncidentState:
     for event in iterator:
         _apply(state, event)
     return state
+
+
+def apply_in_place(state: IncidentState, events: Iterable[ev.Event]) -> None:
+    """Apply ``events`` to ``state`` itself. Only for the owner of a private state (the
+    service's cache); everyone else uses ``evolve``."""
+    for event in events:
+        _apply(state, event)
 
 
 def evolve(state: IncidentState | None, events: Iterable[ev.Event]) -> IncidentState:

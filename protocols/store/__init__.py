@@ -195,8 +195,8 @@ class EventStore(Protocol):
         """Append after ``expected_version`` (0 creates the stream) or raise ConcurrencyConflict."""
         ...
 
-    async def load(self, incident_id: str) -> list[StoredEvent]:
-        """Every event of one incident in version order (empty if unknown)."""
+    async def load(self, incident_id: str, after_version: int = 0) -> list[StoredEvent]:
+        """Events of one incident with ``version > after_version``, in version order."""
         ...
 
     async def head(self, incident_id: str) -> StreamHead | None: ...

@@ -37,8 +37,8 @@ class MemoryEventStore:
             self._heads[incident_id] = StreamHead(stored[-1].version, stored[-1].hash)
         return stored
 
-    async def load(self, incident_id: str) -> list[StoredEvent]:
-        return list(self._streams.get(incident_id, []))
+    async def load(self, incident_id: str, after_version: int = 0) -> list[StoredEvent]:
+        return self._streams.get(incident_id, [])[after_version:]
 
     async def head(self, incident_id: str) -> StreamHead | None:
         return self._heads.get(incident_id)

@@ -123,10 +123,12 @@ class PostgresEventStore:
                 )
         return stored
 
-    async def load(self, incident_id: str) -> list[StoredEvent]:
+    async def load(self, incident_id: str, after_version: int = 0) -> list[StoredEvent]:
         rows = await self._pool.fetch(
-            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = $1 ORDER BY version",
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = $1 AND version > $2"
+            " ORDER BY version",
             incident_id,
+            after_version,
         )
         return [stored_from_row(r) for r in rows]
 

@@ -127,10 +127,11 @@ class SQLiteEventStore:
                 )
         return stored
 
-    async def load(self, incident_id: str) -> list[StoredEvent]:
+    async def load(self, incident_id: str, after_version: int = 0) -> list[StoredEvent]:
         async with self._db.execute(
-            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = ? ORDER BY version",
-            (incident_id,),
+            f"SELECT {STORED_COLUMNS} FROM incident_events WHERE incident_id = ? AND version > ?"
+            " ORDER BY version",
+            (incident_id, after_version),
         ) as cur:
             return [stored_from_row(r) for r in await cur.fetchall()]
 

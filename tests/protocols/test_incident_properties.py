@@ -7,6 +7,7 @@ store exactly what ``decide`` returns; the hash chain verifies; refused commands
 from __future__ import annotations
 
 import asyncio
+import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -148,7 +149,7 @@ async def check(protocol_id: str, actions: list[tuple[int, Any]], db: str) -> No
         accepted = refused = 0
         for minutes, command in actions:
             clock.advance(minutes=minutes)
-            before = await svc.get("x")
+            before = copy.deepcopy(await svc.get("x"))  # the service must not mutate it either
             command = resolve(command, before, protocol)
             try:
                 stored = await svc.execute("x", command)

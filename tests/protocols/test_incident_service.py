@@ -51,3 +51,23 @@ async def test_unknown_and_duplicate_ids_are_refused(library: ProtocolLibrary) -
         with pytest.raises(InvalidTransition, match="already exists"):
             await svc.declare(DeclareIncident("gifct-cip", "t", "cip", ADMIN, incident_id="same"))
         assert len(await svc.events("same")) == 2
+
+
+async def test_states_handed_out_never_change_and_other_writers_are_seen(
+    tmp_path: Path, library: ProtocolLibrary
+) -> None:
+    db = str(tmp_path / "cow.db")
+    clock = VirtualClock()
+    async with (
+        open_incident_service(db, library=library, clock=clock) as one,
+        open_incident_service(db, library=library, clock=clock) as two,
+    ):
+        await one.declare(DeclareIncident("gifct-cip", "t", "cip", ADMIN, incident_id="c"))
+        seen = await one.get("c")
+        await one.execute("c", AddNote("first", actor=ADMIN))
+        assert seen.version == 2 and seen.notes == []
+        await two.execute("c", AddNote("second", actor=ADMIN))  # another process writes
+        assert [n.text for n in (await one.get("c")).notes] == ["first", "second"]
+        await one.execute("c", AddNote("third", actor=ADMIN))
+        assert [n.text for n in (await two.get("c")).notes] == ["first", "second", "third"]
+        assert (await one.verify("c")).ok
