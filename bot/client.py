@@ -39,6 +39,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.timeline_capture",
     "bot.cogs.upload_watch",
     "bot.cogs.deadlines",
+    "bot.cogs.drills",
 )
 
 
@@ -64,6 +65,7 @@ class CrisisBot(commands.Bot):
         library: ProtocolLibrary,
         clock: Callable[[], datetime],
         timezone: str = "UTC",
+        drill_dirs: Sequence[str] = (),
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         sync_commands: bool = True,
         **options: Any,
@@ -83,6 +85,8 @@ class CrisisBot(commands.Bot):
         self.library = library
         self.clock = clock
         self.timezone = timezone
+        #: extra scenario folders (``drills.extra_dirs``) offered by ``/drill start``
+        self.drill_dirs = tuple(drill_dirs)
         self.sync_commands = sync_commands
         self._extensions = tuple(extensions)
         self.channels = IncidentChannels(self)

@@ -101,7 +101,7 @@ class Drills(CrisisCog):
 
     def __init__(self, bot: CrisisBot) -> None:
         super().__init__(bot)
-        self.scenarios = ScenarioLibrary(bot.library, getattr(bot, "drill_dirs", ()))
+        self.scenarios = ScenarioLibrary(bot.library, bot.drill_dirs)
         self.runs: dict[str, _Run] = {}  # incident id -> running drill
 
     async def cog_unload(self) -> None:

@@ -106,6 +106,7 @@ async def serve(
                     library=services.library,
                     clock=clock,
                     timezone=settings.protocols.timezone,
+                    drill_dirs=settings.drills.extra_dirs,
                 )
                 bot_task = asyncio.create_task(bot.start(settings.discord.token), name="bot")
             else:

@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.client import DEFAULT_EXTENSIONS, CrisisBot
+from bot.client import CrisisBot
 from tests.bot.conftest import Clock, Services, Team
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.payloads import EPHEMERAL
 from tests.fake_discord.runner import running_client
-
-EXTENSIONS = (*DEFAULT_EXTENSIONS, "bot.cogs.drills")
 
 
 @contextlib.asynccontextmanager
@@ -29,7 +27,6 @@ async def drill_bot(
         hashes=services.hashes,
         library=services.library,
         clock=clock,
-        extensions=EXTENSIONS,
     )
     async with running_client(bot, fake):
         await asyncio.wait_for(bot.resumed.wait(), timeout=5)
