@@ -21,6 +21,9 @@ from datetime import datetime
 from typing import Any
 
 import discord
+import discord.gateway
+import discord.http
+import yarl
 from discord.ext import commands
 
 from bot.incident_channels import IncidentChannels
@@ -29,7 +32,7 @@ from crisisbot.config import DiscordSettings
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
 
-__all__ = ["DEFAULT_EXTENSIONS", "CrisisBot", "required_intents"]
+__all__ = ["DEFAULT_EXTENSIONS", "CrisisBot", "required_intents", "use_discord_endpoints"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,18 @@ def required_intents() -> discord.Intents:
     intents.guild_reactions = True
     intents.message_content = True  # privileged: attachments and text of watched/captured messages
     return intents
+
+
+def use_discord_endpoints(api_base_url: str = "", gateway_url: str = "") -> None:
+    """Point discord.py at Discord-compatible endpoints (a local test double, a proxy).
+
+    discord.py keeps both as class attributes, so this affects every client in the process;
+    empty values leave Discord's own endpoints in place.
+    """
+    if api_base_url:
+        discord.http.Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class CrisisBot(commands.Bot):
@@ -105,6 +120,10 @@ class CrisisBot(commands.Bot):
             self.tree.copy_global_to(guild=self.guild_object)
             synced = await self.tree.sync(guild=self.guild_object)
             log.info("synced %d app commands to guild %s", len(synced), self.settings.guild_id)
+        elif self.sync_commands:
+            # No guild configured: global commands, so the bot still works where it is invited.
+            synced = await self.tree.sync()
+            log.info("synced %d global app commands (no discord.guild_id set)", len(synced))
         self.loop.create_task(self._resume_when_ready(), name="crisisbot-resume")
 
     async def _resume_when_ready(self) -> None:

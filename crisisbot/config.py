@@ -8,8 +8,9 @@ Precedence (highest first): command-line flags (``--db``), environment variables
 (``--config`` or ``CRISISBOT_CONFIG``), built-in defaults.
 
 Environment overrides use ``CRISISBOT_<SECTION>__<KEY>`` (double underscore), for example
-``CRISISBOT_API__PORT=9000``; lists are comma-separated. ``CRISISBOT_DB`` sets ``database.url``
-and ``DISCORD_TOKEN`` sets ``discord.token``.
+``CRISISBOT_API__PORT=9000``; lists are comma-separated. ``CRISISBOT_DB`` sets ``database.url``,
+``DISCORD_TOKEN`` sets ``discord.token``, ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL`` set
+``discord.api_base_url`` and ``discord.gateway_url``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class DiscordSettings:
     summary_edit_interval_seconds: float = 2.0
     capture_emoji: str = "\N{PUSHPIN}"  # reacting with it adds a message to the timeline
     upload_max_bytes: int = 25 * 1024 * 1024  # larger watched uploads are not downloaded
+    #: Discord-compatible endpoints; empty means Discord's own. Set them to run the bot against a
+    #: local test double (also ``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL``).
+    api_base_url: str = ""  # e.g. http://127.0.0.1:9000/api/v10
+    gateway_url: str = ""  # e.g. ws://127.0.0.1:9000/gateway
 
 
 @dataclass
@@ -241,6 +246,10 @@ def load_settings(
         settings.database.url = env["CRISISBOT_DB"]
     if env.get("DISCORD_TOKEN"):
         settings.discord.token = env["DISCORD_TOKEN"]
+    if env.get("DISCORD_API_BASE_URL"):
+        settings.discord.api_base_url = env["DISCORD_API_BASE_URL"]
+    if env.get("DISCORD_GATEWAY_URL"):
+        settings.discord.gateway_url = env["DISCORD_GATEWAY_URL"]
     if env.get("CRISISBOT_LOG_FORMAT", "").lower() == "json":
         settings.logging.json = True
     if db_url:

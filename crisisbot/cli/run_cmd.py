@@ -84,7 +84,7 @@ async def serve(
     clock: Callable[[], datetime] = system_clock,
 ) -> None:
     """Run until ``stop`` is set: the API always, the bot when a token is configured."""
-    from bot.client import CrisisBot
+    from bot.client import CrisisBot, use_discord_endpoints
 
     async with open_services(settings, clock) as services:
         app = create_app(
@@ -99,6 +99,7 @@ async def serve(
         bot_task: asyncio.Task[None] | None = None
         try:
             if settings.discord.token:
+                use_discord_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
                 bot = CrisisBot(
                     settings=settings.discord,
                     incidents=services.incidents,
