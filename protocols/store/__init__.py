@@ -33,6 +33,7 @@ __all__ = [
     "StreamHead",
     "VerificationReport",
     "chain_hash",
+    "event_tables_ddl",
     "check_expected_version",
     "seal",
     "stored_from_row",
@@ -92,6 +93,30 @@ def check_expected_version(incident_id: str, head: StreamHead | None, expected: 
     current = head.version if head else 0
     if current != expected:
         raise ConcurrencyConflict(f"incident {incident_id} is at version {current}, not {expected}")
+
+
+def event_tables_ddl(position_type: str, bigint: str) -> str:
+    """The first migration's tables, shared by the SQL stores; the dialect gives the types of
+    the global position column and of a big integer."""
+    return f"""
+    CREATE TABLE incident_events (
+        position {position_type},
+        incident_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (incident_id, version)
+    );
+    CREATE TABLE incident_streams (
+        incident_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        head_hash TEXT NOT NULL,
+        created_position {bigint} NOT NULL
+    );
+    """
 
 
 #: the column list both SQL stores select, in the order ``stored_from_row`` expects

@@ -18,6 +18,7 @@ from protocols.store import (
     StoredEvent,
     StreamHead,
     check_expected_version,
+    event_tables_ddl,
     seal,
     stored_from_row,
 )
@@ -28,24 +29,8 @@ _APPEND_LOCK = 0x1C1DE7  # advisory lock key serialising appends
 _MIGRATE_LOCK = 0x1C1DE8
 
 MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE incident_events (
-        position BIGSERIAL PRIMARY KEY,
-        incident_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        event_type TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        recorded_at TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        UNIQUE (incident_id, version)
-    );
-    CREATE TABLE incident_streams (
-        incident_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        head_hash TEXT NOT NULL,
-        created_position BIGINT NOT NULL
-    );
+    event_tables_ddl("BIGSERIAL PRIMARY KEY", "BIGINT")
+    + """
     CREATE FUNCTION incident_events_append_only() RETURNS trigger AS $$
     BEGIN RAISE EXCEPTION 'incident_events is append-only'; END; $$ LANGUAGE plpgsql;
     CREATE TRIGGER incident_events_no_change BEFORE UPDATE OR DELETE ON incident_events

@@ -22,6 +22,7 @@ from protocols.store import (
     StoredEvent,
     StreamHead,
     check_expected_version,
+    event_tables_ddl,
     seal,
     stored_from_row,
 )
@@ -29,24 +30,8 @@ from protocols.store import (
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
 
 MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE incident_events (
-        position INTEGER PRIMARY KEY AUTOINCREMENT,
-        incident_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        event_type TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        recorded_at TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        UNIQUE (incident_id, version)
-    );
-    CREATE TABLE incident_streams (
-        incident_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        head_hash TEXT NOT NULL,
-        created_position INTEGER NOT NULL
-    );
+    event_tables_ddl("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER")
+    + """
     CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
     BEGIN SELECT RAISE(ABORT, 'incident_events is append-only'); END;
     CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
