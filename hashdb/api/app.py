@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hashdb import HashService
 from hashdb.access import AccessService, AccessStore, RateLimits
 from hashdb.api import handlers_feed, handlers_lists, handlers_match, handlers_ops
 from hashdb.api.config import ApiConfig
@@ -73,7 +74,7 @@ async def _background_jobs(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(
     *,
-    hash_service: Any,
+    hash_service: HashService,
     access_store: AccessStore,
     settings: ApiConfig | None = None,
     clock: Callable[[], datetime],

@@ -3,6 +3,8 @@ create lists (admin). Every add and removal is written to the audit log with the
 
 from __future__ import annotations
 
+from typing import cast
+
 from aiohttp import web
 
 from hashdb.access import AuditAction, Forbidden, Scope, can_remove_entry
@@ -19,7 +21,7 @@ from hashdb.api.requests import (
     required_str,
     string_list,
 )
-from hashdb.models import NewEntry
+from hashdb.models import ListKind, NewEntry, Visibility
 
 __all__ = ["add_entries", "create_list", "get_entry", "get_list", "list_entries", "lists"]
 
@@ -147,10 +149,10 @@ async def create_list(request: web.Request) -> web.Response:
         description=optional_str(body, "description") or "",
         labels=tuple(string_list(body, "labels")),
         thresholds=thresholds,
-        kind=optional_str(body, "kind") or "block",
+        kind=cast(ListKind, optional_str(body, "kind") or "block"),  # the service validates
         exercise=exercise,
         owner=optional_str(body, "owner") or key.platform,
-        visibility=optional_str(body, "visibility") or "private",
+        visibility=cast(Visibility, optional_str(body, "visibility") or "private"),
         shared_with=tuple(string_list(body, "shared_with")),
         created_by=key.actor,
     )

@@ -6,7 +6,7 @@ see; drill lists only when asked for (``?include_exercise=true``) by an exercise
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from hashdb.api.keys import ACCESS, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
+from hashdb.models import Verdict
 from hashdb.signals import get_signal
 
 __all__ = [
@@ -131,7 +132,7 @@ async def feedback(request: web.Request) -> web.Response:
     note = optional_str(body, "note") or ""
     entry, lists = await visible_entry(request, key)
     svc = request.app[HASH_SERVICE]
-    await svc.record_feedback(entry.id, verdict=verdict, note=note, by=key.actor)
+    await svc.record_feedback(entry.id, verdict=cast(Verdict, verdict), note=note, by=key.actor)
     updated = await svc.get_entry(entry.id)
     return web.json_response(render_entry(updated, lists), status=201)
 

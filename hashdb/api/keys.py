@@ -7,6 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from hashdb import HashService
 from hashdb.access import AccessService
 from hashdb.api.config import ApiConfig
 from hashdb.api.lists import ListDirectory
@@ -14,7 +15,7 @@ from hashdb.api.metrics import ApiMetrics
 
 __all__ = ["ACCESS", "CLOCK", "CONFIG", "HASH_SERVICE", "LISTS", "METRICS"]
 
-HASH_SERVICE: web.AppKey[object] = web.AppKey("hash_service", object)
+HASH_SERVICE = web.AppKey("hash_service", HashService)
 ACCESS = web.AppKey("access", AccessService)
 CONFIG = web.AppKey("config", ApiConfig)
 METRICS = web.AppKey("metrics", ApiMetrics)
