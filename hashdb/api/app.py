@@ -19,9 +19,10 @@ from aiohttp import web
 from hashdb import HashService
 from hashdb.access import AccessService, AccessStore, RateLimits
 from hashdb.api import handlers_feed, handlers_lists, handlers_match, handlers_ops
+from hashdb.api.coalesce import LookupCoalescer
 from hashdb.api.config import ApiConfig
 from hashdb.api.export import export_list
-from hashdb.api.keys import ACCESS, CLOCK, CONFIG, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.keys import ACCESS, CLOCK, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.lists import ListDirectory
 from hashdb.api.metrics import ApiMetrics
 from hashdb.api.middleware import error_middleware, metrics_middleware
@@ -69,6 +70,7 @@ async def _background_jobs(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await app[LISTS].close()
+    await app[COALESCER].close()
     await access.flush_usage()
 
 
@@ -99,6 +101,7 @@ def create_app(
         rate_limits=RateLimits(settings.rate_limit_per_minute, settings.rate_limit_burst),
         key_cache_seconds=settings.key_cache_seconds,
     )
+    app[COALESCER] = LookupCoalescer(hash_service, max_batch=settings.max_batch)
     app[LISTS] = ListDirectory(hash_service, clock=clock, cache_seconds=settings.list_cache_seconds)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)

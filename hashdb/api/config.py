@@ -19,7 +19,8 @@ class ApiConfig:
     by another process takes effect). ``list_cache_seconds``: how often list metadata is re-read in
     the background (a list created by another process is served after at most this long; reading
     it counts every list's entries, about 2 s with 1,000,000 entries on SQLite, during which the
-    database answers nothing else, hence the long default).
+    database answers nothing else, hence the long default). ``coalesce_lookups``: concurrent
+    single-hash lookups are matched together in one batch (:mod:`hashdb.api.coalesce`).
     """
 
     max_batch: int = 1000
@@ -32,3 +33,4 @@ class ApiConfig:
     list_cache_seconds: float = 60.0
     changes_max_limit: int = 5000
     usage_flush_seconds: float = 10.0
+    coalesce_lookups: bool = True

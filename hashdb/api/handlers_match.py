@@ -13,7 +13,7 @@ from aiohttp import web
 from hashdb.access import ApiKey, Scope
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import PayloadTooLarge, RequestInvalid
-from hashdb.api.keys import ACCESS, CONFIG, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.keys import ACCESS, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
@@ -39,9 +39,18 @@ async def match_queries(
     """Match every query (all validated before any is searched) in the key's visible lists."""
     drills = include_exercise(request, key)
     lists = await request.app[LISTS].visible(key, include_exercise=drills)
-    found = await request.app[HASH_SERVICE].match_many(
-        queries, lists=list(lists), include_exercise=drills
-    )
+    if len(queries) == 1 and request.app[CONFIG].coalesce_lookups:
+        ((signal, value),) = queries
+        get_signal(signal).parse(value)  # a bad hash fails its own request, never a batch
+        found = [
+            await request.app[COALESCER].match(
+                signal, value, lists=list(lists), include_exercise=drills
+            )
+        ]
+    else:
+        found = await request.app[HASH_SERVICE].match_many(
+            queries, lists=list(lists), include_exercise=drills
+        )
     results = [render_match_result(result, lists) for result in found]
     request.app[METRICS].observe_matches(
         len(results),

@@ -9,15 +9,17 @@ from aiohttp import web
 
 from hashdb import HashService
 from hashdb.access import AccessService
+from hashdb.api.coalesce import LookupCoalescer
 from hashdb.api.config import ApiConfig
 from hashdb.api.lists import ListDirectory
 from hashdb.api.metrics import ApiMetrics
 
-__all__ = ["ACCESS", "CLOCK", "CONFIG", "HASH_SERVICE", "LISTS", "METRICS"]
+__all__ = ["ACCESS", "CLOCK", "COALESCER", "CONFIG", "HASH_SERVICE", "LISTS", "METRICS"]
 
 HASH_SERVICE = web.AppKey("hash_service", HashService)
 ACCESS = web.AppKey("access", AccessService)
 CONFIG = web.AppKey("config", ApiConfig)
 METRICS = web.AppKey("metrics", ApiMetrics)
 LISTS = web.AppKey("lists", ListDirectory)
+COALESCER = web.AppKey("coalescer", LookupCoalescer)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
