@@ -26,7 +26,9 @@ import discord.http
 import yarl
 from discord.ext import commands
 
+from bot import gateway_payloads
 from bot.incident_channels import IncidentChannels
+from bot.replies import DEFER_AFTER
 from bot.views import AddUploadButton, StepButton
 from crisisbot.config import DiscordSettings
 from hashdb import HashService
@@ -83,6 +85,7 @@ class CrisisBot(commands.Bot):
         drill_dirs: Sequence[str] = (),
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         sync_commands: bool = True,
+        defer_after: float = DEFER_AFTER,
         **options: Any,
     ) -> None:
         options.setdefault(
@@ -94,6 +97,7 @@ class CrisisBot(commands.Bot):
             help_command=None,
             **options,
         )
+        gateway_payloads.install(self)  # lean payloads from other Discords parse too
         self.settings = settings
         self.incidents = incidents
         self.hashes = hashes
@@ -103,6 +107,8 @@ class CrisisBot(commands.Bot):
         #: extra scenario folders (``drills.extra_dirs``) offered by ``/drill start``
         self.drill_dirs = tuple(drill_dirs)
         self.sync_commands = sync_commands
+        #: seconds after which a still-working interaction is deferred (``bot.replies``)
+        self.defer_after = defer_after
         self._extensions = tuple(extensions)
         self.channels = IncidentChannels(self)
         #: set once open incidents are re-bound to their channels after the gateway is ready

@@ -4,22 +4,34 @@ Every cog's ``cog_app_command_error`` and every persistent component's callback 
 to :func:`reply_with_error`. Domain errors (``ProtocolError``, ``HashDBError``) carry messages
 written for responders and are shown as they are; access refusals say which role is needed;
 anything else is logged with its traceback and shown as a generic failure. In every case the
-service refused before writing, so the message can honestly say nothing changed.
+service refused before writing, so the message can honestly say nothing changed: the Discord
+calls that follow a write (pin, DM, checklist edit, ...) go through :func:`best_effort`, which
+logs a refusal and notes it for the user instead of raising.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
+from bot.replies import reply_for
 from hashdb.errors import HashDBError
 from protocols.errors import ProtocolError
 
-__all__ = ["UserFacingError", "error_message", "reply_with_error"]
+__all__ = [
+    "UserFacingError",
+    "best_effort",
+    "describe_refusal",
+    "error_message",
+    "reply_with_error",
+]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UserFacingError(Exception):
@@ -58,11 +70,47 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
     original = _unwrap(error)
     if not _expected(original):
         log.error("interaction failed", exc_info=original)
-    message = error_message(original)
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
+        await reply_for(interaction).fail(error_message(original))
     except discord.HTTPException:
         log.warning("could not deliver error message to the user", exc_info=True)
+
+
+#: Discord's JSON error codes a bot meets on calls it can live without.
+_DISCORD_CODES = {
+    10003: "the channel no longer exists",
+    10008: "the message no longer exists",
+    50001: "the bot has no access there",
+    50007: "their DMs are closed to the bot",
+    50013: "the bot lacks a permission there",
+    30003: "the channel has too many pinned messages",
+}
+
+
+def describe_refusal(error: discord.HTTPException) -> str:
+    """A short reason for a failed Discord call, for a user-facing note ("could not pin: ...")."""
+    reason = _DISCORD_CODES.get(error.code)
+    if reason is None:
+        if isinstance(error, discord.DiscordServerError):
+            reason = "Discord had a server error"
+        elif isinstance(error, discord.NotFound):
+            reason = "Discord does not know that endpoint or object"
+        else:
+            reason = error.text or "Discord refused"
+    return f"{reason} ({error.status}{f'/{error.code}' if error.code else ''})"
+
+
+async def best_effort(what: str, call: Awaitable[T], problems: list[str] | None = None) -> T | None:
+    """Await a Discord call the bot can live without (pin, DM, edit, reaction, history).
+
+    A refusal (403, 404, 50007, a 5xx after discord.py's retries) is logged and, with
+    ``problems``, noted as ``"could not {what}: {reason}"`` for the user; the result is then None.
+    Whatever the bot already stored in the timeline stays stored.
+    """
+    try:
+        return await call
+    except discord.HTTPException as error:
+        log.warning("could not %s: %s", what, error)
+        if problems is not None:
+            problems.append(f"could not {what}: {describe_refusal(error)}")
+        return None

@@ -28,7 +28,7 @@ import discord
 
 from bot.coalesce import CoalescedRefresher
 from bot.custom_ids import parse_step_id
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, best_effort
 from bot.render import (
     ChecklistPage,
     DueLine,
@@ -42,6 +42,7 @@ from bot.render import (
     role_assignment_dm,
     summary_embed,
 )
+from bot.replies import reply_for
 from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.timers import due_steps
@@ -70,6 +71,7 @@ class ChannelBinding:
     """Where an incident lives in Discord: its channel and the bot's messages there."""
 
     channel_id: int
+    drill: bool = False
     summary_message_id: int | None = None
     page_message_ids: dict[tuple[int, int], int] = field(default_factory=dict)
 
@@ -101,6 +103,11 @@ class IncidentChannels:
 
     def binding(self, incident_id: str) -> ChannelBinding | None:
         return self._bindings.get(incident_id)
+
+    def is_drill_channel(self, channel_id: int | None) -> bool:
+        incident_id = self.incident_for_channel(channel_id)
+        binding = None if incident_id is None else self._bindings.get(incident_id)
+        return binding is not None and binding.drill
 
     def incident_for_recorded_message(self, message_id: int) -> str | None:
         return self._recorded_messages.get(message_id)
@@ -167,21 +174,49 @@ class IncidentChannels:
             overwrites=self._overwrites(guild, state),
             reason=f"crisisbot incident {state.id}",
         )
-        self._bind(state.id, ChannelBinding(channel.id))
+        self._bind(state.id, ChannelBinding(channel.id, drill=state.drill))
         return channel
 
-    async def post_initial(self, channel: discord.TextChannel, state: IncidentState) -> None:
-        """Post and pin the summary, then one checklist message per page."""
+    async def post_initial(self, channel: discord.TextChannel, state: IncidentState) -> list[str]:
+        """Post and pin the summary, then one checklist message per page.
+
+        Each post is best effort: a refused pin or post is logged and returned as a problem for
+        the user, and the rest is still posted (a summary that could not be posted is posted at
+        the next change; checklist buttons are re-creatable from the protocol).
+        """
         protocol = self.protocol(state)
         binding = self._bindings[state.id]
-        summary = await channel.send(embed=summary_embed(state, protocol, self.due_lines(state)))
-        binding.summary_message_id = summary.id
-        await summary.pin(reason=f"crisisbot incident {state.id} summary")
+        problems: list[str] = []
+        await self._post_summary(channel, state, binding, problems)
         for page in checklist_pages(protocol):
-            message = await channel.send(
-                embed=checklist_embed(state, protocol, page), view=checklist_view(state, page)
+            message = await best_effort(
+                f"post the checklist of stage {page.stage_index + 1}",
+                channel.send(
+                    embed=checklist_embed(state, protocol, page), view=checklist_view(state, page)
+                ),
+                problems,
             )
-            binding.page_message_ids[page.key] = message.id
+            if message is not None:
+                binding.page_message_ids[page.key] = message.id
+        return list(dict.fromkeys(problems))
+
+    async def _post_summary(
+        self,
+        channel: discord.TextChannel,
+        state: IncidentState,
+        binding: ChannelBinding,
+        problems: list[str] | None = None,
+    ) -> None:
+        embed = summary_embed(state, self.protocol(state), self.due_lines(state))
+        summary = await best_effort("post the summary", channel.send(embed=embed), problems)
+        if summary is None:
+            return
+        binding.summary_message_id = summary.id
+        await best_effort(
+            "pin the summary",
+            summary.pin(reason=f"crisisbot incident {state.id} summary"),
+            problems,
+        )
 
     def _bind(self, incident_id: str, binding: ChannelBinding) -> None:
         self._bindings[incident_id] = binding
@@ -206,7 +241,7 @@ class IncidentChannels:
         binding = self._bindings.get(state.id)
         if binding is not None and interaction.message is not None:
             binding.page_message_ids.setdefault(page.key, interaction.message.id)
-        await interaction.response.edit_message(**content)
+        await reply_for(interaction).edit(**content)
 
     async def refresh_all_checklists(self, state: IncidentState) -> None:
         """Re-render every checklist page (once, when the incident is concluded or closed)."""
@@ -214,7 +249,11 @@ class IncidentChannels:
             await self.refresh_checklist(state, page.steps[0].id)
 
     async def refresh_checklist(self, state: IncidentState, step_id: str) -> None:
-        """Edit the checklist message holding ``step_id`` (after a slash command changed it)."""
+        """Edit the checklist message holding ``step_id`` (after a slash command changed it).
+
+        Best effort: the step is stored already; a refused edit is logged and the message is
+        re-rendered with the next change of that page.
+        """
         page, content = self._checklist(state, step_id)
         binding = self._bindings.get(state.id)
         message_id = None if binding is None else binding.page_message_ids.get(page.key)
@@ -222,27 +261,40 @@ class IncidentChannels:
         if message_id is None or not isinstance(channel, discord.TextChannel):
             log.warning("no checklist message known for %s step %s", state.id, step_id)
             return
-        await channel.get_partial_message(message_id).edit(**content)
+        await best_effort(
+            f"update the checklist of {state.id}",
+            channel.get_partial_message(message_id).edit(**content),
+        )
 
     async def _refresh_summary(self, incident_id: str) -> None:
+        """Edit the pinned summary; post (and pin) a new one if it is unknown or was deleted."""
         binding = self._bindings.get(incident_id)
-        if binding is None or binding.summary_message_id is None:
-            return
-        channel = self.bot.get_channel(binding.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
+        if binding is None or not isinstance(channel, discord.TextChannel):
             return
         state = await self.state(incident_id)
-        embed = summary_embed(state, self.protocol(state), self.due_lines(state))
-        await channel.get_partial_message(binding.summary_message_id).edit(embed=embed)
+        if binding.summary_message_id is not None:
+            embed = summary_embed(state, self.protocol(state), self.due_lines(state))
+            try:
+                await channel.get_partial_message(binding.summary_message_id).edit(embed=embed)
+                return
+            except discord.NotFound:
+                log.warning("summary of %s was deleted; posting it again", incident_id)
+                binding.summary_message_id = None
+        await self._post_summary(channel, state, binding)
 
     async def send_role_instructions(
         self, state: IncidentState, role_id: str, user: discord.abc.User
-    ) -> None:
-        """DM the role's instructions; a closed DM is logged, never an error for the assigner."""
-        try:
-            await user.send(role_assignment_dm(state, self.protocol(state), role_id))
-        except discord.HTTPException:
-            log.warning("could not DM role instructions to %s", user.id, exc_info=True)
+    ) -> str | None:
+        """DM the role's instructions; a refusal (closed DMs) is logged and returned as a note
+        for the assigner ("could not DM @x: ..."), never raised: the role is assigned anyway."""
+        problems: list[str] = []
+        await best_effort(
+            f"DM {user.mention} the role's instructions",
+            user.send(role_assignment_dm(state, self.protocol(state), role_id)),
+            problems,
+        )
+        return problems[0] if problems else None
 
     # -- start-up --------------------------------------------------------------------------
     def _guild(self) -> discord.Guild | None:
@@ -263,14 +315,21 @@ class IncidentChannels:
             for message_id in state.messages:
                 self._recorded_messages[int(message_id)] = state.id
             channel = by_topic.get(state.id)
-            if channel is None:
-                channel = await self.open_channel(guild, state)
-                await self.post_initial(channel, state)
+            try:
+                if channel is None:
+                    channel = await self.open_channel(guild, state)
+                    await self.post_initial(channel, state)
+                    continue
+                binding = ChannelBinding(channel.id, drill=state.drill)
+                self._bind(state.id, binding)
+                await best_effort(
+                    f"read the history of {channel.id}",
+                    self._find_own_messages(channel, state, binding),
+                )
+            except discord.HTTPException as error:  # one incident's channel must not stop others
+                log.warning("incident %s not re-bound to Discord: %s", state.id, error)
                 continue
-            binding = ChannelBinding(channel.id)
-            self._bind(state.id, binding)
-            await self._find_own_messages(channel, state, binding)
-            self.summaries.request(state.id)
+            self.summaries.request(state.id)  # posts a new summary if the old one was not found
         log.info("resumed %d open incidents", len(self._bindings))
 
     async def _find_own_messages(

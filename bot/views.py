@@ -4,8 +4,9 @@ Each button is a ``discord.ui.DynamicItem`` whose whole state is in its ``custom
 ``bot.custom_ids``), so after a restart discord.py rebuilds it from the id alone once the bot has
 called ``add_dynamic_items`` in ``setup_hook``. A callback does what a command handler does: check
 access, build one engine command, let ``bot.channels`` store it (the timeline is written before
-the click is acknowledged), then answer by re-rendering the message the button is on. Errors go
-to ``bot.errors.reply_with_error``, the one place that turns them into messages.
+the click is acknowledged), then answer by re-rendering the message the button is on (through a
+``bot.replies.Reply``, deferred if the work takes more than two seconds). Errors go to
+``bot.errors.reply_with_error``, the one place that turns them into messages.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import discord
 from bot.access import Access, actor_for, require
 from bot.custom_ids import STEP_TEMPLATE, UPLOAD_ADD_TEMPLATE, step_button_id, upload_add_id
 from bot.errors import reply_with_error
+from bot.replies import start_reply
 from protocols.commands import AssignRole, CompleteStep, SkipStep
 
 if TYPE_CHECKING:
@@ -91,6 +93,7 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
                     CompleteStepModal(self.incident_id, step.id, step.evidence)
                 )
                 return
+            reply = start_reply(interaction, update=True)
             if self.action == "done":
                 state = await bot.channels.execute(
                     self.incident_id, CompleteStep(step.id, actor=actor)
@@ -103,7 +106,11 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
                 )
             await bot.channels.answer_with_checklist(interaction, state, step.id)
             if self.action == "own":
-                await bot.channels.send_role_instructions(state, step.role, interaction.user)
+                problem = await bot.channels.send_role_instructions(
+                    state, step.role, interaction.user
+                )
+                if problem:
+                    await reply.whisper(f"You hold the role, but {problem}.")
         except Exception as error:  # noqa: BLE001 - every failure is shown to the user
             await reply_with_error(interaction, error)
 
@@ -122,6 +129,7 @@ class _StepModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot = _bot(interaction)
         require(bot.settings, interaction.user, Access.RESPONDER)
+        start_reply(interaction, update=True)
         state = await bot.channels.execute(self.incident_id, self.command(interaction))
         await bot.channels.answer_with_checklist(interaction, state, self.step_id)
 
@@ -201,6 +209,7 @@ class AddUploadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=U
         bot = _bot(interaction)
         try:
             require(bot.settings, interaction.user, Access.HASH_COORDINATOR)
+            start_reply(interaction)  # adding to a list and linking may take a moment
             cog = bot.get_cog("UploadWatch")
             if cog is None:
                 raise RuntimeError("the upload watch extension is not loaded")

@@ -98,6 +98,7 @@ class Drills(CrisisCog):
         "resume": Access.ADMIN,
         "stop": Access.ADMIN,
     }
+    private = frozenset({"start", "pause", "resume", "stop", "hash"})
 
     def __init__(self, bot: CrisisBot) -> None:
         super().__init__(bot)
@@ -186,17 +187,17 @@ class Drills(CrisisCog):
     @drill.command(name="pause", description="Pause the drill running in this channel")
     async def pause(self, interaction: discord.Interaction) -> None:
         await self._run_here(interaction).runner.pause()
-        await interaction.response.send_message("**[DRILL]** paused", ephemeral=True)
+        await self.reply(interaction).send("**[DRILL]** paused")
 
     @drill.command(name="resume", description="Resume the paused drill in this channel")
     async def resume(self, interaction: discord.Interaction) -> None:
         await self._run_here(interaction).runner.resume()
-        await interaction.response.send_message("**[DRILL]** resumed", ephemeral=True)
+        await self.reply(interaction).send("**[DRILL]** resumed")
 
     @drill.command(name="stop", description="Stop the drill and post its after-action report")
     async def stop(self, interaction: discord.Interaction) -> None:
         run = self._run_here(interaction)
-        await interaction.response.send_message("**[DRILL]** stopping…", ephemeral=True)
+        await self.reply(interaction).send("**[DRILL]** stopping…")
         await run.runner.stop()
         await run.task
 
@@ -209,7 +210,7 @@ class Drills(CrisisCog):
         accepted = await runner.act(action, actor=actor)
         outcome = next(e for e in reversed(runner.log) if isinstance(e, ActionTaken))
         prefix = "**[DRILL]** " if accepted else "**[DRILL]** ⚠️ "
-        await interaction.response.send_message(prefix + outcome.message, ephemeral=True)
+        await self.reply(interaction).send(prefix + outcome.message)
 
 
 async def setup(bot: CrisisBot) -> None:

@@ -34,6 +34,7 @@ _SIGNAL_CHOICES = [app_commands.Choice(name=name, value=name) for name in SIGNAL
 class Hashes(CrisisCog):
     access = Access.ANY
     command_access = {"add": Access.HASH_COORDINATOR, "remove": Access.HASH_COORDINATOR}
+    private = frozenset({"check"})
     hash = app_commands.Group(name="hash", description="Check and manage the hash lists")
 
     async def _hashes(
@@ -78,7 +79,7 @@ class Hashes(CrisisCog):
             [(h.signal, h.value) for h in hashes], include_exercise=drill
         )
         lines = match_lines(results) or ["No match in any list."]
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        await self.reply(interaction).send("\n".join(lines)[:1980])
 
     @hash.command(name="add", description="Add an attachment's hashes or a hash to a list")
     @app_commands.describe(labels="Comma-separated labels, e.g. perpetrator-video,christchurch")
@@ -103,7 +104,7 @@ class Hashes(CrisisCog):
         if incident_id is not None:
             state = await self.bot.channels.state(incident_id)
             text = tagged(state, text + " (linked to the incident timeline)")
-        await interaction.response.send_message(text[:2000])
+        await self.reply(interaction).send(text[:1980])
 
     async def add_hashes(
         self,
@@ -173,7 +174,7 @@ class Hashes(CrisisCog):
                     incident_id, UnlinkHashEntry(str(entry.id), reason, actor=actor)
                 )
                 text += f" (unlinked from incident `{incident_id}`)"
-        await interaction.response.send_message(text)
+        await self.reply(interaction).send(text)
 
 
 async def setup(bot: CrisisBot) -> None:

@@ -18,7 +18,8 @@ from discord import app_commands
 
 from bot.access import Access, actor_for, has_access, require
 from bot.cogs.base import CrisisCog
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, best_effort
+from bot.people import Person
 from bot.render import summary_embed, tagged
 from protocols.actors import Actor
 from protocols.commands import (
@@ -60,6 +61,7 @@ def _matching(pairs: list[tuple[str, str]], current: str) -> Choices:
 class Incidents(CrisisCog):
     incident = app_commands.Group(name="incident", description="Run a crisis incident")
     command_access = {"open": Access.ADMIN, "close": Access.ADMIN}
+    private = frozenset({"open", "status"})
 
     # -- helpers -----------------------------------------------------------------------------
     async def _here(self, interaction: discord.Interaction) -> IncidentState:
@@ -87,7 +89,8 @@ class Incidents(CrisisCog):
         """Declare, create the channel, acknowledge, then post the summary and checklists.
 
         Shared with ``/drill`` (``drill=True``). The acknowledgement comes right after the
-        channel exists so the command answers fast; the checklists follow in the channel.
+        channel exists so the command answers fast; the checklists follow in the channel. What
+        Discord refused after that (a pin, a post) is told to the user privately.
         """
         require(self.bot.settings, interaction.user, Access.ADMIN)
         guild = interaction.guild
@@ -113,10 +116,11 @@ class Incidents(CrisisCog):
                 "Channels and Manage Roles permissions on the incident category; the channel is "
                 "created when the bot next starts."
             ) from error
-        await interaction.response.send_message(
-            tagged(state, f"Incident `{state.id}` opened: {channel.mention}"), ephemeral=True
-        )
-        await self.bot.channels.post_initial(channel, state)
+        reply = self.reply(interaction)
+        await reply.send(tagged(state, f"Incident `{state.id}` opened: {channel.mention}"))
+        problems = await self.bot.channels.post_initial(channel, state)
+        if problems:
+            await reply.whisper(f"Incident `{state.id}` is open, but " + "; ".join(problems) + ".")
         return state
 
     # -- autocomplete ------------------------------------------------------------------------
@@ -170,9 +174,9 @@ class Incidents(CrisisCog):
         protocol: str,
         title: app_commands.Range[str, 1, 200],
         severity: str,
-        participant1: discord.Member | None = None,
-        participant2: discord.Member | None = None,
-        participant3: discord.Member | None = None,
+        participant1: Person | None = None,
+        participant2: Person | None = None,
+        participant3: Person | None = None,
     ) -> None:
         people = tuple(p for p in (participant1, participant2, participant3) if p is not None)
         await self.open_incident(
@@ -184,36 +188,45 @@ class Incidents(CrisisCog):
         state = await self._here(interaction)
         protocol = self.bot.channels.protocol(state)
         embed = summary_embed(state, protocol, self.bot.channels.due_lines(state))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await self.reply(interaction).send(embed=embed)
 
     @incident.command(name="assign", description="Give someone an incident role")
     @app_commands.autocomplete(role=_roles)
-    async def assign(
-        self, interaction: discord.Interaction, role: str, user: discord.Member
-    ) -> None:
+    async def assign(self, interaction: discord.Interaction, role: str, user: Person) -> None:
         state = await self._act(
             interaction,
             lambda actor: AssignRole(role, str(user.id), user.display_name, actor=actor),
         )
         role_name = self.bot.channels.protocol(state).role(role).name
-        await interaction.response.send_message(
+        reply = self.reply(interaction)
+        await reply.send(
             tagged(state, f"{user.mention} is now **{role_name}**."),
             allowed_mentions=discord.AllowedMentions(users=[user]),
         )
+        problems: list[str] = []
+        channel = interaction.channel
         if not has_access(self.bot.settings, user, Access.RESPONDER) and isinstance(
-            interaction.channel, discord.TextChannel
+            channel, discord.TextChannel
         ):
-            await interaction.channel.set_permissions(
-                user, view_channel=True, send_messages=True, read_message_history=True
+            await best_effort(
+                f"give {user.mention} access to this channel",
+                channel.set_permissions(
+                    user, view_channel=True, send_messages=True, read_message_history=True
+                ),
+                problems,
             )
-        await self.bot.channels.send_role_instructions(state, role, user)
+        dm_problem = await self.bot.channels.send_role_instructions(state, role, user)
+        if dm_problem:
+            problems.append(dm_problem)
+        if problems:
+            await reply.whisper(f"{user.mention} holds the role, but " + "; ".join(problems) + ".")
 
     @incident.command(name="note", description="Add a note to the timeline")
     async def note(
         self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 2000]
     ) -> None:
         state = await self._act(interaction, lambda actor: AddNote(text, actor=actor))
-        await interaction.response.send_message(
+        await self.reply(interaction).send(
             tagged(state, f"📝 Note from {interaction.user.mention} recorded: {text}"),
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -243,7 +256,7 @@ class Incidents(CrisisCog):
         state = await self._act(interaction, command)
         title = self.bot.channels.protocol(state).step(step).title
         verb = {"done": "✅ done", "skip": "⏭️ skipped", "reopen": "↩️ reopened"}[action]
-        await interaction.response.send_message(
+        await self.reply(interaction).send(
             tagged(state, f"{verb}: **{title}** (by {interaction.user.mention})"),
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -261,7 +274,7 @@ class Incidents(CrisisCog):
             interaction, lambda actor: ChangeSeverity(severity, reason, actor=actor)
         )
         level = self.bot.channels.protocol(state).severity(severity)
-        await interaction.response.send_message(
+        await self.reply(interaction).send(
             tagged(state, f"⚠️ Severity is now **{level.name if level else severity}**: {reason}")
         )
 
@@ -270,7 +283,7 @@ class Incidents(CrisisCog):
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
         state = await self._act(interaction, lambda actor: ActivateIncident(reason, actor=actor))
-        await interaction.response.send_message(tagged(state, f"🚨 Incident activated: {reason}"))
+        await self.reply(interaction).send(tagged(state, f"🚨 Incident activated: {reason}"))
 
     @incident.command(name="advance", description="Move on to the next stage now")
     async def advance(
@@ -278,7 +291,7 @@ class Incidents(CrisisCog):
     ) -> None:
         state = await self._act(interaction, lambda actor: AdvanceStage(reason, actor=actor))
         stage = self.bot.channels.protocol(state).stages[state.stage_index]
-        await interaction.response.send_message(
+        await self.reply(interaction).send(
             tagged(state, f"➡️ Now in stage {state.stage_index + 1}: **{stage.name}** ({reason})")
         )
 
@@ -287,7 +300,7 @@ class Incidents(CrisisCog):
         self, interaction: discord.Interaction, summary: app_commands.Range[str, 1, 2000]
     ) -> None:
         state = await self._act(interaction, lambda actor: Conclude(summary, actor=actor))
-        await interaction.response.send_message(tagged(state, f"🏁 Incident concluded: {summary}"))
+        await self.reply(interaction).send(tagged(state, f"🏁 Incident concluded: {summary}"))
         await self.bot.channels.refresh_all_checklists(state)  # buttons are disabled now
 
     @incident.command(name="close", description="Close the incident; its timeline becomes final")
@@ -295,7 +308,7 @@ class Incidents(CrisisCog):
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
         state = await self._act(interaction, lambda actor: Close(reason, actor=actor))
-        await interaction.response.send_message(tagged(state, f"🔒 Incident closed: {reason}"))
+        await self.reply(interaction).send(tagged(state, f"🔒 Incident closed: {reason}"))
         await self.bot.channels.refresh_all_checklists(state)
 
     @incident.command(name="export", description="Upload the incident's timeline as a file")
@@ -310,7 +323,7 @@ class Incidents(CrisisCog):
             state, events, self.bot.channels.protocol(state), format, tz=self.bot.timezone
         )
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"{state.id}.{format}")
-        await interaction.response.send_message(
+        await self.reply(interaction).send(
             tagged(state, f"Timeline of `{state.id}` ({format})"), file=file
         )
 

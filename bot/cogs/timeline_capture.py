@@ -7,7 +7,10 @@ recorded too (from the raw gateway events, so it works for messages older than t
 after a restart: the set of recorded messages comes from the timeline).
 
 Capturing is for responders; the bot vouches for them with the ``timeline_recorder`` platform
-role. Edits and deletions are recorded by the bot's own service actor.
+role. A capture by reaction is confirmed with a ✅ reaction by the bot (best effort). Edits and
+deletions are recorded by the bot's own service actor, once: an update that does not change the
+recorded text (an embed unfurl, an event replayed after a gateway RESUME) and a second deletion
+are ignored, so a replay never duplicates a timeline event.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from discord.ext import commands
 
 from bot.access import Access, actor_for, has_access, require, service_actor
 from bot.attachments import read_attachment
-from bot.errors import UserFacingError, reply_with_error
+from bot.errors import UserFacingError, best_effort, reply_with_error
+from bot.gateway_payloads import was_filled
 from bot.render import tagged
+from bot.replies import start_reply
 from hashdb.errors import HashDBError
 from protocols.actors import TIMELINE_RECORDER, Actor
 from protocols.commands import RecordMessage, RecordMessageDeleted, RecordMessageEdited
+from protocols.errors import ProtocolError
+from protocols.state import TimelineMessage
 
 if TYPE_CHECKING:
     from bot.client import CrisisBot
@@ -34,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["TimelineCapture", "setup"]
 
 log = logging.getLogger(__name__)
+
+#: the bot's reaction on a message it captured because someone reacted with the capture emoji
+CAPTURED_EMOJI = "✅"
 
 
 class TimelineCapture(commands.Cog):
@@ -84,11 +94,12 @@ class TimelineCapture(commands.Cog):
     ) -> None:
         try:
             require(self.bot.settings, interaction.user, Access.RESPONDER)
+            reply = start_reply(interaction, ephemeral=True)  # images are downloaded and hashed
             added = await self.record(message, interaction.user)
             incident_id = self.bot.channels.require_incident_channel(message.channel.id)
             state = await self.bot.channels.state(incident_id)
             text = "📌 Added to the timeline." if added else "Already in the timeline."
-            await interaction.response.send_message(tagged(state, text), ephemeral=True)
+            await reply.send(tagged(state, text))
         except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
             await reply_with_error(interaction, error)
 
@@ -99,7 +110,7 @@ class TimelineCapture(commands.Cog):
         await self.bot.resumed.wait()  # channels are bound to incidents once resumed
         if self.bot.channels.incident_for_channel(payload.channel_id) is None:
             return
-        member = payload.member
+        member = payload.member or await self._member(payload.guild_id, payload.user_id)
         if (
             member is None
             or member.bot
@@ -111,36 +122,69 @@ class TimelineCapture(commands.Cog):
             return
         message = discord.utils.get(self.bot.cached_messages, id=payload.message_id)
         if message is None:
-            message = await channel.fetch_message(payload.message_id)
-        await self.record(message, member)
+            message = await best_effort(
+                f"read message {payload.message_id} to capture it",
+                channel.fetch_message(payload.message_id),
+            )
+        if message is None:
+            return
+        try:
+            added = await self.record(message, member)
+        except (ProtocolError, UserFacingError) as error:  # e.g. the incident is closed
+            log.info("message %s not captured: %s", message.id, error)
+            return
+        if added:
+            await best_effort("confirm the capture", message.add_reaction(CAPTURED_EMOJI))
+
+    async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
+        """The reacting member when the event carries none (another Discord may omit it)."""
+        guild = None if guild_id is None else self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        return guild.get_member(user_id) or await best_effort(
+            f"look up member {user_id}", guild.fetch_member(user_id)
+        )
 
     def _service_actor(self) -> Actor:
         return service_actor(self.bot.user, TIMELINE_RECORDER)
 
+    async def _recorded(self, message_id: int) -> tuple[str, TimelineMessage] | None:
+        """The open incident and timeline record of a captured message still in Discord."""
+        await self.bot.resumed.wait()  # the recorded messages are known once resumed
+        incident_id = self.bot.channels.incident_for_recorded_message(message_id)
+        if incident_id is None:
+            return None
+        state = await self.bot.channels.state(incident_id)
+        recorded = state.messages.get(str(message_id))
+        if recorded is None or recorded.deleted_at is not None or not state.is_open:
+            return None
+        return incident_id, recorded
+
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        await self.bot.resumed.wait()  # the recorded messages are known once resumed
-        incident_id = self.bot.channels.incident_for_recorded_message(payload.message_id)
+        content = payload.data.get("content")
+        if content is None or was_filled(payload.data, "content"):
+            return  # a partial update without the text (an embed unfurl)
+        found = await self._recorded(payload.message_id)
+        if found is None or found[1].content == content:
+            return  # not recorded, or nothing new (unfurl, or a replay of a recorded edit)
         edited_at = payload.data.get("edited_timestamp")
-        if incident_id is None or "content" not in payload.data or not edited_at:
-            return  # not recorded, or an embed unfurl rather than an edit by the author
         await self.bot.channels.execute(
-            incident_id,
+            found[0],
             RecordMessageEdited(
                 str(payload.message_id),
-                payload.data["content"],
-                datetime.fromisoformat(edited_at),
+                content,
+                datetime.fromisoformat(edited_at) if edited_at else self.bot.clock(),
                 actor=self._service_actor(),
             ),
         )
 
     async def _record_deleted(self, message_id: int) -> None:
-        await self.bot.resumed.wait()
-        incident_id = self.bot.channels.incident_for_recorded_message(message_id)
-        if incident_id is None:
+        found = await self._recorded(message_id)
+        if found is None:
             return
         await self.bot.channels.execute(
-            incident_id,
+            found[0],
             RecordMessageDeleted(str(message_id), self.bot.clock(), actor=self._service_actor()),
         )
 

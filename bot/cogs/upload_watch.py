@@ -22,6 +22,7 @@ from bot.access import service_actor
 from bot.attachments import read_attachment
 from bot.errors import UserFacingError
 from bot.render import match_lines
+from bot.replies import reply_for
 from bot.views import AddUploadButton
 from hashdb.content_hash import ContentHash
 from protocols.actors import HASH_COORDINATOR, TIMELINE_RECORDER, Actor
@@ -151,7 +152,7 @@ class UploadWatch(commands.Cog):
         entries = await cog.add_hashes(  # type: ignore[attr-defined]
             interaction.user, list_name, hashes, (), incident_id
         )
-        await interaction.response.send_message(
+        await reply_for(interaction).send(
             f"{interaction.user.mention} added the upload to **{list_name}** "
             f"({len(entries)} hash(es))"
             + (f", linked to incident `{incident_id}`." if incident_id else "."),

@@ -98,8 +98,9 @@ class InjectedFault:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
-    def take(self, method: str, route: str) -> bool:
-        if self.times <= 0 or self.method != method or self.route != route:
+    def take(self, method: str, route: str, path: str = "") -> bool:
+        """Consume one answer for a call to `route` (a template) at `path` (the concrete path)."""
+        if self.times <= 0 or self.method != method or self.route not in (route, path):
             return False
         self.times -= 1
         return True

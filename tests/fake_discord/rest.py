@@ -227,7 +227,8 @@ class RestApi:
             body, files = await read_body(request)
             call = Call(dict(request.match_info), request.query, body, files)
             headers = {}
-            fault = next((f for f in self.faults if f.take(request.method, template)), None)
+            path = request.path.removeprefix(API_PREFIX)
+            fault = next((f for f in self.faults if f.take(request.method, template, path)), None)
             if fault is not None:
                 status, data, headers = fault.status, fault.body, fault.headers
             elif needs_auth and request.headers.get("Authorization") != f"Bot {self._world.token}":

@@ -314,7 +314,8 @@ class FakeDiscord:
         is_global: bool = False,
         scope: str = "user",
     ) -> InjectedFault:
-        """Answer the next `times` calls to `method route` (a template) with 429."""
+        """Answer the next `times` calls to `method route` (a template or a concrete path) with
+        429."""
         fault = rate_limit_fault(
             method, route, times=times, retry_after=retry_after, is_global=is_global, scope=scope
         )
@@ -331,7 +332,9 @@ class FakeDiscord:
         message: str = "error",
         times: int = 1,
     ) -> InjectedFault:
-        """Answer the next `times` calls with `status` and a Discord error body (`code`)."""
+        """Answer the next `times` calls with `status` and a Discord error body (`code`).
+        `route` is a template (`/channels/{channel_id}/messages`) or a concrete path
+        (`/channels/123/messages`, to refuse one channel only)."""
         fault = InjectedFault(
             method.upper(), route, times, status, {"message": message, "code": code}
         )

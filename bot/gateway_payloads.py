@@ -1,0 +1,132 @@
+"""Tolerance for lean gateway payloads: fill in what discord.py requires but the API may omit.
+
+discord.py 2.x parses every gateway event with its own models, and some of them index fields
+that Discord's documentation marks optional or added only recently: an interaction's
+``attachment_size_limit`` and ``version``, a member's ``flags`` and ``roles``, an attachment's
+``proxy_url`` and ``size``, a user's ``discriminator`` and ``avatar``, a message's ``type``,
+``content`` and ``author`` (a MESSAGE_UPDATE may be partial). A Discord-compatible server that
+leaves one out would make discord.py raise ``KeyError`` before the bot sees the event: the
+command would simply never be answered. :func:`install` wraps the parsers of the events the bot
+uses so that such fields get their documented defaults first; everything else is still parsed
+by discord.py's own models.
+
+A MESSAGE_UPDATE without ``content`` is an unfurl, not an edit: the defaulted keys are listed
+under :data:`FILLED` in the payload, so ``on_raw_message_edit`` can tell a real text from a
+default. Imports nothing from the rest of the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+__all__ = ["FILLED", "install", "was_filled"]
+
+Payload = dict[str, Any]
+
+#: key under which a payload lists the top-level keys that were defaulted here
+FILLED = "crisisbot_filled"
+#: Discord's default upload limit for a server without boosts
+_DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+_UNKNOWN_USER: Payload = {"id": "0", "username": "unknown user", "discriminator": "0"}
+
+
+def was_filled(data: Any, key: str) -> bool:
+    """True when ``data[key]`` is a default put in by this module, not sent by Discord."""
+    return isinstance(data, dict) and key in data.get(FILLED, ())
+
+
+def _default(data: Payload, key: str, value: Any) -> None:
+    if key not in data:
+        data[key] = value
+        data.setdefault(FILLED, []).append(key)
+
+
+def _user(data: Payload) -> None:
+    data.setdefault("username", f"user {data.get('id', '?')}")
+    data.setdefault("discriminator", "0")
+    data.setdefault("avatar", None)
+
+
+def _member(data: Payload) -> None:
+    data.setdefault("roles", [])
+    data.setdefault("flags", 0)
+    if isinstance(data.get("user"), dict):
+        _user(data["user"])
+
+
+def _attachment(data: Payload) -> None:
+    data.setdefault("proxy_url", data.get("url", ""))
+    data.setdefault("size", 0)
+    data.setdefault("filename", "attachment")
+
+
+def _message(data: Payload, state: Any = None) -> None:
+    _default(data, "type", 0)
+    _default(data, "content", "")
+    if "author" not in data:
+        known = state is not None and str(data.get("id", "")).isdigit()
+        cached = state._get_message(int(data["id"])) if known else None
+        author = cached.author._to_minimal_user_json() if cached is not None else _UNKNOWN_USER
+        _default(data, "author", dict(author))
+    if isinstance(data.get("author"), dict):
+        _user(data["author"])
+    if isinstance(data.get("member"), dict):
+        data["member"].setdefault("roles", [])
+        data["member"].setdefault("flags", 0)
+    for attachment in data.get("attachments") or ():
+        _attachment(attachment)
+
+
+def _interaction(data: Payload, state: Any = None) -> None:
+    data.setdefault("version", 1)
+    data.setdefault("attachment_size_limit", _DEFAULT_UPLOAD_LIMIT)
+    if isinstance(data.get("member"), dict):
+        _member(data["member"])
+    if isinstance(data.get("user"), dict):
+        _user(data["user"])
+    if isinstance(data.get("message"), dict):
+        _message(data["message"])
+    resolved = (data.get("data") or {}).get("resolved") or {}
+    for user in (resolved.get("users") or {}).values():
+        _user(user)
+    for member in (resolved.get("members") or {}).values():
+        member.setdefault("roles", [])
+        member.setdefault("flags", 0)
+    for attachment in (resolved.get("attachments") or {}).values():
+        _attachment(attachment)
+    for message in (resolved.get("messages") or {}).values():
+        _message(message)
+
+
+def _reaction(data: Payload, state: Any = None) -> None:
+    if isinstance(data.get("member"), dict):
+        _member(data["member"])
+
+
+_FILLERS: dict[str, Callable[[Payload, Any], None]] = {
+    "INTERACTION_CREATE": _interaction,
+    "MESSAGE_CREATE": _message,
+    "MESSAGE_UPDATE": _message,
+    "MESSAGE_REACTION_ADD": _reaction,
+}
+
+
+def install(client: discord.Client) -> None:
+    """Wrap ``client``'s parsers of the events above (call before the client connects)."""
+    state = client._connection
+    for event, fill in _FILLERS.items():
+        parse = state.parsers[event]
+
+        def tolerant(
+            data: Payload,
+            parse: Callable[[Payload], None] = parse,
+            fill: Callable[[Payload, Any], None] = fill,
+        ) -> None:
+            if isinstance(data, dict):
+                fill(data, state)
+            parse(data)
+
+        state.parsers[event] = tolerant
