@@ -27,6 +27,7 @@ from protocols.commands import (
     Command,
     CompleteStep,
     Conclude,
+    CorrectTimelineEntry,
     DeclareIncident,
     LinkHashEntry,
     Participant,
@@ -78,8 +79,10 @@ from protocols.events import (
     StepCompleted,
     StepReopened,
     StepSkipped,
+    TimelineEntryCorrected,
 )
 from protocols.exports import (
+    EntryCorrection,
     TransparencySummary,
     describe_event,
     export_incident,
@@ -90,7 +93,15 @@ from protocols.loader import load_protocol, parse_protocol
 from protocols.model import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 from protocols.protocol_library import ProtocolLibrary
 from protocols.service import IncidentService, open_event_store, open_incident_service
-from protocols.state import IncidentState, LinkedHash, Note, StepState, TimelineMessage, replay
+from protocols.state import (
+    IncidentState,
+    LinkedHash,
+    Note,
+    StepState,
+    TimelineCorrection,
+    TimelineMessage,
+    replay,
+)
 from protocols.store import EventStore, StoredEvent, VerificationReport
 from protocols.store.memory import MemoryEventStore
 from protocols.timers import DueStep, due_steps, next_deadline
@@ -111,9 +122,11 @@ __all__ = [
     "CompleteStep",
     "ConcurrencyConflict",
     "Conclude",
+    "CorrectTimelineEntry",
     "DeclareIncident",
     "DependencyNotMet",
     "DueStep",
+    "EntryCorrection",
     "Escalation",
     "EscalationRecorded",
     "Event",
@@ -164,6 +177,8 @@ __all__ = [
     "StepSkipped",
     "StepState",
     "StoredEvent",
+    "TimelineCorrection",
+    "TimelineEntryCorrected",
     "TimelineMessage",
     "TimelineTampered",
     "TransparencySummary",

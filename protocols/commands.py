@@ -24,6 +24,7 @@ __all__ = [
     "Command",
     "CompleteStep",
     "Conclude",
+    "CorrectTimelineEntry",
     "DeclareIncident",
     "LinkHashEntry",
     "Participant",
@@ -203,6 +204,24 @@ class RecordEscalation:
     actor: Actor = field(kw_only=True)
 
 
+@dataclass(frozen=True)
+class CorrectTimelineEntry:
+    """Correct timeline entry ``entry`` (its version number, the ``#`` column of exports).
+
+    Give new wording (``text``), the real time (``time``, aware), or ``retract=True`` (the entry
+    should not have been recorded); a reason is required. Allowed to the incident lead, holders
+    of a role with ``can_correct_timeline`` (the scribe in the shipped protocols) and incident
+    admins. The original stays in the log and in every export.
+    """
+
+    entry: int
+    reason: str
+    text: str | None = None
+    time: datetime | None = None
+    retract: bool = False
+    actor: Actor = field(kw_only=True)
+
+
 Command = (
     ActivateIncident
     | AssignRole
@@ -223,4 +242,5 @@ Command = (
     | UnlinkHashEntry
     | RecordMatch
     | RecordEscalation
+    | CorrectTimelineEntry
 )

@@ -9,7 +9,7 @@ Completing or skipping the last open required step of a stage also emits ``Stage
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from protocols import commands as c
@@ -333,6 +333,39 @@ def _hashes(
     ]
 
 
+def _correct(
+    state: IncidentState, cmd: c.CorrectTimelineEntry, protocol: Protocol, now: datetime
+) -> list[ev.Event]:
+    require(state, protocol, cmd.actor, "can_correct_timeline")
+    if not 1 <= cmd.entry <= state.version:
+        raise InvalidTransition(
+            f"incident {state.id} has no timeline entry #{cmd.entry} (entries 1-{state.version})"
+        )
+    if state.is_correction(cmd.entry):
+        raise InvalidTransition(
+            f"entry #{cmd.entry} is itself a correction; correct the original entry instead"
+        )
+    text = None if cmd.text is None else _need_text(cmd.text, "corrected text")
+    if cmd.retract and (text is not None or cmd.time is not None):
+        raise InvalidTransition("either retract an entry or correct its text or time, not both")
+    if not cmd.retract and text is None and cmd.time is None:
+        raise InvalidTransition("a correction needs a corrected text, a corrected time or retract")
+    if cmd.time is not None and cmd.time.tzinfo is None:
+        raise InvalidTransition("a corrected time must be an aware datetime")
+    earlier = state.corrections.get(cmd.entry)
+    return [
+        ev.TimelineEntryCorrected(
+            **_base(cmd.actor, now),
+            entry=cmd.entry,
+            reason=_need_text(cmd.reason, "a reason"),
+            text=text,
+            time=None if cmd.time is None else cmd.time.astimezone(UTC),
+            retracted=cmd.retract,
+            replaces=earlier[-1].version if earlier else None,
+        )
+    ]
+
+
 _Handler = Callable[[IncidentState, Any, Protocol, datetime], list[ev.Event]]
 
 _HANDLERS: dict[type, _Handler] = {
@@ -355,6 +388,7 @@ _HANDLERS: dict[type, _Handler] = {
     c.LinkHashEntry: _hashes,
     c.UnlinkHashEntry: _hashes,
     c.RecordMatch: _hashes,
+    c.CorrectTimelineEntry: _correct,
 }
 
 

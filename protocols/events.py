@@ -40,6 +40,7 @@ __all__ = [
     "StepCompleted",
     "StepReopened",
     "StepSkipped",
+    "TimelineEntryCorrected",
     "event_from_payload",
     "event_to_payload",
 ]
@@ -191,6 +192,25 @@ class EscalationRecorded(Event):
     notified_roles: tuple[str, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class TimelineEntryCorrected(Event):
+    """The lead or scribe corrected timeline entry ``entry`` (a version in this incident).
+
+    The original event stays in the log untouched (the hash chain covers it); this event only
+    changes what the timeline *shows*: new wording (``text``), the time it really happened
+    (``time``) or that it should not have been recorded (``retracted``). Fields left ``None`` keep
+    the values of earlier corrections; ``replaces`` is the version of the previous correction of
+    the same entry (the latest correction wins).
+    """
+
+    entry: int
+    reason: str
+    text: str | None = None
+    time: datetime | None = None
+    retracted: bool = False
+    replaces: int | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -214,6 +234,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         HashEntryUnlinked,
         MatchRecorded,
         EscalationRecorded,
+        TimelineEntryCorrected,
     )
 }
 

@@ -15,7 +15,7 @@ File shape (every key shown; unknown keys are errors)::
     severity_levels: [{id, name, description}]
     roles: [{id, name, instructions, lead, can_activate, can_assign_roles, can_manage_steps,
              can_change_severity, can_advance_stage, can_conclude, can_record_timeline,
-             can_link_hashes}]  # exactly one role has lead: true
+             can_link_hashes, can_correct_timeline}]  # exactly one role has lead: true
     stages:
       - id, name, description
         steps: [{id, title, role, instructions, required, depends_on, target,

@@ -61,6 +61,7 @@ class Role:
     can_conclude: bool = False
     can_record_timeline: bool = False
     can_link_hashes: bool = False
+    can_correct_timeline: bool = False
 
     def allows(self, permission: str) -> bool:
         """True when this role grants ``permission`` (a ``can_*`` field name)."""

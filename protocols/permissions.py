@@ -10,7 +10,8 @@ The rule, in order:
 5. Other actions need a role with the matching ``can_*`` flag: activating (``can_activate``),
    assigning roles (``can_assign_roles``; anyone may unassign themselves), changing severity,
    advancing a stage, concluding, recording the timeline (also the platform permission
-   ``timeline_recorder``) and linking hashes or matches (also ``hash_coordinator``).
+   ``timeline_recorder``), linking hashes or matches (also ``hash_coordinator``) and correcting
+   timeline entries (``can_correct_timeline``; no platform permission grants it).
 6. Notes and evidence not tied to a step: any holder of an incident role or named participant.
 """
 
@@ -32,6 +33,7 @@ _LABELS = {
     "can_conclude": "conclude the incident",
     "can_record_timeline": "record the timeline",
     "can_link_hashes": "link hash entries",
+    "can_correct_timeline": "correct the timeline",
     "participant": "add notes or evidence",
 }
 

@@ -21,6 +21,7 @@ __all__ = [
     "Note",
     "Status",
     "StepState",
+    "TimelineCorrection",
     "TimelineMessage",
     "apply_in_place",
     "evolve",
@@ -66,6 +67,20 @@ class TimelineMessage:
     deleted_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class TimelineCorrection:
+    """One correction of a timeline entry (``version`` is the correcting event's own)."""
+
+    version: int
+    at: datetime
+    by_id: str
+    by_name: str
+    reason: str
+    text: str | None
+    time: datetime | None
+    retracted: bool
+
+
 @dataclass
 class LinkedHash:
     entry_id: str
@@ -108,6 +123,8 @@ class IncidentState:
     linked_hashes: dict[str, LinkedHash] = field(default_factory=dict)
     escalations: dict[str, datetime] = field(default_factory=dict)  # step id -> last escalation
     evidence: list[tuple[str | None, str, str]] = field(default_factory=list)  # (step, kind, value)
+    #: entry version -> its corrections, oldest first (the latest wins, field by field)
+    corrections: dict[int, list[TimelineCorrection]] = field(default_factory=dict)
 
     def step(self, step_id: str) -> StepState:
         """The state of one step (pending when nothing has happened to it)."""
@@ -118,6 +135,10 @@ class IncidentState:
 
     def roles_of(self, user_id: str) -> set[str]:
         return {role for role, users in self.role_holders.items() if user_id in users}
+
+    def is_correction(self, version: int) -> bool:
+        """True when event ``version`` is itself a timeline correction."""
+        return any(c.version == version for items in self.corrections.values() for c in items)
 
     @property
     def is_open(self) -> bool:
@@ -222,6 +243,11 @@ def _apply(s: IncidentState, e: ev.Event) -> None:  # noqa: C901 - one branch pe
             s.linked_hashes[e.entry_id].matches += e.count
         case ev.EscalationRecorded():
             s.escalations[e.step_id] = e.at
+        case ev.TimelineEntryCorrected():
+            correction = TimelineCorrection(
+                s.version, e.at, e.actor_id, e.actor_name, e.reason, e.text, e.time, e.retracted
+            )
+            s.corrections.setdefault(e.entry, []).append(correction)
 
 
 def replay(events: Iterable[ev.Event]) -> IncidentState:

@@ -34,6 +34,7 @@ from protocols import (
     Command,
     CompleteStep,
     Conclude,
+    CorrectTimelineEntry,
     DeclareIncident,
     IncidentService,
     IncidentState,
@@ -469,3 +470,32 @@ def unlink_hash(entry_id: str, reason: str) -> None:
 def match(entry_id: str, reported_by: str, count: int) -> None:
     """Record COUNT matches reported against linked entry ENTRY_ID."""
     _submit(lambda a: RecordMatch(entry_id, reported_by, count, actor=a))
+
+
+def _parse_time(value: str | None, tz: str) -> datetime | None:
+    """An ISO 8601 time; without an offset it is read in ``tz``."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-03-15T14:32:00+13:00)",
+            param_hint="--time",
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ReaderClock(tz).zone)
+
+
+@act_command()
+@click.option("--entry", type=int, required=True, help="The entry's number (# in exports).")
+@click.option("--text", default=None, help="The entry's corrected wording.")
+@click.option("--time", "when", default=None, help="When it really happened (ISO 8601).")
+@click.option("--retract", is_flag=True, help="The entry should not have been recorded.")
+@click.option("--reason", required=True)
+@_tz_option()
+def correct(
+    entry: int, text: str | None, when: str | None, retract: bool, reason: str, tz: str | None
+) -> None:
+    """Correct timeline entry N (lead, scribe or admin); the original stays visible."""
+    time = _parse_time(when, _zone(tz))
+    _submit(lambda a: CorrectTimelineEntry(entry, reason, text, time, retract, actor=a))

@@ -14,6 +14,7 @@ from protocols.errors import ProtocolError
 from protocols.exports.html_report import render_html
 from protocols.exports.markdown import render_markdown
 from protocols.exports.report import (
+    EntryCorrection,
     IncidentReport,
     ReaderClock,
     TimelineEntry,
@@ -34,6 +35,7 @@ from protocols.store import StoredEvent
 
 __all__ = [
     "FORMATS",
+    "EntryCorrection",
     "IncidentFigures",
     "IncidentReport",
     "ReaderClock",

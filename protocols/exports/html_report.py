@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from protocols.exports.report import IncidentReport, ReaderClock, span
+from protocols.exports.report import IncidentReport, Markup, ReaderClock, span, timeline_cells
 
 __all__ = ["render_html"]
 
@@ -17,11 +17,20 @@ table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fafafa}
 .drill{background:#fff3cd;border:2px solid #c90;padding:.6em 1em;font-weight:bold}
+del{color:#777}ins{text-decoration:none;font-weight:bold}.correction{color:#555}
 .met{color:#060}.late,.missed{color:#a00;font-weight:bold}.mono{font-family:monospace}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}
 tr{page-break-inside:avoid}.drill{border-width:3px}}
 """
+
+
+_MARKUP = Markup(
+    plain=escape,
+    struck=lambda s: f"<del>{escape(s)}</del>",
+    new=lambda s: f"<ins>{escape(s)}</ins>",
+    note=lambda s: f'<br><small class="correction">{escape(s)}</small>',
+)
 
 
 def _table(header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -129,14 +138,9 @@ def render_html(report: IncidentReport, clock: ReaderClock) -> str:
         _table(
             ["#", "Time", "Recorded", "Who", "What"],
             [
-                [
-                    str(t.version),
-                    e(clock.show(t.time)),
-                    e(clock.show(t.recorded_at)),
-                    e(t.actor),
-                    e(t.text),
-                ]
+                [str(t.version), when, e(clock.show(t.recorded_at)), e(t.actor), what]
                 for t in report.timeline
+                for when, what in [timeline_cells(t, clock, _MARKUP)]
             ],
         )
     )

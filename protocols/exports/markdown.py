@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from protocols.exports.report import IncidentReport, ReaderClock, span
+from protocols.exports.report import IncidentReport, Markup, ReaderClock, span, timeline_cells
 
 __all__ = ["render_markdown"]
+
+
+_MARKUP = Markup(plain=str, struck=lambda s: f"~~{s}~~", new=str, note=lambda s: f" _({s})_")
 
 
 def _cell(text: object) -> str:
@@ -88,8 +91,9 @@ def render_markdown(report: IncidentReport, clock: ReaderClock) -> str:
     out += _table(
         ["#", "Time", "Recorded", "Who", "What"],
         [
-            [e.version, clock.show(e.time), clock.show(e.recorded_at), e.actor, e.text]
+            [e.version, when, clock.show(e.recorded_at), e.actor, what]
             for e in report.timeline
+            for when, what in [timeline_cells(e, clock, _MARKUP)]
         ],
     )
     out.append("")

@@ -2,12 +2,14 @@
 
 Why one projection: Markdown, HTML, CSV and JSON must say the same thing; only layout differs.
 Times stay aware datetimes here; renderers convert them to the reader's zone with ``Clock``.
-Every stored event becomes exactly one ``TimelineEntry``.
+Every stored event becomes exactly one ``TimelineEntry``. A corrected entry keeps its original
+text and time and carries an ``EntryCorrection`` (the corrections folded, the latest winning);
+the correcting events are entries of their own as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,19 +18,24 @@ from protocols import events as ev
 from protocols.durations import format_duration
 from protocols.errors import ProtocolError
 from protocols.model import Protocol
-from protocols.state import IncidentState, LinkedHash, Note
+from protocols.state import IncidentState, LinkedHash, Note, TimelineCorrection
 from protocols.store import StoredEvent
 from protocols.timers import step_due_at
 
 __all__ = [
+    "EntryCorrection",
     "IncidentReport",
+    "Markup",
     "ReaderClock",
     "StepRow",
     "TimelineEntry",
     "build_report",
+    "correction_note",
     "describe_event",
+    "fold_corrections",
     "effective_time",
     "step_outcome",
+    "timeline_cells",
 ]
 
 
@@ -56,14 +63,95 @@ def span(delta: timedelta | None) -> str:
 
 
 @dataclass(frozen=True)
+class EntryCorrection:
+    """What the timeline shows for a corrected entry (the latest correction wins field by field).
+
+    ``text``/``time`` are the corrected values (``None``: the original stands); ``by``, ``at``,
+    ``reason`` and ``version`` describe the latest correction, ``replaces`` the earlier ones.
+    """
+
+    text: str | None
+    time: datetime | None
+    retracted: bool
+    by: str
+    at: datetime
+    reason: str
+    version: int
+    replaces: tuple[int, ...] = ()
+
+
+def fold_corrections(items: Sequence[TimelineCorrection]) -> EntryCorrection | None:
+    """Fold an entry's corrections, oldest first; a later text or time correction un-retracts."""
+    if not items:
+        return None
+    text: str | None = None
+    time: datetime | None = None
+    retracted = False
+    for item in items:
+        retracted = item.retracted
+        text = item.text if item.text is not None else text
+        time = item.time if item.time is not None else time
+    last = items[-1]
+    earlier = tuple(i.version for i in items[:-1])
+    return EntryCorrection(
+        text, time, retracted, last.by_name, last.at, last.reason, last.version, earlier
+    )
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     version: int
-    time: datetime  # when it happened (a message's own time for chat events)
+    time: datetime  # when it happened (a message's own time for chat events), as recorded
     recorded_at: datetime
     kind: str
     actor: str
-    text: str
+    text: str  # as recorded
     hash: str
+    correction: EntryCorrection | None = None
+
+    @property
+    def shown_time(self) -> datetime:
+        """The corrected time when there is one, else the recorded time (the sort key)."""
+        if self.correction is not None and self.correction.time is not None:
+            return self.correction.time
+        return self.time
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a format marks up a timeline cell: plain text, struck-out original, new value, note."""
+
+    plain: Callable[[str], str]
+    struck: Callable[[str], str]
+    new: Callable[[str], str]
+    note: Callable[[str], str]
+
+
+def timeline_cells(entry: TimelineEntry, clock: ReaderClock, markup: Markup) -> tuple[str, str]:
+    """The (time, what) cells of one entry; a correction keeps the original visible, struck out."""
+    time, text = clock.show(entry.time), entry.text
+    c = entry.correction
+    if c is None:
+        return markup.plain(time), markup.plain(text)
+    time_cell = markup.plain(time)
+    if c.time is not None:
+        time_cell = f"{markup.struck(time)} {markup.new(clock.show(c.time))}"
+    if c.retracted:
+        text_cell = markup.struck(text)
+    elif c.text is not None:
+        text_cell = f"{markup.struck(text)} {markup.new(c.text)}"
+    else:
+        text_cell = markup.plain(text)
+    return time_cell, text_cell + markup.note(correction_note(c, clock.show))
+
+
+def correction_note(correction: EntryCorrection, show: Callable[[datetime], str]) -> str:
+    """``corrected by Sam at 2026-03-15 02:40:00 UTC (#31, replaces #30): reason``."""
+    what = "retracted" if correction.retracted else "corrected"
+    refs = f"#{correction.version}"
+    if correction.replaces:
+        refs += ", replaces " + ", ".join(f"#{v}" for v in correction.replaces)
+    return f"{what} by {correction.by} at {show(correction.at)} ({refs}): {correction.reason}"
 
 
 @dataclass(frozen=True)
@@ -174,6 +262,15 @@ def describe_event(event: ev.Event, protocol: Protocol) -> str:  # noqa: C901 - 
         case ev.EscalationRecorded():
             roles = ", ".join(role(r) for r in event.notified_roles)
             return f"Escalated overdue {step(event.step_id)} to {roles}"
+        case ev.TimelineEntryCorrected():
+            if event.retracted:
+                change = "retracted it"
+            else:
+                parts = [f"time → {event.time.isoformat()}"] if event.time else []
+                parts += [f"text → {event.text}"] if event.text is not None else []
+                change = "; ".join(parts)
+            replaces = f" (replaces correction #{event.replaces})" if event.replaces else ""
+            return f"Corrected entry #{event.entry}{replaces}: {change} — {event.reason}"
     return type(event).__name__  # pragma: no cover - every event type is listed above
 
 
@@ -238,10 +335,11 @@ def build_report(
             actor=r.event.actor_name,
             text=describe_event(r.event, protocol),
             hash=r.hash,
+            correction=fold_corrections(state.corrections.get(r.version, ())),
         )
         for r in events
     ]
-    timeline.sort(key=lambda e: (e.time, e.version))
+    timeline.sort(key=lambda e: (e.shown_time, e.version))
     return IncidentReport(
         state=state,
         protocol=protocol,

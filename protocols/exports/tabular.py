@@ -1,4 +1,8 @@
-"""CSV (the timeline, one row per event) and JSON (everything, machine-readable) renderings."""
+"""CSV (the timeline, one row per event) and JSON (everything, machine-readable) renderings.
+
+Corrected entries keep both values: ``time``/``what`` (CSV) and ``time``/``text`` (JSON) are as
+recorded; the corrected values and who corrected them, when and why sit beside them.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,50 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from protocols.exports.report import IncidentReport, ReaderClock
+from protocols.exports.report import EntryCorrection, IncidentReport, ReaderClock, correction_note
 from protocols.store import StoredEvent
 
 __all__ = ["render_csv", "render_json"]
+
+
+def _correction_json(c: EntryCorrection | None, clock: ReaderClock) -> dict[str, object] | None:
+    if c is None:
+        return None
+    return {
+        "text": c.text,
+        "time": clock.iso(c.time),
+        "retracted": c.retracted,
+        "by": c.by,
+        "at": clock.iso(c.at),
+        "reason": c.reason,
+        "version": c.version,
+        "replaces": list(c.replaces),
+    }
 
 
 def render_csv(report: IncidentReport, clock: ReaderClock) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        ["incident", "drill", "version", "time", "recorded_at", "type", "actor", "what", "hash"]
+        [
+            "incident",
+            "drill",
+            "version",
+            "time",
+            "recorded_at",
+            "type",
+            "actor",
+            "what",
+            "hash",
+            "corrected_time",
+            "corrected_what",
+            "retracted",
+            "correction",
+        ]
     )
     marker = "DRILL" if report.state.drill else ""
     for e in report.timeline:
+        c = e.correction
         writer.writerow(
             [
                 report.state.id,
@@ -33,6 +67,10 @@ def render_csv(report: IncidentReport, clock: ReaderClock) -> str:
                 e.actor,
                 e.text,
                 e.hash,
+                clock.iso(c.time) if c and c.time else "",
+                c.text if c and c.text is not None else "",
+                "yes" if c and c.retracted else "",
+                correction_note(c, clock.show) if c else "",
             ]
         )
     return buffer.getvalue()
@@ -95,6 +133,7 @@ def render_json(report: IncidentReport, clock: ReaderClock, events: Sequence[Sto
                 "actor": e.actor,
                 "text": e.text,
                 "hash": e.hash,
+                "correction": _correction_json(e.correction, clock),
             }
             for e in report.timeline
         ],

@@ -1,4 +1,5 @@
-"""Helpers for the protocol engine tests: a virtual clock, actors (imported by the test modules)."""
+"""Helpers for the protocol engine tests: a virtual clock, actors, given/when helpers for
+``decide`` (imported by the test modules)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from protocols import (
     CompleteStep,
     Conclude,
     DeclareIncident,
+    Event,
     IncidentService,
     LinkHashEntry,
     Participant,
+    ProtocolLibrary,
     RecordEscalation,
     RecordMatch,
     RecordMessage,
@@ -29,12 +32,38 @@ from protocols import (
     RecordMessageEdited,
     SkipStep,
     UnlinkHashEntry,
+    decide,
+    replay,
 )
+from protocols.commands import Command
+from protocols.state import IncidentState
 
 START = datetime(2026, 3, 15, 1, 40, tzinfo=UTC)
 ADMIN = Actor("u-admin", "Alice Admin", frozenset({INCIDENT_ADMIN}))
 BOB = Actor("u-bob", "Bob", frozenset())
 CAROL = Actor("u-carol", "Carol", frozenset())
+PROTOCOL = ProtocolLibrary().get("gifct-cip")
+LATER = START + timedelta(minutes=5)
+
+
+def declared() -> list[Event]:
+    return decide(
+        None,
+        DeclareIncident("gifct-cip", "Attack", "cip", ADMIN, incident_id="i1"),
+        PROTOCOL,
+        START,
+    )
+
+
+def given(*more: Command) -> IncidentState:
+    events = declared()
+    for command in more:
+        events += decide(replay(events), command, PROTOCOL, START)
+    return replay(events)
+
+
+def when(state: IncidentState, command: Command) -> list[Event]:
+    return decide(state, command, PROTOCOL, LATER)
 
 
 class VirtualClock:

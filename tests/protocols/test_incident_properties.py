@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from protocols import (
     Close,
     CompleteStep,
     Conclude,
+    CorrectTimelineEntry,
     DeclareIncident,
     IncidentService,
     LinkHashEntry,
@@ -123,6 +125,14 @@ def commands_for(protocol: Protocol) -> st.SearchStrategy[Any]:
             lambda e, n, x: RecordMatch(e, "site", n, actor=x), ENTRIES, st.integers(0, 3), a
         ),
         st.builds(lambda s, r, x: RecordEscalation(s, (r,), actor=x), steps, roles, a),
+        st.builds(
+            lambda n, t, w, r, x: CorrectTimelineEntry(n, "typo", t, w, r, actor=x),
+            st.integers(-1, 40),
+            st.none() | TEXT,
+            st.none() | when,
+            st.booleans(),
+            a,
+        ),
     )
 
 
@@ -168,6 +178,8 @@ async def check(protocol_id: str, actions: list[tuple[int, Any]], db: str) -> No
         assert replay(r.event for r in records) == state == await svc.get("x")
         assert (await svc.verify("x")).ok
         assert state.version == len(records) >= 2 + accepted
+        exported = json.loads(await svc.export("x", "json"))
+        assert sorted(e["version"] for e in exported["timeline"]) == [r.version for r in records]
     finally:
         await svc.close()
 

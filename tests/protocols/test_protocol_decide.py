@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from protocol_support import ADMIN, BOB, CAROL, START
+from protocol_support import ADMIN, BOB, CAROL, LATER, PROTOCOL, START, declared, given, when
 
 from protocols import (
     HASH_COORDINATOR,
@@ -20,14 +20,12 @@ from protocols import (
     Conclude,
     DeclareIncident,
     DependencyNotMet,
-    Event,
     IncidentActivated,
     IncidentClosed,
     IncidentDeclared,
     InvalidTransition,
     LinkHashEntry,
     NotAllowed,
-    ProtocolLibrary,
     RecordMessage,
     RecordMessageEdited,
     ReopenStep,
@@ -42,32 +40,6 @@ from protocols import (
     decide,
     replay,
 )
-from protocols.commands import Command
-from protocols.events import Event as _Event
-from protocols.state import IncidentState
-
-PROTOCOL = ProtocolLibrary().get("gifct-cip")
-LATER = START + timedelta(minutes=5)
-
-
-def declared() -> list[Event]:
-    return decide(
-        None,
-        DeclareIncident("gifct-cip", "Attack", "cip", ADMIN, incident_id="i1"),
-        PROTOCOL,
-        START,
-    )
-
-
-def given(*more: Command) -> IncidentState:
-    events: list[_Event] = declared()
-    for command in more:
-        events += decide(replay(events), command, PROTOCOL, START)
-    return replay(events)
-
-
-def when(state: IncidentState, command: Command) -> list[Event]:
-    return decide(state, command, PROTOCOL, LATER)
 
 
 def test_declaring_records_the_incident_and_makes_the_declarer_lead() -> None:
