@@ -1,12 +1,31 @@
-"""``ContentHash``: one hash of one piece of content, the value every hashing function returns."""
+"""``ContentHash``: one hash of one piece of content, the value every hashing function returns.
+
+``HashVariant`` is a derived search value of the same signal type stored with an entry (the PDQ of
+a crop of the original, say): see ``hashdb.variants``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hashdb.signals import PDQ_MIN_QUALITY
 
-__all__ = ["ContentHash"]
+__all__ = ["ContentHash", "HashVariant"]
+
+
+@dataclass(frozen=True)
+class HashVariant:
+    """A derived hash of the same content and signal type, searched on behalf of its entry.
+
+    ``kind`` names the derivation (``"crop-10"``: 10 % cut off every side; see
+    ``hashdb.variants.VARIANT_KINDS``); ``value`` is the normalised hash.
+    """
+
+    kind: str
+    value: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "value": self.value}
 
 
 @dataclass(frozen=True)
@@ -14,13 +33,17 @@ class ContentHash:
     """One hash of one piece of content.
 
     ``quality`` is PDQ's 0-100 score (None for other types); ``frame_seconds`` is set for hashes of
-    video frames (the frame's timestamp).
+    video frames (the frame's timestamp). ``variants`` are the store-side search hashes derived
+    from the pixels (crops, trimmed borders; empty for videos, digests and hashes given as text):
+    adding the hash with them lets cropped or captioned copies match. They are not part of the
+    hash's identity (equality, ``to_dict``).
     """
 
     signal: str
     value: str
     quality: int | None = None
     frame_seconds: float | None = None
+    variants: tuple[HashVariant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def low_quality(self) -> bool:

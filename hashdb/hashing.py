@@ -4,7 +4,8 @@
 bytes always; PDQ (with quality) and pHash for images; for videos one PDQ per distinct sampled
 frame (signal ``"pdq"``, with ``frame_seconds`` set) so video frames match image lists directly.
 Decoding decisions (limits, bombs, modes, EXIF, JPEG draft) live in ``hashdb.decoding``.
-Pixel hashes live in ``hashdb.perceptual`` (re-exported here).
+Pixel hashes live in ``hashdb.perceptual`` (re-exported here), the derived search hashes (crops
+stored with an entry, trimmed borders searched for a query) in ``hashdb.variants``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hashdb.content_hash import ContentHash
 from hashdb.decoding import HashLimits, check_size, decode_image
 from hashdb.errors import UnsupportedMedia
 from hashdb.perceptual import hash_image, pdq_dihedral_variants, pdq_hash, phash_hash
+from hashdb.variants import content_box, with_variants
 from hashdb.video import hash_video, looks_like_video
 
 __all__ = [
@@ -48,14 +50,16 @@ def hash_bytes(
 ) -> list[ContentHash]:
     """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video).
 
-    Raises FileTooLarge / UnsupportedMedia naming ``name``. The bytes are never stored.
+    An image's PDQ and pHash carry their store-side ``variants`` (``hashdb.variants``), which
+    ``add_entries`` stores with them so cropped and captioned copies match. Raises FileTooLarge /
+    UnsupportedMedia naming ``name``. The bytes are never stored.
     """
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
         return _digests(data) + hash_video(data, name=name, limits=limits)
     image = decode_image(data, name=name, limits=limits)
-    return _digests(data) + hash_image(image)
+    return _digests(data) + with_variants(image, hash_image(image))
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,12 @@ class QueryHash:
 def hash_bytes_for_query(
     data: bytes, *, name: str = "<upload>", limits: HashLimits | None = None
 ) -> list[QueryHash]:
-    """Like ``hash_bytes``, but an image's PDQ carries its dihedral variants for the lookup."""
+    """Like ``hash_bytes``, but with every value worth searching for an image's PDQ and pHash.
+
+    PDQ: the 8 dihedral variants and the PDQ of the mirrored pixels; pHash: that of the mirrored
+    pixels. Both: the hash of the content inside uniform borders (letterbox bars, a screenshot's
+    canvas, a caption bar), when ``hashdb.variants.content_box`` finds any.
+    """
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
@@ -85,10 +94,16 @@ def hash_bytes_for_query(
     # so one more hash of the mirrored pixels makes that case exact (pHash has no variants).
     mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     pdq_values = [v.value for v in variants] + [pdq_hash(mirrored).value]
+    phash_values = [phash.value, phash_hash(mirrored).value]
+    box = content_box(image)
+    if box is not None:
+        content = image.crop(box)
+        pdq_values.append(pdq_hash(content).value)
+        phash_values.append(phash_hash(content).value)
     return [
         *(QueryHash(h, (h.value,)) for h in _digests(data)),
         QueryHash(pdq, tuple(dict.fromkeys(pdq_values))),
-        QueryHash(phash, tuple(dict.fromkeys([phash.value, phash_hash(mirrored).value]))),
+        QueryHash(phash, tuple(dict.fromkeys(phash_values))),
     ]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from hashdb.content_hash import ContentHash
+from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.signals import get_signal
 
 __all__ = [
@@ -95,7 +95,11 @@ class HashList:
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One entry to add (``add_entries``); ``exercise`` must equal the target list's."""
+    """One entry to add (``add_entries``); ``exercise`` must equal the target list's.
+
+    ``variants`` are derived search hashes of the same signal type (``ContentHash.variants`` of a
+    hash computed from pixels; see ``hashdb.variants``). An entry added from a hash alone has none.
+    """
 
     signal: str
     value: str
@@ -105,11 +109,16 @@ class NewEntry:
     quality: int | None = None
     allow_low_quality: bool = False
     exercise: bool = False
+    variants: Sequence[HashVariant] = ()
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A hash in a list. Removal is soft: ``removed_at``/``removed_by``/``removal_reason``."""
+    """A hash in a list. Removal is soft: ``removed_at``/``removed_by``/``removal_reason``.
+
+    ``variants``: the derived search hashes stored with it (crops of the original; empty for an
+    entry added by hash alone). A match on one of them reports the entry.
+    """
 
     id: int
     list_name: str
@@ -126,6 +135,7 @@ class Entry:
     quality: int | None = None
     confirmed_count: int = 0
     false_positive_count: int = 0
+    variants: tuple[HashVariant, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -148,6 +158,7 @@ class Entry:
             "quality": self.quality,
             "confirmed_count": self.confirmed_count,
             "false_positive_count": self.false_positive_count,
+            "variants": [v.to_dict() for v in self.variants],
         }
 
 
@@ -157,6 +168,8 @@ class Match:
 
     ``labels`` are the entry's labels followed by the list's. ``likely_bad_hash`` is set when this
     entry matched a large share of recent queries (a flat or generic image slipped into a list).
+    ``matched_variant`` names the stored variant that gave ``distance`` (``"crop-10"``), None when
+    the entry's own hash did.
     """
 
     entry: Entry
@@ -164,6 +177,7 @@ class Match:
     distance: int
     labels: tuple[str, ...]
     likely_bad_hash: bool = False
+    matched_variant: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +186,7 @@ class Match:
             "distance": self.distance,
             "labels": list(self.labels),
             "likely_bad_hash": self.likely_bad_hash,
+            "matched_variant": self.matched_variant,
         }
 
 

@@ -8,6 +8,12 @@ to the same database. Before every lookup the service reads change-log rows newe
 it applied (one indexed query, usually empty) and applies them, so rows written by any process are
 visible to the next match, and a restart rebuilds the index from the log in one pass.
 
+Why one index row per stored variant, keyed ``entry_id << 8 | kind``: an entry added from pixels
+carries derived search hashes (crops of the original, ``hashdb.variants``); putting them in the same
+exact index as the entries' own hashes keeps one search per query value, a hit decodes to its entry
+and variant kind, and the entry is reported once at its smallest distance. Removing an entry removes
+its whole key range.
+
 Construct with ``open_hash_service(db, ...)`` (an async context manager). The service imports no
 adapter and takes its seams (store, clock, limits) as arguments.
 """
@@ -23,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from hashdb.bad_hash import BadHashMonitor
-from hashdb.content_hash import ContentHash
+from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.decoding import HashLimits
 from hashdb.errors import (
     DrillListViolation,
@@ -48,6 +54,7 @@ from hashdb.models import (
 )
 from hashdb.signals import PDQ_MIN_QUALITY, SIGNALS, SignalType, get_signal
 from hashdb.store import HashStore, IndexChange, make_store
+from hashdb.variants import VARIANT_KINDS
 
 __all__ = ["HashService", "open_hash_service", "system_clock"]
 
@@ -56,11 +63,26 @@ _REFRESH_PAGE = 50_000
 #: a genuine PDQ hash has about half its bits set (each bit is "above the median"); hashes far
 #: from that come from degenerate images and are treated as low quality when no score is known
 _PDQ_MIN_ONES, _PDQ_MAX_ONES = 64, 192
+#: index keys: entry id << _KIND_BITS | kind code (0: the entry's own hash, n: VARIANT_KINDS[n-1])
+_KIND_BITS = 8
+_KIND_CODES = {kind: code for code, kind in enumerate(VARIANT_KINDS, start=1)}
+_ALL_CODES = range(len(VARIANT_KINDS) + 1)
+_MAX_VARIANTS = 4 * len(VARIANT_KINDS)
 
 
 def system_clock() -> datetime:
     """The default clock: aware UTC now."""
     return datetime.now(UTC)
+
+
+def _index_keys(entry_id: int, variants: Sequence[HashVariant]) -> list[tuple[int, str]]:
+    """(key, value) rows for an entry's own hash (added by the caller) and its known variants."""
+    rows = [
+        ((entry_id << _KIND_BITS) | _KIND_CODES[v.kind], v.value)
+        for v in variants
+        if v.kind in _KIND_CODES  # a kind this build does not know (a newer writer) is skipped
+    ]
+    return sorted(dict(rows).items())
 
 
 def _labels(values: Sequence[str] | str) -> tuple[str, ...]:
@@ -96,6 +118,7 @@ class HashService:
         self._indexes: dict[str, HammingIndex | ExactIndex] = {
             s.name: ExactIndex() if s.exact else HammingIndex(s.bits) for s in SIGNALS
         }
+        self._variant_rows: dict[str, int] = dict.fromkeys(self._indexes, 0)
         self._seq = 0
         self._lists: dict[str, HashList] = {}
         self._lists_stale = True
@@ -210,6 +233,7 @@ class HashService:
             raise InvalidArgument(f"quality must be between 0 and 100, got {quality!r}")
         if signal.name == "pdq" and not item.allow_low_quality:
             self._refuse_low_quality(value, quality)
+        variants = self._check_variants(signal, item)
         return NewEntry(
             signal=signal.name,
             value=value,
@@ -219,7 +243,30 @@ class HashService:
             quality=None if quality is None else int(quality),
             allow_low_quality=item.allow_low_quality,
             exercise=item.exercise,
+            variants=variants,
         )
+
+    def _check_variants(self, signal: SignalType, item: NewEntry) -> tuple[HashVariant, ...]:
+        """Known kinds, valid values of the entry's signal type, no degenerate PDQ, not too many."""
+        variants = tuple(item.variants)
+        if not variants:
+            return ()
+        if signal.exact:
+            raise InvalidArgument(f"{signal.name} hashes have no variants (exact matches only)")
+        if len(variants) > _MAX_VARIANTS:
+            raise InvalidArgument(f"at most {_MAX_VARIANTS} variants per entry")
+        checked = []
+        for variant in variants:
+            if not isinstance(variant, HashVariant) or variant.kind not in _KIND_CODES:
+                kind = getattr(variant, "kind", variant)
+                raise InvalidArgument(
+                    f"unknown variant kind {kind!r} (expected one of {', '.join(VARIANT_KINDS)})"
+                )
+            value = signal.parse(variant.value)
+            if signal.name == "pdq" and not item.allow_low_quality:
+                self._refuse_low_quality(value, None)
+            checked.append(HashVariant(variant.kind, value))
+        return tuple(dict.fromkeys(checked))
 
     @staticmethod
     def _refuse_low_quality(value: str, quality: int | None) -> None:
@@ -250,12 +297,14 @@ class HashService:
         quality: int | None = None,
         allow_low_quality: bool = False,
         exercise: bool = False,
+        variants: Sequence[HashVariant] = (),
     ) -> Entry:
         """Add one hash to a list and log the change.
 
         Refuses a low-quality PDQ hash (LowQualityHash) unless ``allow_low_quality``; refuses
         mixing drill and real content (DrillListViolation: ``exercise`` must equal the list's).
         Adding a hash already active in the list returns the existing entry unchanged.
+        ``variants`` (``ContentHash.variants`` of a hash computed from pixels) are stored with it.
         """
         item = NewEntry(
             signal=signal,
@@ -266,6 +315,7 @@ class HashService:
             quality=quality,
             allow_low_quality=allow_low_quality,
             exercise=exercise,
+            variants=variants,
         )
         (entry,) = await self.add_entries(list_name, [item], added_by=added_by)
         return entry
@@ -374,16 +424,28 @@ class HashService:
                 continue  # a signal type this build does not know
             if row.kind == "add":
                 ids, values, tags = pending[row.signal]
-                ids.append(row.entry_id)
-                values.append(row.value)
-                tags.append(self._tag(row.list_name))
+                rows = [(row.entry_id << _KIND_BITS, row.value)]
+                rows += _index_keys(row.entry_id, row.variants)
+                ids.extend(key for key, _ in rows)
+                values.extend(value for _, value in rows)
+                tags.extend([self._tag(row.list_name)] * len(rows))
+                self._variant_rows[row.signal] += len(rows) - 1
             else:
                 flush()
-                self._indexes[row.signal].remove([row.entry_id])
+                index = self._indexes[row.signal]
+                if index.remove([row.entry_id << _KIND_BITS]):
+                    variant_keys = [(row.entry_id << _KIND_BITS) | c for c in _ALL_CODES[1:]]
+                    self._variant_rows[row.signal] -= index.remove(variant_keys)
         flush()
 
     def index_sizes(self) -> dict[str, int]:
         """Live entries per signal type in this process's index (after the last refresh)."""
+        return {
+            name: len(index) - self._variant_rows[name] for name, index in self._indexes.items()
+        }
+
+    def index_rows(self) -> dict[str, int]:
+        """Indexed hashes per signal type: live entries plus their stored variants."""
         return {name: len(index) for name, index in self._indexes.items()}
 
     # -- matching ---------------------------------------------------------------------------
@@ -405,25 +467,32 @@ class HashService:
 
     def _search(
         self, signal: SignalType, values: Sequence[str], candidates: Sequence[HashList]
-    ) -> dict[int, tuple[int, HashList]]:
-        """entry id -> (smallest distance over ``values``, list) within each list's threshold."""
+    ) -> dict[int, tuple[int, HashList, str | None]]:
+        """entry id -> (smallest distance, list, variant kind or None) within the list's threshold.
+
+        The distance is the smallest over ``values`` and over the entry's hash and variants.
+        """
         if not candidates:
             return {}
         by_tag = {self._tag(hl.name): hl for hl in candidates}
         radius = max(hl.threshold(signal.name) for hl in candidates)
         index = self._indexes[signal.name]
-        found: dict[int, tuple[int, HashList]] = {}
+        found: dict[int, tuple[int, HashList, str | None]] = {}
+        mask = (1 << _KIND_BITS) - 1
         for value in values:
-            ids, distances, tags = index.query(value, radius)
-            for entry_id, distance, tag in zip(
-                ids.tolist(), distances.tolist(), tags.tolist(), strict=True
+            keys, distances, tags = index.query(value, radius)
+            for key, distance, tag in zip(
+                keys.tolist(), distances.tolist(), tags.tolist(), strict=True
             ):
                 hash_list = by_tag.get(tag)
                 if hash_list is None or distance > hash_list.threshold(signal.name):
                     continue
+                entry_id, code = key >> _KIND_BITS, key & mask
                 best = found.get(entry_id)
-                if best is None or distance < best[0]:
-                    found[entry_id] = (distance, hash_list)
+                # ties go to the entry's own hash (code 0), then to the first variant kind
+                if best is None or (distance, code) < (best[0], _code(best[2])):
+                    kind = VARIANT_KINDS[code - 1] if code else None
+                    found[entry_id] = (distance, hash_list, kind)
         return found
 
     async def _match_queries(
@@ -442,7 +511,7 @@ class HashService:
         for query, found in zip(queries, hits, strict=True):
             flagged: set[int] = set()
             if not get_signal(query.hash.signal).exact:
-                block_ids = [i for i, (_, hl) in found.items() if hl.kind == "block"]
+                block_ids = [i for i, (_, hl, _) in found.items() if hl.kind == "block"]
                 flagged = self._bad_hashes.observe(query.hash.signal, block_ids)
             matches = [
                 Match(
@@ -451,8 +520,9 @@ class HashService:
                     distance=distance,
                     labels=tuple(dict.fromkeys(entries[entry_id].labels + hash_list.labels)),
                     likely_bad_hash=entry_id in flagged,
+                    matched_variant=variant,
                 )
-                for entry_id, (distance, hash_list) in sorted(
+                for entry_id, (distance, hash_list, variant) in sorted(
                     found.items(), key=lambda item: (item[1][0], item[0])
                 )
                 if entry_id in entries
@@ -509,9 +579,12 @@ class HashService:
     ) -> list[MatchResult]:
         """Hash ``data`` (never stored) and match every hash: md5, sha256, pdq, phash.
 
-        An image's PDQ is searched with its 8 dihedral variants (rotated and mirrored copies match);
-        its result carries the original hash as ``query`` and each entry once, at its smallest
-        distance. A video gives one PDQ result per distinct sampled frame.
+        An image's PDQ is searched with its 8 dihedral variants (rotated and mirrored copies match),
+        both PDQ and pHash with the hash of the mirrored pixels and of the content inside uniform
+        borders (``hashdb.hashing.hash_bytes_for_query``); stored variants of entries added from
+        pixels are searched too. A result carries the original hash as ``query`` and each entry
+        once, at its smallest distance (``Match.matched_variant`` says which stored variant gave
+        it). A video gives one PDQ result per distinct sampled frame.
         """
         queries = await asyncio.to_thread(hash_bytes_for_query, data, name=name, limits=self.limits)
         return await self._match_queries(queries, lists, include_exercise)
@@ -519,6 +592,10 @@ class HashService:
     async def hash_bytes(self, data: bytes, *, name: str = "<upload>") -> list[ContentHash]:
         """``hashdb.hash_bytes`` with this service's limits, off the event loop."""
         return await asyncio.to_thread(hash_bytes, data, name=name, limits=self.limits)
+
+
+def _code(kind: str | None) -> int:
+    return 0 if kind is None else _KIND_CODES[kind]
 
 
 @asynccontextmanager

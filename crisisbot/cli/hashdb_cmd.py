@@ -263,16 +263,17 @@ def add_cmd(
     settings = state().settings
     limits = hash_limits(settings)
 
-    def new(signal: str, value: str, quality: int | None, origin: str) -> NewEntry:
+    def new(found: ContentHash, origin: str) -> NewEntry:
         return NewEntry(
-            signal=signal,
-            value=value,
+            signal=found.signal,
+            value=found.value,
             labels=labels,
             source=source or origin,
             incident_id=incident_id,
-            quality=quality,
+            quality=found.quality,
             allow_low_quality=allow_low_quality,
             exercise=exercise,
+            variants=found.variants,  # crops of the original: cropped copies match too
         )
 
     async def main(svc: HashService) -> tuple[list[dict[str, Any]], list[str]]:
@@ -281,16 +282,14 @@ def add_cmd(
         groups: list[tuple[str, list[NewEntry]]] = []
         for text in hashes:
             signal, value = _parse_hash_option(text)
-            groups.append((text, [new(signal, value, None, "")]))
+            groups.append((text, [new(ContentHash(signal, value), "")]))
         for path in progress(files, desc="hashing", unit="file"):
             try:
                 found = hash_file(path, limits=limits)
             except HashDBError as exc:
                 errors.append(str(exc))
                 continue
-            groups.append(
-                (path, [new(h.signal, h.value, h.quality, Path(path).name) for h in found])
-            )
+            groups.append((path, [new(h, Path(path).name) for h in found]))
         for origin, items in groups:
             try:
                 entries = await svc.add_entries(list_name, items, added_by=_actor(by))

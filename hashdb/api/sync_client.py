@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 
 from hashdb.access import AccessStore
+from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, HashDBError, ListNotFound
 from hashdb.models import NewEntry
 
@@ -137,6 +138,8 @@ class _Mirror:
                 quality=e.get("quality"),
                 allow_low_quality=True,  # the source already decided to list it
                 exercise=bool(hash_list.exercise),
+                # derived search hashes (crops of the original): the copy matches the same way
+                variants=tuple(HashVariant(v["kind"], v["value"]) for v in e.get("variants", ())),
             )
             for e in fresh
         ]

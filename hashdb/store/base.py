@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from hashdb.content_hash import HashVariant
 from hashdb.models import Change, Entry, HashList, NewEntry
 
 __all__ = ["HashStore", "IndexChange"]
@@ -22,7 +23,7 @@ __all__ = ["HashStore", "IndexChange"]
 
 @dataclass(frozen=True)
 class IndexChange:
-    """A change-log row reduced to what the in-memory index needs."""
+    """A change-log row reduced to what the in-memory index needs (an add carries the variants)."""
 
     seq: int
     kind: Literal["add", "remove"]
@@ -30,6 +31,7 @@ class IndexChange:
     list_name: str
     signal: str
     value: str
+    variants: tuple[HashVariant, ...] = ()
 
 
 class HashStore(Protocol):
@@ -53,7 +55,9 @@ class HashStore(Protocol):
         """Insert all items in one transaction (ListNotFound if the list is missing).
 
         An item equal (signal, value) to an active entry of the same list is not inserted again:
-        the existing entry is returned in its place and no change is logged.
+        the existing entry is returned in its place and no change is logged. A new entry's
+        ``variants`` are stored with it (and come back on ``Entry``, ``Change`` and
+        ``IndexChange``).
         """
 
     async def remove_entry(

@@ -64,6 +64,19 @@ _V2 = [
     "CREATE INDEX IF NOT EXISTS hashdb_entries_list_value ON hashdb_entries (list_id, value)",
 ]
 
+# v3: derived search hashes stored with an entry (crops of the original, see hashdb.variants);
+# the index maps each to its entry, the change log's "add" carries them
+_V3 = [
+    """CREATE TABLE IF NOT EXISTS hashdb_entry_variants (
+        id {pk},
+        entry_id INTEGER NOT NULL REFERENCES hashdb_entries(id),
+        signal TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS hashdb_entry_variants_entry ON hashdb_entry_variants (entry_id)",
+]
+
 #: ``{pk}`` is the dialect's auto-incrementing integer primary key.
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, ListExists, ListNotFound
 from hashdb.models import Change, Entry, HashList, NewEntry
 from hashdb.store.base import IndexChange
@@ -86,6 +88,35 @@ def _hash_list(row: Sequence[Any]) -> HashList:
 
 def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
+
+
+def _with_variants(entry: Entry, variants: dict[int, tuple[HashVariant, ...]]) -> Entry:
+    found = variants.get(entry.id)
+    return replace(entry, variants=found) if found else entry
+
+
+async def _variants_of(
+    db: SQLConnection, entry_ids: Collection[int]
+) -> dict[int, tuple[HashVariant, ...]]:
+    """entry id -> its stored variants (in insertion order), for those of ``entry_ids`` with any."""
+    wanted = sorted(set(entry_ids))
+    rows: list[Sequence[Any]] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows += await db.fetch(
+            f"""SELECT entry_id, kind, value FROM hashdb_entry_variants
+            WHERE entry_id IN ({_placeholders(len(chunk))}) ORDER BY id""",
+            *chunk,
+        )
+    return _group_variants(rows)
+
+
+def _group_variants(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[HashVariant, ...]]:
+    """``(entry_id, kind, value)`` rows -> entry id -> variants, in row order."""
+    found: dict[int, list[HashVariant]] = {}
+    for entry_id, kind, value in rows:
+        found.setdefault(int(entry_id), []).append(HashVariant(kind, value))
+    return {entry_id: tuple(values) for entry_id, values in found.items()}
 
 
 class SQLHashStore:
@@ -190,6 +221,7 @@ class SQLHashStore:
                     ),
                 )
             created = await self._active_ids(db, list_id, list(fresh))
+            await self._insert_variants(db, created, fresh)
             new_ids = sorted(created.values())
             for start in range(0, len(new_ids), _INSERT_CHUNK):
                 chunk_ids = new_ids[start : start + _INSERT_CHUNK]
@@ -201,6 +233,25 @@ class SQLHashStore:
         ids = {**existing, **created}
         by_id = await self.get_entries(ids.values())
         return [by_id[ids[k]] for k in keys]
+
+    @staticmethod
+    async def _insert_variants(
+        db: SQLConnection,
+        created: dict[tuple[str, str], int],
+        fresh: dict[tuple[str, str], NewEntry],
+    ) -> None:
+        rows = [
+            (created[key], item.signal, variant.kind, variant.value)
+            for key, item in fresh.items()
+            for variant in item.variants
+        ]
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            chunk = rows[start : start + _INSERT_CHUNK]
+            await db.execute(
+                "INSERT INTO hashdb_entry_variants (entry_id, signal, kind, value) VALUES "
+                + ", ".join(["(?, ?, ?, ?)"] * len(chunk)),
+                *(value for row in chunk for value in row),
+            )
 
     @staticmethod
     async def _active_ids(
@@ -261,7 +312,8 @@ class SQLHashStore:
                     *chunk,
                 )
                 out.update((int(r[0]), _entry(r)) for r in rows)
-        return out
+            variants = await _variants_of(db, out)
+        return {entry_id: _with_variants(entry, variants) for entry_id, entry in out.items()}
 
     async def entries(self, list_name: str, *, include_removed: bool) -> list[Entry]:
         where = "l.name = ?" + ("" if include_removed else " AND e.removed_at IS NULL")
@@ -270,7 +322,13 @@ class SQLHashStore:
                 f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_FROM} WHERE {where} ORDER BY e.id",
                 list_name,
             )
-        return [_entry(r) for r in rows]
+            variant_rows = await db.fetch(
+                f"""SELECT v.entry_id, v.kind, v.value FROM {_ENTRY_FROM}
+                JOIN hashdb_entry_variants v ON v.entry_id = e.id WHERE {where} ORDER BY v.id""",
+                list_name,
+            )
+        variants = _group_variants(variant_rows)
+        return [_with_variants(_entry(r), variants) for r in rows]
 
     # -- change log -------------------------------------------------------------------------
     async def changes(self, since: int, limit: int, lists: Collection[str] | None) -> list[Change]:
@@ -291,12 +349,13 @@ class SQLHashStore:
                 *args,
                 limit,
             )
+            variants = await _variants_of(db, {int(r[3]) for r in rows})
         return [
             Change(
                 seq=int(r[0]),
                 kind=r[1],
                 at=datetime.fromisoformat(r[2]),
-                entry=(entry := _entry(r[3:])),
+                entry=(entry := _with_variants(_entry(r[3:]), variants)),
                 list_name=entry.list_name,
             )
             for r in rows
@@ -312,7 +371,19 @@ class SQLHashStore:
                 since,
                 limit,
             )
-        return [IndexChange(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5]) for r in rows]
+            # one query for the page's variants (a refresh reads the whole log in pages)
+            variant_rows = await db.fetch(
+                """SELECT v.entry_id, v.kind, v.value FROM hashdb_changes c
+                JOIN hashdb_entry_variants v ON v.entry_id = c.entry_id
+                WHERE c.seq > ? AND c.seq <= ? AND c.kind = 'add' ORDER BY v.id""",
+                since,
+                int(rows[-1][0]) if rows else since,
+            )
+        variants = _group_variants(variant_rows)
+        return [
+            IndexChange(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5], variants.get(int(r[2]), ()))
+            for r in rows
+        ]
 
     # -- feedback ---------------------------------------------------------------------------
     async def record_feedback(

@@ -9,6 +9,7 @@ import pytest
 from hashdb import open_hash_service
 from hashdb.access import open_access_store
 from hashdb.api.sync_client import SyncError, sync_from
+from hashdb.content_hash import HashVariant
 
 from .conftest import ApiEnv, FakeClock, running_api
 from .helpers import pdq
@@ -89,3 +90,29 @@ async def test_sync_reports_refusals(tmp_path: Path, clock: FakeClock, api: ApiE
                 "http://127.0.0.1:9", "k", hash_service=local, access_store=store, clock=clock
             )
         assert await store.get_cursor(api.url) is None
+
+
+async def test_synced_entries_keep_their_variants_and_match_the_same_way(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    (tmp_path / "remote").mkdir()
+    crop = HashVariant("crop-10", pdq(7))
+    async with running_api(tmp_path / "remote", clock) as remote:
+        await remote.svc.create_list("gifct", visibility="public", created_by="t")
+        await remote.svc.add_entry("gifct", "pdq", pdq(1), added_by="t", variants=[crop])
+        key = await remote.key("small")
+        local_db = str(tmp_path / "local.db")
+        async with (
+            open_hash_service(local_db, clock=clock) as local,
+            open_access_store(local_db) as store,
+        ):
+            report = await sync_from(
+                remote.url, key, hash_service=local, access_store=store, clock=clock
+            )
+            assert report.added == 1
+            (mirrored,) = await local.entries("mirror.gifct")
+            assert mirrored.variants == (crop,)
+            result = await local.match("pdq", pdq(7))
+            assert [(m.entry.id, m.matched_variant) for m in result.matches] == [
+                (mirrored.id, "crop-10")
+            ]

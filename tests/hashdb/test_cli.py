@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .imaging import encode, synthetic_photo
+from .imaging import crop_fraction, encode, synthetic_photo
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -94,6 +94,14 @@ def test_hashdb_workflow(tmp_path: Path, files: dict[str, Path]) -> None:
     assert check.returncode == 0
     pdq = [r for r in json.loads(check.stdout)["results"] if r["query"]["signal"] == "pdq"][0]
     assert pdq["matches"][0]["list_name"] == "tve" and pdq["matches"][0]["labels"] == ["tve"]
+    # added from a file, the photo's entries carry crops of it: a cropped copy matches
+    (photo_pdq,) = [e for e in body["added"] if e["signal"] == "pdq"]
+    assert {v["kind"] for v in photo_pdq["variants"]} >= {"crop-5", "crop-10"}
+    cropped = tmp_path / "cropped.jpg"
+    cropped.write_bytes(encode(crop_fraction(synthetic_photo(3), 0.10)))
+    check = json.loads(run(tmp_path, "hashdb", "check", str(cropped), "--json").stdout)
+    pdq = [r for r in check["results"] if r["query"]["signal"] == "pdq"][0]
+    assert pdq["matches"][0]["matched_variant"] == "crop-10"
     plain = run(tmp_path, "hashdb", "check", "--hash", "md5:" + "ab" * 16)
     assert "MATCH list=tve" in plain.stdout
     bad = run(tmp_path, "hashdb", "check", "--hash", "md5:xyz")

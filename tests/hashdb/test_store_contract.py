@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hashdb import EntryNotFound, HashList, ListExists, ListNotFound, NewEntry
+from hashdb.content_hash import HashVariant
 from hashdb.store import HashStore, SQLiteHashStore
 from hashdb.store.migrations import SCHEMA_VERSION
 
@@ -108,6 +109,32 @@ async def test_adding_an_active_duplicate_returns_the_existing_entry(store: Hash
     (again,) = await store.add_entries("christchurch", [item()], added_by="carol", at=T0)
     assert again == first
     assert len(await store.changes(0, 10, None)) == 1
+
+
+async def test_variants_are_stored_with_a_new_entry_and_carried_by_every_read(
+    store: HashStore,
+) -> None:
+    await store.create_list(a_list())
+    crops = (HashVariant("crop-10", "1" * 64), HashVariant("crop-bottom-12", "2" * 64))
+    with_crops, plain = await store.add_entries(
+        "christchurch", [item(variants=crops), item("3" * 64)], added_by="bob", at=T0
+    )
+    assert with_crops.variants == crops and plain.variants == ()
+    assert (await store.get_entries([with_crops.id]))[with_crops.id].variants == crops
+    listed = await store.entries("christchurch", include_removed=False)
+    assert [e.variants for e in listed] == [crops, ()]
+    assert [c.entry.variants for c in await store.changes(0, 10, None)] == [crops, ()]
+    rows = await store.index_changes(0, 10)
+    assert [(r.entry_id, r.variants) for r in rows] == [(with_crops.id, crops), (plain.id, ())]
+    # re-adding the active hash returns the entry as it is: its variants are not replaced
+    other = (HashVariant("crop-5", "4" * 64),)
+    (again,) = await store.add_entries(
+        "christchurch", [item(variants=other)], added_by="carol", at=T0
+    )
+    assert again.id == with_crops.id and again.variants == crops
+    await store.remove_entry(with_crops.id, reason="benign", removed_by="bob", at=T0)
+    removal = (await store.index_changes(rows[-1].seq, 10))[0]
+    assert (removal.kind, removal.entry_id, removal.variants) == ("remove", with_crops.id, ())
 
 
 async def test_add_to_missing_list(store: HashStore) -> None:

@@ -1,0 +1,183 @@
+"""Derived search hashes that let everyday crops, captions and borders match (pixels to hashes).
+
+PDQ and pHash describe the whole frame, so an edit that changes the frame moves them far: on real
+photos a 5 % crop per side moves PDQ 40-80 bits (threshold 31), black bars above and below or a
+screenshot's canvas even more. Two remedies, both keeping the "hashes, not content" rule:
+
+- store side, ``stored_variants(image)``: when an entry is added from pixels, the PDQ and pHash of
+  a few crops of the original (``VARIANT_KINDS``: centre crops of 5, 10 and 15 % per side, 12 %
+  off the top or the bottom where captions and watermarks go, a centre square, the content inside
+  uniform borders) are stored with the entry and searched on its behalf. A copy cropped about the
+  same way lands within the threshold of one of them.
+- query side, ``content_box(image)``: an upload whose content sits inside uniform borders
+  (letterbox or pillarbox bars, a screenshot's flat canvas, padding, a caption bar) is also
+  searched with the hashes of the content inside.
+
+Why the crops are hashed from a copy reduced to ``VARIANT_SIDE`` pixels: PDQ reduces every image to
+64x64 anyway, and hashing seven crops of a 10 MP photo at full size would cost a second; at 512 px
+the variants cost ~15 ms and stay within a few bits of the full-size crop.
+
+Owns only pixel geometry and hashing; the service decides what to store and search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from PIL import Image
+
+from hashdb.content_hash import ContentHash, HashVariant
+from hashdb.perceptual import pdq_hash, phash_hash
+from hashdb.signals import PDQ_MIN_QUALITY
+
+__all__ = [
+    "VARIANT_KINDS",
+    "VARIANT_SIDE",
+    "Box",
+    "content_box",
+    "crop_boxes",
+    "stored_variants",
+    "with_variants",
+]
+
+#: (left, top, right, bottom) in pixels, as ``Image.crop`` takes it
+Box = tuple[int, int, int, int]
+
+#: fractions cut off (left, top, right, bottom) for each fixed crop variant
+_CROPS: dict[str, tuple[float, float, float, float]] = {
+    "crop-5": (0.05, 0.05, 0.05, 0.05),
+    "crop-10": (0.10, 0.10, 0.10, 0.10),
+    "crop-15": (0.15, 0.15, 0.15, 0.15),
+    "crop-top-12": (0.0, 0.12, 0.0, 0.0),
+    "crop-bottom-12": (0.0, 0.0, 0.0, 0.12),
+}
+#: every kind ``stored_variants`` produces ("square": centre square of an image at least 1.2 times
+#: wider than high or the reverse; "trim": the content inside uniform borders, when there are any)
+VARIANT_KINDS: tuple[str, ...] = (*_CROPS, "square", "trim")
+VARIANT_SIDE = 512
+
+# border detection, on a box-filtered copy of at most _DETECT_SIDE pixels (averaging smooths JPEG
+# noise): a side has a border when its outermost line is uniform (_EDGE_SHARE of its pixels within
+# _TOLERANCE of the line's median colour in every channel); the border extends inward while lines
+# stay mostly that colour (_INNER_SHARE: a caption's letters or a logo on a bar do not end it)
+_DETECT_SIDE = 256
+_TOLERANCE = 12
+_EDGE_SHARE = 0.95
+_INNER_SHARE = 0.6
+#: a trim below this share of a dimension is noise, not a border (and changes no hash much)
+_MIN_TRIM = 0.02
+#: the content must keep this share of each dimension (else it is a sliver, not the picture)
+_MIN_KEEP = 0.25
+_MIN_KEEP_PIXELS = 32
+
+
+def _border_depth(lines: np.ndarray) -> int:
+    """How many of ``lines`` (n, length, 3; outermost first) belong to a uniform border."""
+    background = np.median(lines[0], axis=0)
+    close = np.abs(lines - background).max(axis=2) <= _TOLERANCE
+    share = close.mean(axis=1)
+    if share[0] < _EDGE_SHARE:
+        return 0
+    inner = share >= _INNER_SHARE
+    run = len(lines) if inner.all() else int(np.argmin(inner))
+    # end at the last uniform line of the run: a caption inside a bar does not end the bar, but
+    # a picture that is merely dark near its edge is not swallowed into a black bar
+    return int(np.nonzero(share[:run] >= _EDGE_SHARE)[0][-1]) + 1
+
+
+def content_box(image: Image.Image) -> Box | None:
+    """The box inside uniform borders of an RGB image, or None if there is nothing worth trimming.
+
+    None also when the trim is tiny (under 2 % of both dimensions) or would leave a sliver (under a
+    quarter of a dimension or 32 px).
+    """
+    width, height = image.size
+    if min(width, height) < 2 * _MIN_KEEP_PIXELS:
+        return None
+    scale = min(1.0, _DETECT_SIDE / max(width, height))
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    small = image.resize((w, h), Image.Resampling.BOX) if scale < 1 else image
+    pixels = np.asarray(small.convert("RGB"), dtype=np.int16)
+    columns = pixels.transpose(1, 0, 2)
+    top, bottom = _border_depth(pixels), _border_depth(pixels[::-1])
+    left, right = _border_depth(columns), _border_depth(columns[::-1])
+    if top + bottom < _MIN_TRIM * h and left + right < _MIN_TRIM * w:
+        return None
+    box = (
+        round(left * width / w),
+        round(top * height / h),
+        width - round(right * width / w),
+        height - round(bottom * height / h),
+    )
+    kept_w, kept_h = box[2] - box[0], box[3] - box[1]
+    if min(kept_w, kept_h) < _MIN_KEEP_PIXELS or kept_w < _MIN_KEEP * width:
+        return None
+    if kept_h < _MIN_KEEP * height:
+        return None
+    return box
+
+
+def crop_boxes(image: Image.Image) -> dict[str, Box]:
+    """The box of every variant that applies to ``image`` (``VARIANT_KINDS`` order)."""
+    width, height = image.size
+    boxes: dict[str, Box] = {}
+    for kind, (left, top, right, bottom) in _CROPS.items():
+        boxes[kind] = (
+            round(width * left),
+            round(height * top),
+            width - round(width * right),
+            height - round(height * bottom),
+        )
+    if max(width, height) >= 1.2 * min(width, height):
+        side = min(width, height)
+        x, y = (width - side) // 2, (height - side) // 2
+        boxes["square"] = (x, y, x + side, y + side)
+    trimmed = content_box(image)
+    if trimmed is not None:
+        boxes["trim"] = trimmed
+    return boxes
+
+
+def _usable_pdq(value: ContentHash) -> bool:
+    """A crop that is flat (low quality) would match unrelated content: never store it."""
+    ones = int(value.value, 16).bit_count()
+    return (value.quality or 0) >= PDQ_MIN_QUALITY and 64 <= ones <= 192
+
+
+def stored_variants(image: Image.Image) -> dict[str, tuple[HashVariant, ...]]:
+    """Signal name -> the variants to store with the image's PDQ and pHash entries.
+
+    A value equal to an earlier variant's is left out; PDQ crops of low quality are left out (they
+    come from flat regions and would match anything flat).
+    """
+    width, height = image.size
+    scale = min(1.0, VARIANT_SIDE / max(width, height))
+    base = image
+    if scale < 1:
+        base = image.resize(
+            (max(1, round(width * scale)), max(1, round(height * scale))),
+            Image.Resampling.BILINEAR,
+            reducing_gap=2.0,
+        )
+    seen: dict[str, set[str]] = {"pdq": set(), "phash": set()}
+    out: dict[str, list[HashVariant]] = {"pdq": [], "phash": []}
+    for kind, box in crop_boxes(base).items():
+        crop = base.crop(box)
+        pdq = pdq_hash(crop)
+        for signal, value in (("pdq", pdq.value), ("phash", phash_hash(crop).value)):
+            if signal == "pdq" and not _usable_pdq(pdq):
+                continue
+            if value not in seen[signal]:
+                seen[signal].add(value)
+                out[signal].append(HashVariant(kind, value))
+    return {signal: tuple(values) for signal, values in out.items()}
+
+
+def with_variants(image: Image.Image, hashes: Iterable[ContentHash]) -> list[ContentHash]:
+    """``hashes`` of ``image`` with the store-side variants attached to its PDQ and pHash."""
+    variants = stored_variants(image)
+    return [
+        ContentHash(h.signal, h.value, h.quality, h.frame_seconds, variants.get(h.signal, ()))
+        for h in hashes
+    ]
