@@ -96,6 +96,10 @@ _SCHEMAS: dict[str, Any] = {
             "signal": _STR,
             "value": _STR,
             "likely_bad_hash": _BOOL,
+            "matched_variant": {
+                **_NULL_STR,
+                "description": "the stored variant (e.g. crop-10) that matched; null: the hash",
+            },
             "drill": {**_BOOL, "description": "true when the list is an exercise (drill) list"},
         }
     ),
@@ -147,6 +151,11 @@ _SCHEMAS: dict[str, Any] = {
             "quality": _NULL_INT,
             "confirmed_count": _INT,
             "false_positive_count": _INT,
+            "variants": {
+                "type": "array",
+                "items": _obj({"kind": _STR, "value": _STR}),
+                "description": "derived search hashes (crops) stored with the entry",
+            },
             "drill": _BOOL,
         }
     ),

@@ -34,6 +34,7 @@ def _render_match(match: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
         "signal": match.entry.signal,
         "value": match.entry.value,
         "likely_bad_hash": match.likely_bad_hash,
+        "matched_variant": match.matched_variant,
         "drill": _drill(lists, match.list_name),
     }
 
