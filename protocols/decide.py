@@ -24,6 +24,7 @@ from protocols.errors import (
 )
 from protocols.model import EVIDENCE_KINDS, Protocol, Step
 from protocols.permissions import require
+from protocols.protocol_snapshot import protocol_snapshot, snapshot_fingerprint
 from protocols.state import IncidentState, evolve
 
 __all__ = ["decide"]
@@ -64,6 +65,7 @@ def _declare(cmd: c.DeclareIncident, protocol: Protocol, now: datetime) -> list[
     _check_severity(protocol, cmd.severity)
     base = _base(cmd.actor, now)
     lead = protocol.lead_role
+    snapshot = protocol_snapshot(protocol)
     return [
         ev.IncidentDeclared(
             **base,
@@ -75,6 +77,8 @@ def _declare(cmd: c.DeclareIncident, protocol: Protocol, now: datetime) -> list[
             drill=cmd.drill,
             first_stage=protocol.stages[0].id,
             participants=tuple((p[0], p[1]) for p in cmd.participants),
+            protocol_hash=snapshot_fingerprint(snapshot),
+            protocol_snapshot=snapshot,
         ),
         ev.RoleAssigned(**base, role=lead.id, user_id=cmd.actor.id, user_name=cmd.actor.name),
     ]

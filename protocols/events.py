@@ -55,6 +55,10 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentDeclared(Event):
+    """The incident began. ``protocol_snapshot`` is the protocol it runs under, as canonical JSON
+    (``protocols.protocol_snapshot``), and ``protocol_hash`` its SHA-256; both are empty in logs
+    written before snapshots existed (those incidents fall back to the library)."""
+
     incident_id: str
     protocol_id: str
     protocol_version: str
@@ -63,6 +67,8 @@ class IncidentDeclared(Event):
     drill: bool
     first_stage: str
     participants: tuple[tuple[str, str], ...] = ()
+    protocol_hash: str = ""
+    protocol_snapshot: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

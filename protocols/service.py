@@ -10,6 +10,12 @@ and only reads and applies the events after its version (other processes' writes
 A state handed to a caller is never mutated afterwards (copy-on-write). ``verify`` and the exports
 always read the full log.
 
+Protocol pinning: an incident runs under the protocol snapshot stored in its ``IncidentDeclared``
+(``protocol_for``), not under the library's current file, so editing a protocol file never changes
+a running incident's rules, deadlines or reports. ``protocol_drift`` says when the library's
+current version differs (the CLI and the bot show it as a warning). Incidents declared before
+snapshots existed fall back to the library.
+
 ``open_incident_service(db, library=..., clock=...)`` picks the store from ``db``: a
 ``postgresql://`` DSN, ``":memory:"`` for the in-memory store, anything else is a SQLite path.
 """
@@ -28,10 +34,12 @@ from datetime import datetime
 
 from protocols.commands import Command, DeclareIncident
 from protocols.decide import decide
-from protocols.errors import ConcurrencyConflict, TimelineTampered, UnknownIncident
+from protocols.errors import ConcurrencyConflict, ProtocolError, TimelineTampered, UnknownIncident
+from protocols.events import IncidentDeclared
 from protocols.exports import TransparencySummary, export_incident, transparency_summary
 from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
+from protocols.protocol_snapshot import protocol_fingerprint, protocol_from_snapshot
 from protocols.state import IncidentState, apply_in_place, replay
 from protocols.store import EventStore, StoredEvent, VerificationReport, verify_records
 from protocols.store.memory import MemoryEventStore
@@ -62,6 +70,7 @@ class IncidentService:
         # Serialise writers inside this process; other processes are handled by retrying.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._cache: dict[str, _Cached] = {}
+        self._pinned: dict[str, Protocol] = {}  # protocol snapshot hash -> protocol
 
     def _now(self) -> datetime:
         now = self.clock()
@@ -70,7 +79,45 @@ class IncidentService:
         return now
 
     def protocol_for(self, state: IncidentState) -> Protocol:
-        return self.library.get(state.protocol_id)
+        """The protocol ``state`` runs under: its declared snapshot (or, for incidents declared
+        before snapshots existed, the library's current version)."""
+        if not state.protocol_snapshot:
+            return self.library.get(state.protocol_id)
+        pinned = self._pinned.get(state.protocol_hash)
+        if pinned is None:
+            source = f"incident {state.id}: {state.protocol_id} v{state.protocol_version}"
+            pinned = protocol_from_snapshot(state.protocol_snapshot, state.protocol_hash, source)
+            self._pinned[state.protocol_hash] = pinned
+        return pinned
+
+    def protocol_drift(self, state: IncidentState) -> str | None:
+        """A warning when the library's current protocol differs from the incident's, else None."""
+        declared = f"{state.protocol_id} v{state.protocol_version}"
+        if state.protocol_id not in self.library:
+            return (
+                f"incident {state.id} runs under {declared} as declared; that protocol is no "
+                "longer in the library"
+            )
+        current = self.library.get(state.protocol_id)
+        if not state.protocol_hash:
+            if current.version == state.protocol_version:
+                return None
+            return (
+                f"incident {state.id} was declared under {declared} and has no protocol "
+                f"snapshot; it now uses the library's v{current.version}"
+            )
+        if protocol_fingerprint(current) == state.protocol_hash:
+            return None
+        changed = (
+            f"v{current.version}"
+            if current.version != state.protocol_version
+            else f"a changed v{current.version}"
+        )
+        return (
+            f"incident {state.id} keeps running under {declared} as declared "
+            f"(protocol {state.protocol_hash[:12]}); the library now has {changed} "
+            f"({current.source})"
+        )
 
     def _new_id(self, drill: bool, now: datetime) -> str:
         prefix = "drill" if drill else "inc"
@@ -165,7 +212,14 @@ class IncidentService:
         head = await self.store.head(incident_id)
         if not records and head is None:
             raise UnknownIncident(f"no incident {incident_id!r}")
-        return verify_records(incident_id, records, head)
+        report = verify_records(incident_id, records, head)
+        first = records[0].event if records and report.ok else None
+        if isinstance(first, IncidentDeclared) and first.protocol_snapshot:
+            try:
+                protocol_from_snapshot(first.protocol_snapshot, first.protocol_hash, "event 1")
+            except ProtocolError as exc:
+                report.problems.append(str(exc))
+        return report
 
     async def export(self, incident_id: str, fmt: str = "md", tz: str = "UTC") -> str:
         """``export_incident`` for a stored incident (md, json, csv or html)."""
@@ -181,7 +235,7 @@ class IncidentService:
         for incident_id in await self.store.incident_ids():
             records = await self._records(incident_id)
             pairs.append((_fold(records), records))
-        return transparency_summary(pairs, self.library.get, since=since, until=until)
+        return transparency_summary(pairs, self.protocol_for, since=since, until=until)
 
     async def feed(self, after_position: int = 0, limit: int = 1000) -> builtins.list[StoredEvent]:
         """Events of every incident after a global position (for projections and the bot)."""

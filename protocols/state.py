@@ -104,6 +104,8 @@ class IncidentState:
     drill: bool
     opened_at: datetime
     declared_by: str
+    protocol_hash: str = ""  # SHA-256 of the protocol snapshot it was declared with ("": none)
+    protocol_snapshot: str = field(default="", repr=False)
     stage_index: int = 0
     current_stage: str = ""
     status: Status = "declared"
@@ -155,6 +157,8 @@ def _declare(e: ev.IncidentDeclared, stage: str) -> IncidentState:
         drill=e.drill,
         opened_at=e.at,
         declared_by=e.actor_name,
+        protocol_hash=e.protocol_hash,
+        protocol_snapshot=e.protocol_snapshot,
         current_stage=stage,
     )
     s.stage_started_at[stage] = e.at

@@ -91,6 +91,11 @@ def _zone(tz: str | None) -> str:
     return tz or state().settings.protocols.timezone
 
 
+def _warn(message: str | None) -> None:
+    if message:
+        click.echo(f"Warning: {message}", err=True)
+
+
 def _summary(s: IncidentState) -> dict[str, Any]:
     return {
         "id": s.id,
@@ -187,11 +192,12 @@ def list_incidents(open_only: bool, no_drills: bool, as_json: bool) -> None:
 def show(incident_id: str, tz: str | None, as_json: bool) -> None:
     """Show an incident: status, roles, steps with their deadlines."""
 
-    async def work(svc: IncidentService) -> tuple[IncidentState, Any]:
+    async def work(svc: IncidentService) -> tuple[IncidentState, Any, Any, str | None]:
         s = await svc.get(incident_id)
-        return s, svc.protocol_for(s), svc.due(s)
+        return s, svc.protocol_for(s), svc.due(s), svc.protocol_drift(s)
 
-    s, protocol, due = _with_service(work)
+    s, protocol, due, drift = _with_service(work)
+    _warn(drift)
     clock = ReaderClock(_zone(tz))
     due_by_step = {d.step_id: d for d in due}
     steps = []
@@ -213,7 +219,17 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
         )
     roles = {r: s.holders(r) for r in protocol.roles}
     if as_json:
-        print_json({**_summary(s), "roles": roles, "steps": steps, "notes": len(s.notes)})
+        print_json(
+            {
+                **_summary(s),
+                "protocol_version": s.protocol_version,
+                "protocol_hash": s.protocol_hash or None,
+                "protocol_warning": drift,
+                "roles": roles,
+                "steps": steps,
+                "notes": len(s.notes),
+            }
+        )
         return
     drill = "  ** DRILL **" if s.drill else ""
     click.echo(f"{s.id}: {s.title}{drill}")
@@ -339,11 +355,13 @@ def _submit(build: Callable[[Actor], Command]) -> None:
     incident_id = meta["crisisbot.incident_id"]
     cmd = build(meta["crisisbot.actor"])
 
-    async def work(svc: IncidentService) -> tuple[list[StoredEvent], Any]:
+    async def work(svc: IncidentService) -> tuple[list[StoredEvent], Any, str | None]:
         stored = await svc.execute(incident_id, cmd)
-        return stored, svc.protocol_for(await svc.get(incident_id))
+        current = await svc.get(incident_id)
+        return stored, svc.protocol_for(current), svc.protocol_drift(current)
 
-    stored, protocol = _with_service(work)
+    stored, protocol, drift = _with_service(work)
+    _warn(drift)
     if meta["crisisbot.json"]:
         print_json([_event_json(r) for r in stored])
         return

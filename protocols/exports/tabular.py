@@ -84,7 +84,11 @@ def render_json(report: IncidentReport, clock: ReaderClock, events: Sequence[Sto
             "title": s.title,
             "drill": s.drill,
             "label": "DRILL" if s.drill else None,
-            "protocol": {"id": s.protocol_id, "version": s.protocol_version},
+            "protocol": {
+                "id": s.protocol_id,
+                "version": s.protocol_version,
+                "hash": s.protocol_hash or None,
+            },
             "severity": s.severity,
             "status": s.status,
             "current_stage": s.current_stage,

@@ -94,7 +94,7 @@ def _figures(
 
 def transparency_summary(
     incidents: Iterable[tuple[IncidentState, Sequence[StoredEvent]]],
-    protocol_for: Callable[[str], Protocol],
+    protocol_for: Callable[[IncidentState], Protocol],
     *,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -109,7 +109,7 @@ def transparency_summary(
         if state.drill:
             drills += 1
             continue
-        counted.append(_figures(state, events, protocol_for(state.protocol_id)))
+        counted.append(_figures(state, events, protocol_for(state)))
     counted.sort(key=lambda f: f.opened_at)
     return TransparencySummary(since, until, drills, counted)
 
