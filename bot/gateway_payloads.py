@@ -4,11 +4,12 @@ discord.py 2.x parses every gateway event with its own models, and some of them 
 that Discord's documentation marks optional or added only recently: an interaction's
 ``attachment_size_limit`` and ``version``, a member's ``flags`` and ``roles``, an attachment's
 ``proxy_url`` and ``size``, a user's ``discriminator`` and ``avatar``, a message's ``type``,
-``content`` and ``author`` (a MESSAGE_UPDATE may be partial). A Discord-compatible server that
-leaves one out would make discord.py raise ``KeyError`` before the bot sees the event: the
-command would simply never be answered. :func:`install` wraps the parsers of the events the bot
-uses so that such fields get their documented defaults first; everything else is still parsed
-by discord.py's own models.
+``content`` and ``author`` (a MESSAGE_UPDATE may be partial); and it finds an interaction's
+channel only in the newer ``channel`` object, not in ``channel_id``. A Discord-compatible server
+that leaves one out would make discord.py raise ``KeyError`` (or lose the channel) before the
+bot sees the event: the command would simply never be answered. :func:`install` wraps the
+parsers of the events the bot uses so that such fields get their documented defaults first;
+everything else is still parsed by discord.py's own models.
 
 A MESSAGE_UPDATE without ``content`` is an unfurl, not an edit: the defaulted keys are listed
 under :data:`FILLED` in the payload, so ``on_raw_message_edit`` can tell a real text from a
@@ -69,8 +70,12 @@ def _message(data: Payload, state: Any = None) -> None:
     if "author" not in data:
         known = state is not None and str(data.get("id", "")).isdigit()
         cached = state._get_message(int(data["id"])) if known else None
-        author = cached.author._to_minimal_user_json() if cached is not None else _UNKNOWN_USER
-        _default(data, "author", dict(author))
+        author = cached.author if cached is not None else None
+        _default(
+            data,
+            "author",
+            {"id": str(author.id), "username": author.name} if author else dict(_UNKNOWN_USER),
+        )
     if isinstance(data.get("author"), dict):
         _user(data["author"])
     if isinstance(data.get("member"), dict):
@@ -81,6 +86,9 @@ def _message(data: Payload, state: Any = None) -> None:
 
 
 def _interaction(data: Payload, state: Any = None) -> None:
+    if "channel" not in data and data.get("channel_id"):
+        # discord.py 2.7 reads only the newer partial ``channel`` object, not ``channel_id``
+        data["channel"] = {"id": data["channel_id"], **({"type": 0} if "guild_id" in data else {})}
     data.setdefault("version", 1)
     data.setdefault("attachment_size_limit", _DEFAULT_UPLOAD_LIMIT)
     if isinstance(data.get("member"), dict):

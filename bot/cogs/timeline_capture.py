@@ -15,6 +15,7 @@ are ignored, so a replay never duplicates a timeline event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,6 +50,8 @@ CAPTURED_EMOJI = "✅"
 class TimelineCapture(commands.Cog):
     def __init__(self, bot: CrisisBot) -> None:
         self.bot = bot
+        #: one edit/deletion at a time, so "already recorded?" and the write cannot interleave
+        self._changes = asyncio.Lock()
         self.menu = app_commands.ContextMenu(name="Add to timeline", callback=self.add_to_timeline)
 
     async def cog_load(self) -> None:
@@ -165,28 +168,32 @@ class TimelineCapture(commands.Cog):
         content = payload.data.get("content")
         if content is None or was_filled(payload.data, "content"):
             return  # a partial update without the text (an embed unfurl)
-        found = await self._recorded(payload.message_id)
-        if found is None or found[1].content == content:
-            return  # not recorded, or nothing new (unfurl, or a replay of a recorded edit)
         edited_at = payload.data.get("edited_timestamp")
-        await self.bot.channels.execute(
-            found[0],
-            RecordMessageEdited(
-                str(payload.message_id),
-                content,
-                datetime.fromisoformat(edited_at) if edited_at else self.bot.clock(),
-                actor=self._service_actor(),
-            ),
-        )
+        async with self._changes:
+            found = await self._recorded(payload.message_id)
+            if found is None or found[1].content == content:
+                return  # not recorded, or nothing new (unfurl, or a replay of a recorded edit)
+            await self.bot.channels.execute(
+                found[0],
+                RecordMessageEdited(
+                    str(payload.message_id),
+                    content,
+                    datetime.fromisoformat(edited_at) if edited_at else self.bot.clock(),
+                    actor=self._service_actor(),
+                ),
+            )
 
     async def _record_deleted(self, message_id: int) -> None:
-        found = await self._recorded(message_id)
-        if found is None:
-            return
-        await self.bot.channels.execute(
-            found[0],
-            RecordMessageDeleted(str(message_id), self.bot.clock(), actor=self._service_actor()),
-        )
+        async with self._changes:
+            found = await self._recorded(message_id)
+            if found is None:
+                return
+            await self.bot.channels.execute(
+                found[0],
+                RecordMessageDeleted(
+                    str(message_id), self.bot.clock(), actor=self._service_actor()
+                ),
+            )
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

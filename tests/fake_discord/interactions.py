@@ -2,7 +2,11 @@
 typed options and resolved users, members, roles, channels and attachments), autocomplete,
 message and user context-menu commands, component clicks and modal submits.
 
-Owns the translation from test-friendly Python values to Discord's option types. When the bot has
+Owns the translation from test-friendly Python values to Discord's option types. With `minimal`
+set, payloads carry only what Discord's documentation requires (no locales, no `app_permissions`,
+no `attachment_size_limit` or `version`, members without nick/flags/permissions, attachments
+without `content_type`/`proxy_url`, user options as a bare id with nothing resolved), as another
+Discord-compatible server might send them. When the bot has
 registered the command (bulk overwrite), the registered schema decides option types and is checked
 (unknown or missing required options, values outside `choices` are test mistakes and raise
 ValueError); otherwise types are inferred from the Python values. Must not import discord.py.
@@ -51,6 +55,7 @@ class InteractionFactory:
 
     def __init__(self, world: DiscordState) -> None:
         self._world = world
+        self.minimal = False
 
     # entry points ---------------------------------------------------------------------------
 
@@ -83,7 +88,7 @@ class InteractionFactory:
         command = self._world.find_command(name, MESSAGE_COMMAND, guild.id if guild else None)
         data = self._command_data(name, MESSAGE_COMMAND, command)
         data["target_id"] = message["id"]
-        data["resolved"] = {"messages": {message["id"]: message}}
+        data["resolved"] = {"messages": {message["id"]: self._lean_message(message)}}
         return self._interaction(APPLICATION_COMMAND, data, user=user, channel_id=channel_id)
 
     def user_command(
@@ -206,6 +211,8 @@ class InteractionFactory:
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if self.minimal:
+            return self._lean_interaction(payload, user, guild, message, channel_id)
         if guild is not None:
             member = guild.member(user_id_of(user))
             payload.update(
@@ -234,6 +241,42 @@ class InteractionFactory:
             guild_id=guild.id if guild else None,
             message_id=int(message["id"]) if message else None,
         )
+
+    def _lean_interaction(
+        self,
+        payload: Payload,
+        user: UserLike,
+        guild: FakeGuild | None,
+        message: Payload | None,
+        channel_id: int,
+    ) -> FakeInteraction:
+        for key in ("channel", "locale", "entitlements", "attachment_size_limit", "version"):
+            payload.pop(key)
+        person = self._world.user(user_id_of(user))
+        lean_user = {"id": str(person.id), "username": person.username}
+        if guild is not None:
+            roles = [str(r) for r in guild.member(person.id).role_ids]
+            payload.update(guild_id=str(guild.id), member={"user": lean_user, "roles": roles})
+        else:
+            payload["user"] = lean_user
+        if message is not None:
+            payload["message"] = self._lean_message(message)
+        return self._world.new_interaction(
+            int(payload["type"]),
+            payload,
+            channel_id=channel_id,
+            guild_id=guild.id if guild else None,
+            message_id=int(message["id"]) if message else None,
+        )
+
+    def _lean_message(self, message: Payload) -> Payload:
+        if not self.minimal:
+            return message
+        lean = {k: message[k] for k in ("id", "channel_id", "content", "timestamp", "components")}
+        lean["author"] = {k: message["author"][k] for k in ("id", "username")}
+        lean["attachments"] = [_lean_attachment(a) for a in message.get("attachments", [])]
+        lean["embeds"] = message.get("embeds", [])
+        return lean
 
     def _options(
         self,
@@ -310,18 +353,26 @@ class InteractionFactory:
                 filename, data = value
                 attachment = self._world.cdn_put(data, filename)
             attachment = {**attachment, "ephemeral": True}
+            if self.minimal:
+                attachment = _lean_attachment(attachment)
             resolved.setdefault("attachments", {})[attachment["id"]] = attachment
             return attachment["id"]
         raise ValueError(f"unsupported option type {kind}")
 
     def _resolve_user(self, value: UserLike, resolved: Payload, guild: FakeGuild | None) -> int:
         uid = user_id_of(value)
+        if self.minimal:
+            return uid  # a bare id: nothing resolved
         resolved.setdefault("users", {})[str(uid)] = self._world.user(uid).payload()
         if guild is not None and uid in guild.members:
             member = guild.members[uid].payload(permissions=guild.permissions_for(uid))
             member.pop("user")
             resolved.setdefault("members", {})[str(uid)] = member
         return uid
+
+
+def _lean_attachment(attachment: Payload) -> Payload:
+    return {k: attachment[k] for k in ("id", "filename", "size", "url")}
 
 
 def infer_type(value: Any) -> int:

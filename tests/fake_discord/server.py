@@ -383,6 +383,16 @@ class FakeDiscord:
 
     # acting as users ------------------------------------------------------------------------
 
+    @property
+    def minimal_payloads(self) -> bool:
+        """When set, interactions carry only the fields Discord documents as always present
+        (see `interactions` module docstring), as a leaner Discord-compatible server would."""
+        return self.interactions_factory.minimal
+
+    @minimal_payloads.setter
+    def minimal_payloads(self, value: bool) -> None:
+        self.interactions_factory.minimal = value
+
     async def _send_interaction(self, interaction: FakeInteraction) -> FakeInteraction:
         interaction.delivered_to = await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction

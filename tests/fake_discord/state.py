@@ -580,7 +580,7 @@ class DiscordState:
             message_type=_message_type(interaction, reference),
             webhook_id=webhook_id,
             application_id=self.application_id if webhook_id else None,
-            interaction_metadata=_interaction_metadata(interaction) if interaction else None,
+            interaction_metadata=self._interaction_metadata(interaction) if interaction else None,
             message_reference=_reference(reference, channel_id, guild) if reference else None,
         )
         self._set_mentions(msg)
@@ -719,6 +719,11 @@ class DiscordState:
 
     # interactions -----------------------------------------------------------------------------
 
+    def _interaction_metadata(self, interaction: FakeInteraction) -> Payload:
+        payload = interaction.payload
+        user = payload.get("member", {}).get("user") or payload.get("user")
+        return _interaction_metadata(interaction, self.user(int(user["id"])).payload())
+
     def new_interaction(
         self,
         interaction_type: int,
@@ -745,8 +750,7 @@ class DiscordState:
         return lookup(self.interactions_by_token, token, "Webhook", 10015)
 
 
-def _interaction_metadata(interaction: FakeInteraction) -> Payload:
-    user = interaction.payload.get("member", {}).get("user") or interaction.payload.get("user")
+def _interaction_metadata(interaction: FakeInteraction, user: Payload) -> Payload:
     meta: Payload = {
         "id": str(interaction.id),
         "type": interaction.type,

@@ -1,0 +1,111 @@
+"""Another Discord's payloads: only the fields Discord documents as always present.
+
+The fake in ``minimal_payloads`` mode leaves out locales, ``app_permissions``,
+``attachment_size_limit``, ``version``, member nick/flags/permissions, attachment content types,
+and sends user options as a bare id with nothing resolved; gateway events without the optional
+``member`` or with a partial MESSAGE_UPDATE are dispatched raw. The bot must act as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.custom_ids import step_button_id
+from tests.bot.conftest import BotRunner, Services, Team, sample_image
+from tests.bot.incident_flow import event_names, message_with, open_incident
+from tests.bot.test_bot_e2e_capture import settled
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.payloads import EPHEMERAL, OVERWRITE_MEMBER, VIEW_CHANNEL
+from tests.fake_discord.rest import reaction_event
+
+
+async def test_commands_and_buttons_work_with_minimal_interaction_payloads(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    fake.minimal_payloads = True
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services, participant1=team.dave)
+        create = fake.calls("POST", "/guilds/{guild_id}/channels")[0].json
+        overwrites = {(int(o["type"]), int(o["id"])) for o in create["permission_overwrites"]}
+        assert (OVERWRITE_MEMBER, team.dave.id) in overwrites  # a bare id, resolved by the bot
+
+        ix = await fake.slash_command(
+            "incident assign",
+            {"user": team.dave, "role": "platform-liaison"},  # options in another order
+            user=team.alice,
+            channel=channel,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert f"<@{team.dave.id}> is now" in answer["data"]["content"]
+        await fake.wait_for(lambda: fake.dm_messages(team.dave), what="DM to dave")
+        assert team.guild.permissions_for(team.dave.id, int(channel["id"])) & VIEW_CHANNEL
+        state = await services.incidents.get(incident_id)
+        assert state.holders("platform-liaison") == {str(team.dave.id): "dave"}
+
+        own = step_button_id(incident_id, "brief-communications", "own")
+        click = await fake.click(message_with(fake, channel, own), own, user=team.alice)
+        answer = await fake.wait_for_interaction_response(click)
+        assert answer["type"] == 7, answer
+        assert (await event_names(services, incident_id)).count("RoleAssigned") == 3
+
+
+async def test_attachments_without_content_type_and_with_uppercase_names_are_hashed(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", created_by="test")
+    image = sample_image(5)
+    (pdq,) = [h for h in await services.hashes.hash_bytes(image) if h.signal == "pdq"]
+    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    fake.minimal_payloads = True
+    async with start_bot():
+        attachment = fake.make_attachment(image, "SCAN.PNG", content_type=None)
+        ix = await fake.slash_command(
+            "hash check", {"attachment": attachment}, user=team.bob, channel=team.general
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert answer["data"]["flags"] & EPHEMERAL
+        assert "`pdq` distance **0**" in answer["data"]["content"]
+
+        channel, incident_id = await open_incident(fake, team, services)
+        message = await fake.post_message(
+            channel, team.dave, "still", attachments=[("STILL.JPG", image)]
+        )
+        ix = await fake.message_command("Add to timeline", message, user=team.bob)
+        assert (
+            "Added to the timeline"
+            in (await fake.wait_for_interaction_response(ix))["data"]["content"]
+        )
+        captured = (await services.incidents.get(incident_id)).messages[message["id"]]
+        assert captured.author_id == str(team.dave.id)
+        assert ("pdq", pdq.value) in captured.image_hashes
+
+
+async def test_reaction_without_member_and_partial_message_updates(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        message = await fake.post_message(channel, team.dave, "first report")
+        event = reaction_event(fake.state, message, "📌", team.bob.id)
+        event.pop("member")  # optional in MESSAGE_REACTION_ADD: the bot looks the member up
+        await fake.dispatch("MESSAGE_REACTION_ADD", event)
+        await settled(services, incident_id, "MessageRecorded")
+        await fake.wait_for_request("GET", "/guilds/{guild_id}/members/{user_id}")
+        await fake.wait_for_request(
+            "PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
+        )
+
+        base = {"id": message["id"], "channel_id": channel["id"], "guild_id": str(team.guild.id)}
+        unfurl = {**base, "embeds": []}
+        edit = {**base, "content": "first report (corrected)", "edited_timestamp": None}
+        for update in (unfurl, edit, edit):  # an unfurl, an edit, the edit replayed
+            await fake.dispatch("MESSAGE_UPDATE", update)
+        await settled(services, incident_id, "MessageEdited")
+        for _ in range(2):  # deletion replayed
+            await fake.dispatch("MESSAGE_DELETE", base)
+        await settled(services, incident_id, "MessageDeleted")
+        await asyncio.sleep(0.1)
+        names = await event_names(services, incident_id)
+        assert names.count("MessageEdited") == 1 and names.count("MessageDeleted") == 1
+        captured = (await services.incidents.get(incident_id)).messages[message["id"]]
+        assert captured.content == "first report (corrected)"
