@@ -133,6 +133,7 @@ class Hashes(CrisisCog):
                     incident_id=incident_id,
                     quality=h.quality,
                     exercise=drill,
+                    variants=h.variants,  # crops of an attachment: cropped copies match too
                 )
                 for h in hashes
             ],
