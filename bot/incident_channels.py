@@ -43,6 +43,7 @@ from bot.render import (
     summary_embed,
 )
 from bot.replies import reply_for
+from protocols.exports import describe_event
 from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.timers import due_steps
@@ -113,7 +114,13 @@ class IncidentChannels:
         return self._recorded_messages.get(message_id)
 
     def protocol(self, state: IncidentState) -> Protocol:
-        return self.bot.library.get(state.protocol_id)
+        """The protocol ``state`` runs under: its declared snapshot, not the library's current."""
+        return self.bot.incidents.protocol_for(state)
+
+    async def describe_last_entry(self, state: IncidentState) -> str:
+        """The incident's newest timeline entry in words, as exports show it."""
+        stored = (await self.bot.incidents.events(state.id))[-1]
+        return describe_event(stored.event, self.protocol(state))
 
     def due_lines(self, state: IncidentState) -> list[DueLine]:
         now = self.bot.clock()

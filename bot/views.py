@@ -82,7 +82,7 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
         try:
             require(bot.settings, interaction.user, Access.RESPONDER)
             state = await bot.channels.state(self.incident_id)
-            protocol = bot.library.get(state.protocol_id)
+            protocol = bot.channels.protocol(state)
             step = protocol.step(self.step_id)
             actor = actor_for(bot.settings, interaction.user)
             if self.action == "skip":

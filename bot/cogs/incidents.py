@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -32,11 +34,13 @@ from protocols.commands import (
     Command,
     CompleteStep,
     Conclude,
+    CorrectTimelineEntry,
     DeclareIncident,
     Participant,
     ReopenStep,
     SkipStep,
 )
+from protocols.exports import describe_event
 from protocols.state import IncidentState
 
 if TYPE_CHECKING:
@@ -46,6 +50,18 @@ __all__ = ["Incidents", "setup"]
 
 Choices = list[app_commands.Choice[str]]
 _EXPORT_FORMATS = ("md", "json", "csv", "html")
+
+
+def parse_time(value: str, timezone: str) -> datetime:
+    """An ISO 8601 time typed by a responder; without an offset it is read in ``timezone``."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UserFacingError(
+            f"`{value}` is not an ISO 8601 time; write it like 2026-03-15T14:32 (read in "
+            f"{timezone}) or 2026-03-15T14:32+13:00."
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
 
 
 def _matching(pairs: list[tuple[str, str]], current: str) -> Choices:
@@ -129,14 +145,16 @@ class Incidents(CrisisCog):
 
     async def _severities(self, interaction: discord.Interaction, current: str) -> Choices:
         protocol_id = getattr(interaction.namespace, "protocol", None)
-        if not protocol_id:
+        if protocol_id:  # /incident open: the protocol being chosen
+            if protocol_id not in self.bot.library:
+                return []
+            protocol = self.bot.library.get(protocol_id)
+        else:  # /incident escalate: the protocol the incident runs under
             incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
             if incident_id is None:
                 return []
-            protocol_id = (await self.bot.channels.state(incident_id)).protocol_id
-        if protocol_id not in self.bot.library:
-            return []
-        levels = self.bot.library.get(protocol_id).severity_levels
+            protocol = self.bot.channels.protocol(await self.bot.channels.state(incident_id))
+        levels = protocol.severity_levels
         return _matching([(f"{s.name} ({s.id})", s.id) for s in levels], current)
 
     async def _roles(self, interaction: discord.Interaction, current: str) -> Choices:
@@ -158,6 +176,27 @@ class Incidents(CrisisCog):
             [(f"{icons[state.step(s.id).status]} {s.title}", s.id) for _, s in protocol.steps()],
             current,
         )
+
+    async def _entries(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Timeline entries, newest first, as ``#N what happened`` (corrections left out)."""
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        if incident_id is None:
+            return []
+        state = await self.bot.channels.state(incident_id)
+        protocol = self.bot.channels.protocol(state)
+        needle = current.strip().lower().lstrip("#")
+        choices = []
+        for record in reversed(await self.bot.incidents.events(incident_id)):
+            if state.is_correction(record.version):
+                continue
+            label = f"#{record.version} {describe_event(record.event, protocol)}"
+            if needle in label.lower():
+                choices.append(app_commands.Choice(name=label[:100], value=record.version))
+            if len(choices) == 25:
+                break
+        return choices
 
     # -- commands ----------------------------------------------------------------------------
     @incident.command(name="open", description="Open an incident: private channel, checklists")
@@ -310,6 +349,37 @@ class Incidents(CrisisCog):
         state = await self._act(interaction, lambda actor: Close(reason, actor=actor))
         await self.reply(interaction).send(tagged(state, f"🔒 Incident closed: {reason}"))
         await self.bot.channels.refresh_all_checklists(state)
+
+    @incident.command(
+        name="correct", description="Correct a timeline entry's text or time, or retract it"
+    )
+    @app_commands.describe(
+        entry="The entry's number (# in exports); type to search",
+        reason="Why the entry is corrected",
+        text="The corrected wording",
+        time="When it really happened, ISO 8601 (2026-03-15T14:32 is read in the bot's time zone)",
+        retract="The entry should not have been recorded",
+    )
+    @app_commands.autocomplete(entry=_entries)
+    async def correct(
+        self,
+        interaction: discord.Interaction,
+        entry: app_commands.Range[int, 1],
+        reason: app_commands.Range[str, 1, 1000],
+        text: app_commands.Range[str, 1, 2000] | None = None,
+        time: str | None = None,
+        retract: bool = False,
+    ) -> None:
+        when = None if time is None else parse_time(time, self.bot.timezone)
+        state = await self._act(
+            interaction,
+            lambda actor: CorrectTimelineEntry(entry, reason, text, when, retract, actor=actor),
+        )
+        described = await self.bot.channels.describe_last_entry(state)
+        await self.reply(interaction).send(
+            tagged(state, f"✏️ {described} (by {interaction.user.mention})"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @incident.command(name="export", description="Upload the incident's timeline as a file")
     async def export(

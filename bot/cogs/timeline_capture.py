@@ -6,11 +6,13 @@ in it are recorded as hashes, never as bytes. A later edit or deletion of a reco
 recorded too (from the raw gateway events, so it works for messages older than the cache and
 after a restart: the set of recorded messages comes from the timeline).
 
-Capturing is for responders; the bot vouches for them with the ``timeline_recorder`` platform
-role. A capture by reaction is confirmed with a ✅ reaction by the bot (best effort). Edits and
-deletions are recorded by the bot's own service actor, once: an update that does not change the
-recorded text (an embed unfurl, an event replayed after a gateway RESUME) and a second deletion
-are ignored, so a replay never duplicates a timeline event.
+"Correct timeline entry" (message context menu) on a captured message opens a form with its
+recorded text to correct and a reason (``CorrectTimelineEntry``; the original stays visible in
+every export). Capturing is for responders; the bot vouches for them with the
+``timeline_recorder`` platform role. A capture by reaction is confirmed with a ✅ reaction by the
+bot (best effort). Edits and deletions are recorded by the bot's own service actor, once: an
+update that does not change the recorded text (an embed unfurl, an event replayed after a
+gateway RESUME) and a second deletion are ignored, so a replay never duplicates an event.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -32,8 +34,14 @@ from bot.render import tagged
 from bot.replies import start_reply
 from hashdb.errors import HashDBError
 from protocols.actors import TIMELINE_RECORDER, Actor
-from protocols.commands import RecordMessage, RecordMessageDeleted, RecordMessageEdited
+from protocols.commands import (
+    CorrectTimelineEntry,
+    RecordMessage,
+    RecordMessageDeleted,
+    RecordMessageEdited,
+)
 from protocols.errors import ProtocolError
+from protocols.events import MessageRecorded
 from protocols.state import TimelineMessage
 
 if TYPE_CHECKING:
@@ -52,13 +60,18 @@ class TimelineCapture(commands.Cog):
         self.bot = bot
         #: one edit/deletion at a time, so "already recorded?" and the write cannot interleave
         self._changes = asyncio.Lock()
-        self.menu = app_commands.ContextMenu(name="Add to timeline", callback=self.add_to_timeline)
+        self.menus = (
+            app_commands.ContextMenu(name="Add to timeline", callback=self.add_to_timeline),
+            app_commands.ContextMenu(name="Correct timeline entry", callback=self.correct_entry),
+        )
 
     async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.menu)
+        for menu in self.menus:
+            self.bot.tree.add_command(menu)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        for menu in self.menus:
+            self.bot.tree.remove_command(menu.name, type=menu.type)
 
     async def _image_hashes(self, message: discord.Message) -> tuple[tuple[str, str], ...]:
         found: list[tuple[str, str]] = []
@@ -103,6 +116,35 @@ class TimelineCapture(commands.Cog):
             state = await self.bot.channels.state(incident_id)
             text = "📌 Added to the timeline." if added else "Already in the timeline."
             await reply.send(tagged(state, text))
+        except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
+            await reply_with_error(interaction, error)
+
+    async def correct_entry(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Menu on a captured message: a form with its recorded text to correct, and a reason."""
+        try:
+            require(self.bot.settings, interaction.user, Access.RESPONDER)
+            incident_id = self.bot.channels.require_incident_channel(message.channel.id)
+            entry = next(
+                (
+                    record
+                    for record in await self.bot.incidents.events(incident_id)
+                    if isinstance(record.event, MessageRecorded)
+                    and record.event.message_id == str(message.id)
+                ),
+                None,
+            )
+            if entry is None:
+                raise UserFacingError(
+                    "This message is not in the timeline; add it first (menu: Add to timeline), "
+                    "or correct another entry with /incident correct."
+                )
+            state = await self.bot.channels.state(incident_id)
+            current = state.messages[str(message.id)].content
+            await interaction.response.send_modal(
+                CorrectEntryModal(incident_id, entry.version, current)
+            )
         except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
             await reply_with_error(interaction, error)
 
@@ -203,6 +245,45 @@ class TimelineCapture(commands.Cog):
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         for message_id in sorted(payload.message_ids):
             await self._record_deleted(message_id)
+
+
+class CorrectEntryModal(discord.ui.Modal):
+    """The corrected wording of a captured message's timeline entry, and why."""
+
+    def __init__(self, incident_id: str, entry: int, current: str) -> None:
+        super().__init__(title=f"Correct timeline entry #{entry}"[:45], timeout=600)
+        self.incident_id = incident_id
+        self.entry = entry
+        self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Corrected text",
+            style=discord.TextStyle.paragraph,
+            default=current[:2000] or None,
+            max_length=2000,
+            custom_id="text",
+        )
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Why is it corrected?", max_length=1000, custom_id="reason"
+        )
+        self.add_item(self.text)
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: CrisisBot = interaction.client  # type: ignore[assignment]
+        require(bot.settings, interaction.user, Access.RESPONDER)
+        reply = start_reply(interaction)
+        actor = actor_for(bot.settings, interaction.user)
+        command = CorrectTimelineEntry(self.entry, self.reason.value, self.text.value, actor=actor)
+        state = await bot.channels.execute(self.incident_id, command)
+        described = await bot.channels.describe_last_entry(state)
+        await reply.send(
+            tagged(state, f"✏️ {described} (by {interaction.user.mention})"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        await reply_with_error(interaction, error)
 
 
 async def setup(bot: CrisisBot) -> None:
