@@ -2,8 +2,12 @@
 
 Every request needs the visible list names (matching, the delta feed, exports), and reading list
 metadata from the hash service is not free (it counts each list's entries). So the metadata is
-kept for ``ApiConfig.list_cache_seconds`` (time from the injected clock); once stale, requests go on
-using it while *one* background refresh runs (no thundering herd of identical queries). A list
+kept for ``ApiConfig.list_cache_seconds`` at most (time from the injected clock); once stale,
+requests go on using it while *one* background refresh runs (no thundering herd of identical
+queries). The cache time adapts to what a load costs: ``LOAD_COST_FACTOR`` times the last load's
+duration, at least ``MIN_CACHE_SECONDS``. A small database (milliseconds to load) so shows a list
+created by the CLI within about a second, while a million-entry one (seconds to load) is not
+re-read more than every minute or so. A list
 created through this API is added with :meth:`ListDirectory.put`; entries added or removed change
 no list metadata except ``entry_count``, which is as fresh as the last refresh.
 ``cache_seconds=0`` reads fresh data every time.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,7 +25,11 @@ from typing import Any
 from hashdb.access import ApiKey, can_read
 from hashdb.errors import ListNotFound
 
-__all__ = ["ListDirectory"]
+__all__ = ["LOAD_COST_FACTOR", "MIN_CACHE_SECONDS", "ListDirectory"]
+
+#: metadata is kept this many times as long as it took to load (bounded by ``cache_seconds``)
+LOAD_COST_FACTOR = 30.0
+MIN_CACHE_SECONDS = 1.0
 
 
 class ListDirectory:
@@ -35,6 +44,7 @@ class ListDirectory:
         self._generation = 0  # bumped by every load, so waiters can skip a duplicate load
         self._lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
+        self._load_seconds = 0.0  # wall time the last load took
 
     def invalidate(self) -> None:
         """The next read waits for fresh metadata."""
@@ -49,10 +59,16 @@ class ListDirectory:
             if self._generation != seen_generation:
                 return  # another request loaded fresh data while this one waited
             loaded_at = self._clock()
+            started = time.perf_counter()
             lists = await self._svc.lists(include_exercise=True)
+            self._load_seconds = time.perf_counter() - started
             self._lists = {hash_list.name: hash_list for hash_list in lists}
             self._loaded_at = loaded_at
             self._generation += 1
+
+    def _fresh_for(self) -> float:
+        adaptive = max(MIN_CACHE_SECONDS, LOAD_COST_FACTOR * self._load_seconds)
+        return min(self._cache_seconds, adaptive)
 
     def _age(self) -> float | None:
         if self._loaded_at is None:
@@ -63,7 +79,7 @@ class ListDirectory:
         age = self._age()
         if age is None or self._cache_seconds <= 0:
             await self._load(self._generation)
-        elif age >= self._cache_seconds and (self._background is None or self._background.done()):
+        elif age >= self._fresh_for() and (self._background is None or self._background.done()):
             self._background = asyncio.create_task(self._load(self._generation))
         return self._lists
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from hashdb.access import ApiKey, Scope
-from hashdb.api.lists import ListDirectory
+from hashdb.api.lists import LOAD_COST_FACTOR, MIN_CACHE_SECONDS, ListDirectory
 
 from .conftest import FakeClock
 
@@ -79,3 +79,28 @@ async def test_put_shows_a_new_list_without_reloading(clock: FakeClock) -> None:
     await directory.all()
     directory.put(L("new"))
     assert sorted(await directory.all()) == ["a", "new"] and svc.calls == 1
+
+
+async def test_cache_time_follows_the_cost_of_a_load(clock: FakeClock) -> None:
+    """Cheap metadata is re-read after about a second, expensive metadata far less often."""
+    svc = SlowLists()
+    svc.release.set()
+    directory = ListDirectory(svc, clock=clock, cache_seconds=60)
+    await directory.all()
+    svc.names = ["a", "cli-made"]
+    clock.advance(MIN_CACHE_SECONDS + 0.5)
+    await directory.all()  # stale after the minimum: one background refresh starts
+    await asyncio.sleep(0.01)
+    assert sorted(await directory.all()) == ["a", "cli-made"]
+
+    directory._load_seconds = 1.5  # as if a load of a huge database took 1.5 s
+    svc.names = ["a", "cli-made", "later"]
+    clock.advance(MIN_CACHE_SECONDS + 0.5)
+    await directory.all()
+    await asyncio.sleep(0.01)
+    assert "later" not in await directory.all()  # fresh for 45 s (30 x 1.5 s)
+    clock.advance(LOAD_COST_FACTOR * 1.5)
+    await directory.all()
+    await asyncio.sleep(0.01)
+    assert "later" in await directory.all()
+    await directory.close()
