@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 _IMPORT_CHUNK = 5000
 
 
@@ -149,6 +150,19 @@ def command() -> None:
     """Manage hash lists: lists, create, add, check, remove, import, export."""
 
 
+def _split_labels(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def label_option(help_text: str) -> Callable[[F], F]:
+    """``--label a --label b`` or ``--labels a,b``: both spellings people reach for."""
+    return click.option(
+        "--label", "--labels", "labels", multiple=True, callback=_split_labels, help=help_text
+    )
+
+
 @command.command(name="lists")
 @click.option("--no-exercise", is_flag=True, help="Hide drill (exercise) lists.")
 @json_option
@@ -172,7 +186,7 @@ def lists_cmd(no_exercise: bool, as_json: bool) -> None:
 @command.command(name="create")
 @click.argument("name")
 @click.option("--description", default="", help="What the list holds.")
-@click.option("--label", "labels", multiple=True, help="Label for every entry (repeatable).")
+@label_option("Label of the list (repeatable, or comma-separated).")
 @click.option(
     "--threshold",
     "thresholds",
@@ -238,7 +252,7 @@ def create_cmd(
 @click.option(
     "--hash", "hashes", multiple=True, metavar="SIGNAL:HASH", help="Add a hash (repeatable)."
 )
-@click.option("--label", "labels", multiple=True, help="Label (repeatable).")
+@label_option("Label for every entry (repeatable, or comma-separated).")
 @click.option("--source", default="", help="Where the content was found.")
 @click.option("--incident", "incident_id", default=None, help="Incident id.")
 @click.option("--allow-low-quality", is_flag=True, help="Add low-quality PDQ hashes deliberately.")
