@@ -21,4 +21,9 @@ async def read_attachment(attachment: discord.Attachment, *, max_bytes: int) -> 
             f"{attachment.filename} is {attachment.size:,} bytes; the bot only reads files up to "
             f"{max_bytes:,} bytes. Hash it locally with `crisisbot hash` instead."
         )
-    return await attachment.read()
+    data = await attachment.read()
+    if len(data) > max_bytes:  # the size in the metadata was wrong (or missing)
+        raise UserFacingError(
+            f"{attachment.filename} is larger than the {max_bytes:,} bytes the bot reads."
+        )
+    return data

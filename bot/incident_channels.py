@@ -304,12 +304,17 @@ class IncidentChannels:
         return problems[0] if problems else None
 
     # -- start-up --------------------------------------------------------------------------
-    def _guild(self) -> discord.Guild | None:
-        return self.bot.get_guild(self.bot.settings.guild_id)
+    def guild(self) -> discord.Guild | None:
+        """The server incidents live in: ``discord.guild_id``, or without it the server that
+        holds ``discord.incident_category_id`` (commands are then synced globally)."""
+        if self.bot.settings.guild_id:
+            return self.bot.get_guild(self.bot.settings.guild_id)
+        category = self.bot.get_channel(self.bot.settings.incident_category_id)
+        return category.guild if isinstance(category, discord.CategoryChannel) else None
 
     async def resume(self) -> None:
         """Re-bind open incidents to their channels after a start (see module docstring)."""
-        guild = self._guild()
+        guild = self.guild()
         if guild is None:
             log.warning("guild %s is not available; nothing resumed", self.bot.settings.guild_id)
             return

@@ -24,6 +24,7 @@ import discord
 from discord.ext import commands
 
 from bot.access import service_actor
+from bot.errors import best_effort
 from bot.render import tagged
 from protocols.actors import TIMELINE_RECORDER, Actor
 from protocols.commands import RecordEscalation
@@ -127,9 +128,12 @@ class Deadlines(commands.Cog):
             return
         users = _mentions(state, roles)
         who = " ".join(f"<@{uid}>" for uid in users) or "(nobody holds the role yet: assign it!)"
-        await channel.send(
-            tagged(state, f"{text} {who}"),
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(u) for u in users]),
+        await best_effort(  # a refused ping must not stop the other incidents' deadlines
+            f"post a deadline reminder in {channel.id}",
+            channel.send(
+                tagged(state, f"{text} {who}"),
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(u) for u in users]),
+            ),
         )
 
 

@@ -110,8 +110,12 @@ class Incidents(CrisisCog):
         """
         require(self.bot.settings, interaction.user, Access.ADMIN)
         guild = interaction.guild
-        if guild is None or guild.id != self.bot.settings.guild_id:
-            raise UserFacingError("Incidents can only be opened in the configured server.")
+        home = self.bot.channels.guild()
+        if guild is None or home is None or guild.id != home.id:
+            raise UserFacingError(
+                "Incidents can only be opened in the server configured for them "
+                "(discord.guild_id / discord.incident_category_id)."
+            )
         self.bot.channels.category(guild)  # refuse a bad configuration before declaring
         state = await self.bot.incidents.declare(
             DeclareIncident(

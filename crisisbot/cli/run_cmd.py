@@ -115,16 +115,31 @@ async def serve(
             stop_task = asyncio.create_task(stop.wait())
             waiting = {stop_task} | ({bot_task} if bot_task else set())
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if bot_task in done and bot_task is not None:
-                bot_task.result()  # a bot that died (bad token, ...) stops the process loudly
             stop_task.cancel()
+            if bot_task in done and bot_task is not None:
+                _raise_bot_failure(bot_task)  # a bot that died stops the process, clearly
         finally:
             if bot is not None:
                 await bot.close()
-            if bot_task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await bot_task
+            if bot_task is not None:  # its failure, if any, was reported above
+                await asyncio.gather(bot_task, return_exceptions=True)
             await runner.cleanup()
+
+
+def _raise_bot_failure(bot_task: asyncio.Task[None]) -> None:
+    """Turn the ways the Discord client stops into one clear ``Error: ...`` (exit status 1)."""
+    import aiohttp
+    import discord
+
+    try:
+        bot_task.result()
+    except discord.LoginFailure as error:
+        raise click.ClickException(f"Discord refused DISCORD_TOKEN: {error}") from None
+    except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+        raise click.ClickException(
+            f"the Discord bot stopped: {error or type(error).__name__} (check DISCORD_TOKEN and, "
+            "if set, DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL)"
+        ) from None
 
 
 @click.command(name="run")

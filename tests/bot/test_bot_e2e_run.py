@@ -7,10 +7,13 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import click
+import pytest
 
 from crisisbot.cli.run_cmd import serve
 from crisisbot.config import Settings
-from tests.bot.conftest import BotRunner, Team
+from tests.bot.conftest import BotRunner, Services, Team
+from tests.bot.incident_flow import open_incident
 from tests.bot.test_bot_run_cmd import _free_port
 from tests.fake_discord import FakeDiscord
 
@@ -62,3 +65,26 @@ async def test_autocomplete_offers_protocols_and_severities(
         )
         choices = (await fake.wait_for_interaction_response(ix))["data"]["choices"]
         assert [c["value"] for c in choices] == ["cip", "content-incident", "incident"]
+
+
+async def test_serve_with_a_refused_token_stops_with_a_clear_error(
+    fake: FakeDiscord, team: Team, tmp_path: Path
+) -> None:
+    settings = Settings()
+    settings.database.url = f"sqlite:///{tmp_path / 'run.db'}"
+    settings.discord = team.settings(token="not-the-token")
+    with pytest.raises(click.ClickException, match="Discord refused DISCORD_TOKEN"):
+        await asyncio.wait_for(
+            serve(settings, host="127.0.0.1", port=_free_port(), stop=asyncio.Event()), timeout=10
+        )
+
+
+async def test_without_a_guild_id_commands_are_global_and_incidents_open_and_resume(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot(guild_id=0):
+        assert fake.guild_commands(team.guild) == []
+        assert {c["name"] for c in fake.commands} >= {"incident", "hash"}
+        channel, incident_id = await open_incident(fake, team, services)
+    async with start_bot(guild_id=0) as bot:
+        assert bot.channels.incident_for_channel(int(channel["id"])) == incident_id
