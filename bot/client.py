@@ -142,5 +142,10 @@ class CrisisBot(commands.Bot):
         self.dispatch("incidents_resumed")
 
     async def close(self) -> None:
+        for extension in reversed(list(self.extensions)):  # cogs stop their tasks (drills, timers)
+            try:
+                await self.unload_extension(extension)
+            except Exception:  # noqa: BLE001 - closing must go on; logged
+                log.exception("unloading %s failed", extension)
         await self.channels.close()
         await super().close()
