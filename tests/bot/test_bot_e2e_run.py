@@ -88,3 +88,27 @@ async def test_without_a_guild_id_commands_are_global_and_incidents_open_and_res
         channel, incident_id = await open_incident(fake, team, services)
     async with start_bot(guild_id=0) as bot:
         assert bot.channels.incident_for_channel(int(channel["id"])) == incident_id
+
+
+async def test_autocomplete_in_an_incident_channel_offers_its_steps_roles_and_lists(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve-christchurch", created_by="test")
+    async with start_bot():
+        channel, _ = await open_incident(fake, team, services)
+
+        async def choices(name: str, options: dict[str, str], focused: str) -> list[dict]:
+            ix = await fake.autocomplete(
+                name, options, focused=focused, user=team.alice, channel=channel
+            )
+            return list((await fake.wait_for_interaction_response(ix))["data"]["choices"])
+
+        steps = await choices("incident step", {"action": "done", "step": "share"}, "step")
+        assert [c["value"] for c in steps] == ["share-hashes"]
+        assert steps[0]["name"].startswith("⬜ ")
+        roles = await choices("incident assign", {"role": "liaison"}, "role")
+        assert {c["value"] for c in roles} == {"platform-liaison", "government-liaison"}
+        levels = await choices("incident escalate", {"severity": ""}, "severity")
+        assert "cip" in {c["value"] for c in levels}
+        lists = await choices("hash add", {"list": "christ"}, "list")
+        assert [c["value"] for c in lists] == ["tve-christchurch"]
