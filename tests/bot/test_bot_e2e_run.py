@@ -112,3 +112,15 @@ async def test_autocomplete_in_an_incident_channel_offers_its_steps_roles_and_li
         assert "cip" in {c["value"] for c in levels}
         lists = await choices("hash add", {"list": "christ"}, "list")
         assert [c["value"] for c in lists] == ["tve-christchurch"]
+
+
+async def test_a_refused_command_sync_does_not_stop_the_bot(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    fake.inject_error(
+        "PUT", "/applications/{application_id}/guilds/{guild_id}/commands", status=404, code=0
+    )
+    async with start_bot():
+        assert fake.guild_commands(team.guild) == []  # nothing registered: options are inferred
+        channel, incident_id = await open_incident(fake, team, services)
+        assert incident_id in str(fake.channels[int(channel["id"])]["topic"])
