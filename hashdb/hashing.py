@@ -71,13 +71,18 @@ class QueryHash:
 
 
 def hash_bytes_for_query(
-    data: bytes, *, name: str = "<upload>", limits: HashLimits | None = None
+    data: bytes,
+    *,
+    name: str = "<upload>",
+    limits: HashLimits | None = None,
+    trim_borders: bool = True,
 ) -> list[QueryHash]:
     """Like ``hash_bytes``, but with every value worth searching for an image's PDQ and pHash.
 
     PDQ: the 8 dihedral variants and the PDQ of the mirrored pixels; pHash: that of the mirrored
     pixels. Both: the hash of the content inside uniform borders (letterbox bars, a screenshot's
-    canvas, a caption bar), when ``hashdb.variants.content_box`` finds any.
+    canvas, a caption bar), when ``hashdb.variants.content_box`` finds any (``trim_borders=False``
+    leaves that out: the benchmark's baseline).
     """
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
@@ -95,7 +100,7 @@ def hash_bytes_for_query(
     mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     pdq_values = [v.value for v in variants] + [pdq_hash(mirrored).value]
     phash_values = [phash.value, phash_hash(mirrored).value]
-    box = content_box(image)
+    box = content_box(image) if trim_borders else None
     if box is not None:
         content = image.crop(box)
         pdq_values.append(pdq_hash(content).value)

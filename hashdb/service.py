@@ -8,11 +8,12 @@ to the same database. Before every lookup the service reads change-log rows newe
 it applied (one indexed query, usually empty) and applies them, so rows written by any process are
 visible to the next match, and a restart rebuilds the index from the log in one pass.
 
-Why one index row per stored variant, keyed ``entry_id << 8 | kind``: an entry added from pixels
-carries derived search hashes (crops of the original, ``hashdb.variants``); putting them in the same
-exact index as the entries' own hashes keeps one search per query value, a hit decodes to its entry
-and variant kind, and the entry is reported once at its smallest distance. Removing an entry removes
-its whole key range.
+Stored variants (derived search hashes of entries added from pixels, ``hashdb.variants``) live in a
+second exact index per perceptual signal, one row per variant keyed ``entry_id << 8 | kind``: a hit
+decodes to its entry and variant kind, and the entry is reported once at its smallest distance.
+Why a second index: variants are searched at the tighter ``VARIANT_RADIUS`` (PDQ 15, pHash 7), which
+keeps the extra chances of an unrelated match small and lets the multi-index probe exact chunk keys,
+so six variants per entry cost a fraction of six times the rows.
 
 Construct with ``open_hash_service(db, ...)`` (an async context manager). The service imports no
 adapter and takes its seams (store, clock, limits) as arguments.
@@ -54,7 +55,7 @@ from hashdb.models import (
 )
 from hashdb.signals import PDQ_MIN_QUALITY, SIGNALS, SignalType, get_signal
 from hashdb.store import HashStore, IndexChange, make_store
-from hashdb.variants import VARIANT_KINDS
+from hashdb.variants import VARIANT_KINDS, VARIANT_RADIUS
 
 __all__ = ["HashService", "open_hash_service", "system_clock"]
 
@@ -63,10 +64,9 @@ _REFRESH_PAGE = 50_000
 #: a genuine PDQ hash has about half its bits set (each bit is "above the median"); hashes far
 #: from that come from degenerate images and are treated as low quality when no score is known
 _PDQ_MIN_ONES, _PDQ_MAX_ONES = 64, 192
-#: index keys: entry id << _KIND_BITS | kind code (0: the entry's own hash, n: VARIANT_KINDS[n-1])
+#: variant index keys: entry id << _KIND_BITS | kind code (n: VARIANT_KINDS[n - 1])
 _KIND_BITS = 8
 _KIND_CODES = {kind: code for code, kind in enumerate(VARIANT_KINDS, start=1)}
-_ALL_CODES = range(len(VARIANT_KINDS) + 1)
 _MAX_VARIANTS = 4 * len(VARIANT_KINDS)
 
 
@@ -75,8 +75,8 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _index_keys(entry_id: int, variants: Sequence[HashVariant]) -> list[tuple[int, str]]:
-    """(key, value) rows for an entry's own hash (added by the caller) and its known variants."""
+def _variant_keys(entry_id: int, variants: Sequence[HashVariant]) -> list[tuple[int, str]]:
+    """(key, value) variant-index rows of an entry's variants, in key order."""
     rows = [
         ((entry_id << _KIND_BITS) | _KIND_CODES[v.kind], v.value)
         for v in variants
@@ -118,7 +118,7 @@ class HashService:
         self._indexes: dict[str, HammingIndex | ExactIndex] = {
             s.name: ExactIndex() if s.exact else HammingIndex(s.bits) for s in SIGNALS
         }
-        self._variant_rows: dict[str, int] = dict.fromkeys(self._indexes, 0)
+        self._variant_indexes = {s.name: HammingIndex(s.bits) for s in SIGNALS if not s.exact}
         self._seq = 0
         self._lists: dict[str, HashList] = {}
         self._lists_stale = True
@@ -412,41 +412,55 @@ class HashService:
             lambda: ([], [], [])
         )
 
+        pending_variants: dict[str, tuple[list[int], list[str], list[int]]] = defaultdict(
+            lambda: ([], [], [])
+        )
+
         def flush() -> None:
             for signal_name, (ids, values, tags) in pending.items():
                 self._indexes[signal_name].add(ids, values, tags)
+            for signal_name, (ids, values, tags) in pending_variants.items():
+                self._variant_indexes[signal_name].add(ids, values, tags)
             pending.clear()
+            pending_variants.clear()
 
         for row in rows:
             if row.list_name not in self._lists:
                 self._lists_stale = True  # created by another process since we last looked
             if row.signal not in self._indexes:
                 continue  # a signal type this build does not know
+            tag = self._tag(row.list_name)
             if row.kind == "add":
                 ids, values, tags = pending[row.signal]
-                rows = [(row.entry_id << _KIND_BITS, row.value)]
-                rows += _index_keys(row.entry_id, row.variants)
-                ids.extend(key for key, _ in rows)
-                values.extend(value for _, value in rows)
-                tags.extend([self._tag(row.list_name)] * len(rows))
-                self._variant_rows[row.signal] += len(rows) - 1
+                ids.append(row.entry_id)
+                values.append(row.value)
+                tags.append(tag)
+                keyed = _variant_keys(row.entry_id, row.variants)
+                if keyed and row.signal in self._variant_indexes:
+                    ids, values, tags = pending_variants[row.signal]
+                    ids.extend(key for key, _ in keyed)
+                    values.extend(value for _, value in keyed)
+                    tags.extend([tag] * len(keyed))
             else:
                 flush()
-                index = self._indexes[row.signal]
-                if index.remove([row.entry_id << _KIND_BITS]):
-                    variant_keys = [(row.entry_id << _KIND_BITS) | c for c in _ALL_CODES[1:]]
-                    self._variant_rows[row.signal] -= index.remove(variant_keys)
+                self._indexes[row.signal].remove([row.entry_id])
+                variants = self._variant_indexes.get(row.signal)
+                if variants is not None and len(variants):
+                    variants.remove(
+                        [(row.entry_id << _KIND_BITS) | code for code in _KIND_CODES.values()]
+                    )
         flush()
 
     def index_sizes(self) -> dict[str, int]:
         """Live entries per signal type in this process's index (after the last refresh)."""
-        return {
-            name: len(index) - self._variant_rows[name] for name, index in self._indexes.items()
-        }
+        return {name: len(index) for name, index in self._indexes.items()}
 
     def index_rows(self) -> dict[str, int]:
         """Indexed hashes per signal type: live entries plus their stored variants."""
-        return {name: len(index) for name, index in self._indexes.items()}
+        return {
+            name: len(index) + len(self._variant_indexes.get(name, ()))
+            for name, index in self._indexes.items()
+        }
 
     # -- matching ---------------------------------------------------------------------------
     async def _candidate_lists(
@@ -470,29 +484,40 @@ class HashService:
     ) -> dict[int, tuple[int, HashList, str | None]]:
         """entry id -> (smallest distance, list, variant kind or None) within the list's threshold.
 
-        The distance is the smallest over ``values`` and over the entry's hash and variants.
+        The distance is the smallest over ``values`` and over the entry's hash and variants (a
+        variant counts within ``min(list threshold, VARIANT_RADIUS)``).
         """
         if not candidates:
             return {}
         by_tag = {self._tag(hl.name): hl for hl in candidates}
         radius = max(hl.threshold(signal.name) for hl in candidates)
-        index = self._indexes[signal.name]
+        variant_cap = VARIANT_RADIUS.get(signal.name, 0)
+        variants = self._variant_indexes.get(signal.name)
         found: dict[int, tuple[int, HashList, str | None]] = {}
         mask = (1 << _KIND_BITS) - 1
+
+        def consider(entry_id: int, distance: int, tag: int, code: int, cap: int) -> None:
+            hash_list = by_tag.get(tag)
+            if hash_list is None or distance > min(hash_list.threshold(signal.name), cap):
+                return
+            best = found.get(entry_id)
+            # ties go to the entry's own hash (code 0), then to the first variant kind
+            if best is None or (distance, code) < (best[0], _code(best[2])):
+                found[entry_id] = (distance, hash_list, VARIANT_KINDS[code - 1] if code else None)
+
         for value in values:
-            keys, distances, tags = index.query(value, radius)
+            ids, distances, tags = self._indexes[signal.name].query(value, radius)
+            for entry_id, distance, tag in zip(
+                ids.tolist(), distances.tolist(), tags.tolist(), strict=True
+            ):
+                consider(entry_id, distance, tag, 0, radius)
+            if variants is None or not len(variants):
+                continue
+            keys, distances, tags = variants.query(value, min(radius, variant_cap))
             for key, distance, tag in zip(
                 keys.tolist(), distances.tolist(), tags.tolist(), strict=True
             ):
-                hash_list = by_tag.get(tag)
-                if hash_list is None or distance > hash_list.threshold(signal.name):
-                    continue
-                entry_id, code = key >> _KIND_BITS, key & mask
-                best = found.get(entry_id)
-                # ties go to the entry's own hash (code 0), then to the first variant kind
-                if best is None or (distance, code) < (best[0], _code(best[2])):
-                    kind = VARIANT_KINDS[code - 1] if code else None
-                    found[entry_id] = (distance, hash_list, kind)
+                consider(key >> _KIND_BITS, distance, tag, key & mask, variant_cap)
         return found
 
     async def _match_queries(

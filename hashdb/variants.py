@@ -33,6 +33,7 @@ from hashdb.signals import PDQ_MIN_QUALITY
 
 __all__ = [
     "VARIANT_KINDS",
+    "VARIANT_RADIUS",
     "VARIANT_SIDE",
     "Box",
     "content_box",
@@ -56,6 +57,15 @@ _CROPS: dict[str, tuple[float, float, float, float]] = {
 #: wider than high or the reverse; "trim": the content inside uniform borders, when there are any)
 VARIANT_KINDS: tuple[str, ...] = (*_CROPS, "square", "trim")
 VARIANT_SIDE = 512
+#: the largest distance at which a stored variant counts as a match (never above the list's own
+#: threshold). Why tighter than the signals' thresholds (PDQ 31, pHash 10): every variant is one
+#: more chance for unrelated content to land within range, and at these radii an entry with six
+#: variants has fewer such chances than one hash at the full threshold; it also lets the exact
+#: index probe unflipped 16-bit chunks for PDQ (six times the rows for a fraction of the time).
+#: Measured on real photos (benchmarks/bench_robustness.py), the everyday crops, bars and captions
+#: that need a variant land within these radii of it (PDQ misses two captioned copies that pHash
+#: still matches).
+VARIANT_RADIUS: dict[str, int] = {"pdq": 15, "phash": 7}
 
 # border detection, on a box-filtered copy of at most _DETECT_SIDE pixels (averaging smooths JPEG
 # noise): a side has a border when its outermost line is uniform (_EDGE_SHARE of its pixels within

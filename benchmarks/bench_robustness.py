@@ -1,0 +1,241 @@
+"""Robustness of matching to everyday edits of real photos, before and after trimming and variants.
+
+Measured in one run on the natural photos bundled with scikit-image (``tests.hashdb.photo_edits``):
+
+- the matrix: per edit, how many of the photos match their own original (PDQ, pHash, either) and
+  how many false matches (an edited photo within the threshold of another photo's hashes), for the
+  baseline query path (PDQ's 8 dihedral variants + the mirrored pixels, entries without variants)
+  and the new one (also the content inside uniform borders, entries with their crop variants).
+  A match is decided as the service decides it: some search value of the query within the default
+  threshold (PDQ 31, pHash 10) of the entry's hash, or within ``VARIANT_RADIUS`` (PDQ 15, pHash 7)
+  of one of its variants;
+- cost: extra milliseconds per query (hashing with border trimming) and per add (the variants),
+  and how many index rows an entry added from pixels takes;
+- latency at scale: ``HammingIndex`` queries over 1M primary PDQ hashes alone (radius 31) against
+  the same plus a variant index holding the average number of variants per entry (radius 15), as
+  the service searches them (random codes, like ``bench_hashdb``), per search value and per
+  uploaded image (all its PDQ search values).
+
+``python -m benchmarks.run robustness [--quick]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from benchmarks.bench_hashdb import RADIUS, _dataset, _median_seconds, _queries
+from hashdb import get_signal, hash_bytes
+from hashdb.decoding import HashLimits, decode_image
+from hashdb.hashing import hash_bytes_for_query
+from hashdb.index import HammingIndex
+from hashdb.variants import VARIANT_RADIUS, stored_variants
+from tests.hashdb.photo_edits import EVERYDAY, HARD, PHOTOS, Edit, load_photo, photo_bytes
+
+SIGNALS = ("pdq", "phash")
+#: stored values per photo and signal: [(kind, value)], kind None for the entry's own hash
+Stored = dict[str, dict[str, list[tuple[str | None, str]]]]
+
+
+def _distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _stored(with_variants: bool) -> Stored:
+    out: Stored = {}
+    for name in PHOTOS:
+        hashes = {h.signal: h for h in hash_bytes(photo_bytes(name))}
+        out[name] = {
+            s: [(None, hashes[s].value)]
+            + ([(v.kind, v.value) for v in hashes[s].variants] if with_variants else [])
+            for s in SIGNALS
+        }
+    return out
+
+
+def _matches(values: Sequence[str], stored: list[tuple[str | None, str]], signal: str) -> bool:
+    threshold = get_signal(signal).default_threshold
+    radius = min(threshold, VARIANT_RADIUS[signal])
+    return any(
+        _distance(q, v) <= (threshold if kind is None else radius)
+        for q in values
+        for kind, v in stored
+    )
+
+
+def _row(edit: Edit, stored: Stored, trim: bool) -> tuple[dict[str, int], int, list[float]]:
+    """(own matches per signal and 'any', false matches, query hashing seconds) for one edit."""
+    own = dict.fromkeys((*SIGNALS, "any"), 0)
+    false_matches = 0
+    seconds = []
+    for name in PHOTOS:
+        data = edit(load_photo(name))
+        start = time.perf_counter()
+        queries = hash_bytes_for_query(data, trim_borders=trim)
+        seconds.append(time.perf_counter() - start)
+        values = {q.hash.signal: q.search_values for q in queries if q.hash.signal in SIGNALS}
+        hit = {s: _matches(values[s], stored[name][s], s) for s in SIGNALS}
+        for s in SIGNALS:
+            own[s] += hit[s]
+        own["any"] += any(hit.values())
+        false_matches += sum(
+            _matches(values[s], stored[other][s], s)
+            for other in PHOTOS
+            if other != name
+            for s in SIGNALS
+        )
+    return own, false_matches, seconds
+
+
+def bench_matrix(edits: dict[str, Edit]) -> None:
+    old_stored, new_stored = _stored(False), _stored(True)
+    n = len(PHOTOS)
+    print(
+        f"\nOwn-original matches out of {n} real photos (PDQ / pHash / either) and false matches"
+        " (edited photo within threshold of another photo), baseline vs new"
+    )
+    print(
+        f"{'edit':<18} | {'baseline p/ph/any':>17} | {'fm':>3} | {'new p/ph/any':>13} | {'fm':>3}"
+    )
+    totals = {"old": 0, "new": 0, "old_fm": 0, "new_fm": 0}
+    old_times: list[float] = []
+    new_times: list[float] = []
+    for name, edit in edits.items():
+        old, old_fm, t_old = _row(edit, old_stored, trim=False)
+        new, new_fm, t_new = _row(edit, new_stored, trim=True)
+        old_times += t_old
+        new_times += t_new
+        totals["old"] += old["any"]
+        totals["new"] += new["any"]
+        totals["old_fm"] += old_fm
+        totals["new_fm"] += new_fm
+        cells = [f"{a['pdq']:>2}/{a['phash']:>2}/{a['any']:>2}" for a in (old, new)]
+        print(f"{name:<18} | {cells[0]:>17} | {old_fm:>3} | {cells[1]:>13} | {new_fm:>3}")
+    cases = n * len(edits)
+    print(
+        f"{'total (either)':<18} | {totals['old']:>11}/{cases} | {totals['old_fm']:>3} | "
+        f"{totals['new']:>7}/{cases} | {totals['new_fm']:>3}"
+    )
+    old_ms, new_ms = statistics.median(old_times) * 1e3, statistics.median(new_times) * 1e3
+    print(
+        f"query hashing median: baseline {old_ms:.1f} ms, new {new_ms:.1f} ms "
+        f"(+{new_ms - old_ms:.1f} ms, {new_ms / old_ms:.2f}x)"
+    )
+    rows = {s: statistics.mean(len(new_stored[p][s]) for p in PHOTOS) for s in SIGNALS}
+    print(
+        "index rows per entry added from pixels: "
+        + ", ".join(f"{s} {rows[s]:.1f}" for s in SIGNALS)
+        + " (baseline 1)"
+    )
+
+
+def bench_add_cost(repeat: int) -> float:
+    """Median extra ms per add for the variants; returns the mean PDQ variants per photo."""
+    limits = HashLimits()
+    base, extra, counts = [], [], []
+    for name in PHOTOS:
+        data = photo_bytes(name)
+        image = decode_image(data, name=name, limits=limits)
+        base.append(_median_seconds(lambda d=data: hash_bytes_for_query(d), repeat))
+        extra.append(_median_seconds(lambda i=image: stored_variants(i), repeat))
+        counts.append(len(stored_variants(image)["pdq"]))
+    base_ms, extra_ms = statistics.median(base) * 1e3, statistics.median(extra) * 1e3
+    print(
+        f"\nadd from pixels: variants cost +{extra_ms:.1f} ms per image (median over "
+        f"{len(PHOTOS)} photos; hashing an upload for a query takes {base_ms:.1f} ms)"
+    )
+    return statistics.mean(counts)
+
+
+#: (index, radius) pairs one search value is looked up in
+Searched = list[tuple[HammingIndex, int]]
+
+
+def _search(indexes: Searched, value: str) -> None:
+    for index, radius in indexes:
+        index.query(value, radius)
+
+
+def _latency(indexes: Searched, values: list[str], per_image: int) -> tuple[float, float]:
+    _search(indexes, values[0])  # warm up (and build the tables)
+    single = []
+    for value in values:
+        start = time.perf_counter()
+        _search(indexes, value)
+        single.append(time.perf_counter() - start)
+    images = []
+    for start_at in range(0, len(values) - per_image + 1, per_image):
+        group = values[start_at : start_at + per_image]
+        start = time.perf_counter()
+        for value in group:
+            _search(indexes, value)
+        images.append(time.perf_counter() - start)
+    return statistics.median(single) * 1e3, statistics.median(images) * 1e3
+
+
+def _index(codes: np.ndarray) -> HammingIndex:
+    index = HammingIndex(256)
+    for chunk in range(0, len(codes), 500_000):
+        part = codes[chunk : chunk + 500_000]
+        ids = np.arange(chunk, chunk + len(part))
+        index.add(ids, [c.tobytes().hex() for c in part], np.zeros(len(part), np.int32))
+    index.rebuild()
+    return index
+
+
+def bench_scale(n: int, variants_per_entry: float, queries: int, per_image: int) -> None:
+    rng = np.random.default_rng(7)
+    primary = _dataset(n, rng)
+    extra = round(n * variants_per_entry)
+    variant_codes = rng.integers(0, 256, size=(extra, 32), dtype=np.uint8)
+    values = [q.tobytes().hex() for q in _queries(primary, queries, rng)]
+    print(
+        f"\nHammingIndex radius {RADIUS}, one thread: {n:,d} primary PDQ hashes alone vs with "
+        f"{variants_per_entry:.1f} variants each ({n + extra:,d} rows); an uploaded image searches"
+        f" {per_image} PDQ values"
+    )
+    print(
+        f"{'index':<22} | {'rows':>10} | {'median ms/value':>15} | {'median ms/image':>15} | "
+        f"{'vs alone':>8} | {'build s':>7} | {'MB':>6}"
+    )
+    start = time.perf_counter()
+    entries = _index(primary)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    variants = _index(variant_codes)
+    variant_build = time.perf_counter() - start
+    base_ms = 0.0
+    setups = (
+        ("primary only", [(entries, RADIUS)], build),
+        ("+ variant index", [(entries, RADIUS), (variants, VARIANT_RADIUS["pdq"])], variant_build),
+        ("(one index, r31)", [(_index(np.concatenate([primary, variant_codes])), RADIUS)], 0.0),
+    )
+    for label, searched, seconds in setups:
+        single, image = _latency(searched, values, per_image)
+        base_ms = base_ms or single
+        rows = sum(len(index) for index, _ in searched)
+        memory = sum(index.memory_bytes() for index, _ in searched) / 2**20
+        print(
+            f"{label:<22} | {rows:>10,d} | {single:>15.3f} | {image:>15.3f} | "
+            f"{single / base_ms:>7.2f}x | {seconds:>7.1f} | {memory:>6.0f}"
+        )
+    print(
+        "(build: the variant index's own; the last row is the single-index design at the full"
+        " radius, for comparison)"
+    )
+
+
+def main(quick: bool) -> None:
+    edits: dict[str, Edit] = {**EVERYDAY, **HARD}
+    if quick:
+        edits = dict(list(EVERYDAY.items())[6:12])
+    bench_matrix(edits)
+    variants = bench_add_cost(repeat=1 if quick else 3)
+    # a query of a photo searches PDQ's 8 dihedral variants + mirrored pixels + trimmed content
+    if quick:
+        bench_scale(100_000, variants, queries=200, per_image=10)
+    else:
+        bench_scale(1_000_000, variants, queries=1000, per_image=10)
