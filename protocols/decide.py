@@ -8,6 +8,7 @@ Completing or skipping the last open required step of a stage also emits ``Stage
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -28,6 +29,9 @@ from protocols.protocol_snapshot import protocol_snapshot, snapshot_fingerprint
 from protocols.state import IncidentState, evolve
 
 __all__ = ["decide"]
+
+#: incident ids end up in channel names, file names and URLs
+_INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 
 
 class _Stamp(TypedDict):
@@ -62,6 +66,11 @@ def _declare(cmd: c.DeclareIncident, protocol: Protocol, now: datetime) -> list[
         raise UnknownProtocol(f"command is for protocol {cmd.protocol_id!r}, not {protocol.id!r}")
     if not cmd.incident_id:
         raise InvalidTransition("an incident id is required")
+    if not _INCIDENT_ID.match(cmd.incident_id):
+        raise InvalidTransition(
+            f"bad incident id {cmd.incident_id!r}: letters, digits and . _ : - only "
+            "(at most 80, starting with a letter or digit)"
+        )
     _check_severity(protocol, cmd.severity)
     base = _base(cmd.actor, now)
     lead = protocol.lead_role

@@ -16,7 +16,8 @@ user as it is, so every message here is written for a responder, not for a devel
     ├── NotAllowed               the actor lacks the permission for this action
     ├── InvalidTransition        the action makes no sense in the current state
     ├── ConcurrencyConflict      someone else appended to the incident first
-    └── TimelineTampered         the stored log does not verify (edited or deleted events)
+    ├── TimelineTampered         the stored log does not verify (edited or deleted events)
+    └── StoreUnavailable         the incident database cannot be opened (path, server, schema)
 
 This module imports nothing from the rest of the package.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "NotAllowed",
     "ProtocolError",
     "ProtocolLoadError",
+    "StoreUnavailable",
     "TimelineTampered",
     "UnknownIncident",
     "UnknownProtocol",
@@ -94,3 +96,7 @@ class ConcurrencyConflict(ProtocolError):
 
 class TimelineTampered(ProtocolError):
     """The stored event log fails verification (an event was edited, removed or reordered)."""
+
+
+class StoreUnavailable(ProtocolError):
+    """The incident database cannot be opened or migrated (bad path, server down, no schema)."""

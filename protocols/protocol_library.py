@@ -3,6 +3,11 @@
 Why a library object and not a global registry: the core keeps no global state; the composition
 root builds one library (with the deployment's ``protocols.extra_dirs``) and passes it in.
 A later folder may not redefine a protocol id: duplicate ids are an error, never a silent override.
+
+Why ``skip_invalid``: a deployment folder is edited by people, possibly during an incident. Tools
+that work on existing incidents (which run under their own protocol snapshot) must not stop
+because someone saved a broken file; they pass ``skip_invalid=True``, leave that file out and
+show ``problems``. Validation and start-up stay strict (the default).
 """
 
 from __future__ import annotations
@@ -23,16 +28,35 @@ class ProtocolLibrary:
     """Every protocol from the shipped folder and ``extra_dirs``, validated at construction."""
 
     def __init__(
-        self, extra_dirs: Iterable[str | Path] = (), *, include_shipped: bool = True
+        self,
+        extra_dirs: Iterable[str | Path] = (),
+        *,
+        include_shipped: bool = True,
+        skip_invalid: bool = False,
     ) -> None:
         dirs = [SHIPPED_DIR] if include_shipped else []
         dirs.extend(Path(d) for d in extra_dirs)
         self._protocols: dict[str, Protocol] = {}
+        #: files left out because they are invalid (only with ``skip_invalid``)
+        self.problems: list[ProtocolLoadError] = []
         for folder in dirs:
-            if not folder.is_dir():
-                raise ProtocolLoadError(str(folder), 1, 1, "protocol folder does not exist")
-            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-                self.add(load_protocol(path))
+            try:
+                if not folder.is_dir():
+                    raise ProtocolLoadError(str(folder), 1, 1, "protocol folder does not exist")
+                for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+                    self._load(path, skip_invalid)
+            except ProtocolLoadError as exc:
+                if not skip_invalid:
+                    raise
+                self.problems.append(exc)
+
+    def _load(self, path: Path, skip_invalid: bool) -> None:
+        try:
+            self.add(load_protocol(path))
+        except ProtocolLoadError as exc:
+            if not skip_invalid:
+                raise
+            self.problems.append(exc)
 
     def add(self, protocol: Protocol) -> None:
         """Add a protocol; refuse an id that is already present."""

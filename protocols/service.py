@@ -25,16 +25,24 @@ from __future__ import annotations
 import asyncio
 import builtins
 import copy
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from protocols.commands import Command, DeclareIncident
 from protocols.decide import decide
-from protocols.errors import ConcurrencyConflict, ProtocolError, TimelineTampered, UnknownIncident
+from protocols.errors import (
+    ConcurrencyConflict,
+    ProtocolError,
+    StoreUnavailable,
+    TimelineTampered,
+    UnknownIncident,
+)
 from protocols.events import IncidentDeclared
 from protocols.exports import TransparencySummary, export_incident, transparency_summary
 from protocols.model import Protocol
@@ -268,16 +276,39 @@ def _tampered(incident_id: str, exc: Exception) -> TimelineTampered:
 
 async def open_event_store(db: str, *, schema: str | None = None) -> EventStore:
     """A store for ``db``: ``postgresql://`` DSN (optionally in ``schema``), ``":memory:"``,
-    or a SQLite file path."""
+    or a SQLite file path. ``StoreUnavailable`` when it cannot be opened."""
     if db == ":memory:":
         return MemoryEventStore()
-    if db.startswith(("postgresql://", "postgres://")):
-        from protocols.store.postgres import PostgresEventStore
+    try:
+        if db.startswith(("postgresql://", "postgres://")):
+            from protocols.store.postgres import PostgresEventStore
 
-        return await PostgresEventStore.open(db, schema=schema)
-    from protocols.store.sqlite import SQLiteEventStore
+            return await PostgresEventStore.open(db, schema=schema)
+        from protocols.store.sqlite import SQLiteEventStore
 
-    return await SQLiteEventStore.open(db)
+        folder = _missing_folder(db)
+        if folder is not None:
+            raise StoreUnavailable(f"cannot open the incident database {db}: no folder {folder}")
+        return await SQLiteEventStore.open(db)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # driver errors differ per backend; all mean "cannot open"
+        where = _without_password(db)
+        raise StoreUnavailable(
+            f"cannot open the incident database {where}: {exc or type(exc).__name__}"
+        ) from exc
+
+
+def _missing_folder(path: str) -> Path | None:
+    """The folder that should hold a SQLite file, when it does not exist (checked up front:
+    aiosqlite leaves a worker thread behind when the connection fails)."""
+    folder = Path(path).expanduser().absolute().parent
+    return None if folder.is_dir() else folder
+
+
+def _without_password(db: str) -> str:
+    """``db`` with any password in a DSN replaced by ``***`` (for error messages)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", db)
 
 
 @asynccontextmanager

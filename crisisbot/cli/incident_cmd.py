@@ -39,8 +39,10 @@ from protocols import (
     IncidentService,
     IncidentState,
     LinkHashEntry,
+    Protocol,
     RecordMatch,
     ReopenStep,
+    RoleAssigned,
     SkipStep,
     StoredEvent,
     UnassignRole,
@@ -64,7 +66,8 @@ async def incident_service() -> AsyncIterator[IncidentService]:
     settings = state().settings
     url = settings.database.url
     db = sqlite_path(url) if is_sqlite_url(url) else url
-    async with open_incident_service(db, library=build_library(), clock=_utc_now) as svc:
+    library = build_library(skip_invalid=True)
+    async with open_incident_service(db, library=library, clock=_utc_now) as svc:
         yield svc
 
 
@@ -110,12 +113,13 @@ def _summary(s: IncidentState) -> dict[str, Any]:
     }
 
 
-def _event_json(record: StoredEvent) -> dict[str, Any]:
+def _event_json(record: StoredEvent, protocol: Protocol) -> dict[str, Any]:
     return {
         "version": record.version,
         "type": record.event_type,
         "recorded_at": record.recorded_at.isoformat(),
         "hash": record.hash,
+        "text": describe_event(record.event, protocol),
     }
 
 
@@ -180,6 +184,8 @@ def list_incidents(open_only: bool, no_drills: bool, as_json: bool) -> None:
     if as_json:
         print_json([_summary(s) for s in states])
         return
+    if not states:
+        click.echo("No incidents.", err=True)
     for s in states:
         drill = " [DRILL]" if s.drill else ""
         click.echo(f"{s.id:<24} {s.status:<10} {s.current_stage:<16} {s.title}{drill}")
@@ -243,7 +249,9 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
         mark = {"done": "x", "skipped": "-"}.get(row["status"], " ")
         due_text = f" due {clock.show(due_by_step[row['id']].due_at)}" if row["due_at"] else ""
         late = " OVERDUE" if row["overdue"] else ""
-        click.echo(f"  [{mark}] {row['stage']}/{row['id']}: {row['title']}{due_text}{late}")
+        st = s.step(row["id"])
+        done = f" — {st.status} by {st.by_name} {clock.show(st.at)}" if st.finished else ""
+        click.echo(f"  [{mark}] {row['stage']}/{row['id']}: {row['title']}{due_text}{late}{done}")
 
 
 @command.command()
@@ -251,8 +259,10 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @_tz_option()
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE.")
-def export(incident_id: str, fmt: str, tz: str | None, output: str | None) -> None:
+@json_option
+def export(incident_id: str, fmt: str, tz: str | None, output: str | None, as_json: bool) -> None:
     """Export an incident's full report (md, json, csv or a printable html file)."""
+    fmt = "json" if as_json else fmt
     zone = _zone(tz)
     text = _with_service(lambda svc: svc.export(incident_id, fmt, zone))
     if output:
@@ -317,8 +327,12 @@ def due(incident_id: str, tz: str | None, as_json: bool) -> None:
 @click.option("--until", type=click.DateTime(), default=None, help="Opened before (UTC).")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md")
 @_tz_option()
-def transparency(since: datetime | None, until: datetime | None, fmt: str, tz: str | None) -> None:
+@json_option
+def transparency(
+    since: datetime | None, until: datetime | None, fmt: str, tz: str | None, as_json: bool
+) -> None:
     """Public transparency figures over real incidents (drills are never counted)."""
+    fmt = "json" if as_json else fmt
     start = since.replace(tzinfo=UTC) if since else None
     end = until.replace(tzinfo=UTC) if until else None
     summary = _with_service(lambda svc: svc.transparency(since=start, until=end))
@@ -363,10 +377,14 @@ def _submit(build: Callable[[Actor], Command]) -> None:
     stored, protocol, drift = _with_service(work)
     _warn(drift)
     if meta["crisisbot.json"]:
-        print_json([_event_json(r) for r in stored])
+        print_json([_event_json(r, protocol) for r in stored])
         return
     for record in stored:
         click.echo(f"#{record.version} {describe_event(record.event, protocol)}")
+        event = record.event
+        if isinstance(event, RoleAssigned) and protocol.roles[event.role].instructions:
+            role = protocol.roles[event.role]
+            click.echo(f"  Instructions for {event.user_name} ({role.name}): {role.instructions}")
 
 
 @act_command()
@@ -469,8 +487,12 @@ def close_incident(reason: str) -> None:
 @click.option("--signal", required=True, help="Signal type, e.g. pdq, md5.")
 @click.option("--value", required=True, help="The hash value.")
 def link_hash(entry_id: str, list_name: str, signal: str, value: str) -> None:
-    """Link hash list entry ENTRY_ID to the incident."""
-    _submit(lambda a: LinkHashEntry(entry_id, list_name, signal, value, actor=a))
+    """Link hash list entry ENTRY_ID to the incident (the hash is checked against its signal)."""
+    from hashdb.signals import get_signal  # only this command needs the hash database package
+
+    signal_type = get_signal(signal)
+    normalised = signal_type.parse(value)
+    _submit(lambda a: LinkHashEntry(entry_id, list_name, signal_type.name, normalised, actor=a))
 
 
 @act_command("unlink-hash")

@@ -17,9 +17,16 @@ from protocols import Protocol, ProtocolLibrary, ProtocolLoadError, format_durat
 __all__ = ["build_library", "command", "protocol_outline"]
 
 
-def build_library() -> ProtocolLibrary:
-    """The deployment's protocol library (shipped + ``protocols.extra_dirs``)."""
-    return ProtocolLibrary(state().settings.protocols.extra_dirs)
+def build_library(*, skip_invalid: bool = False) -> ProtocolLibrary:
+    """The deployment's protocol library (shipped + ``protocols.extra_dirs``).
+
+    With ``skip_invalid`` (commands on existing incidents, which run under their own protocol
+    snapshot) a broken file is left out with a warning on stderr instead of stopping the command.
+    """
+    library = ProtocolLibrary(state().settings.protocols.extra_dirs, skip_invalid=skip_invalid)
+    for problem in library.problems:
+        click.echo(f"Warning: protocol file left out: {problem}", err=True)
+    return library
 
 
 def protocol_outline(protocol: Protocol) -> dict[str, Any]:

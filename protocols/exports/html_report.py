@@ -21,7 +21,9 @@ del{color:#777}ins{text-decoration:none;font-weight:bold}.correction{color:#555}
 .met{color:#060}.late,.missed{color:#a00;font-weight:bold}.mono{font-family:monospace}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}
-tr{page-break-inside:avoid}.drill{border-width:3px}}
+tr{page-break-inside:avoid}thead{display:table-header-group}.drill{border-width:3px}
+th,tr:nth-child(even) td,.drill{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+@page{margin:1.5cm}}
 """
 
 
@@ -85,7 +87,18 @@ def render_html(report: IncidentReport, clock: ReaderClock) -> str:
     parts.append("<h2>Steps</h2>")
     parts.append(
         _table(
-            ["Stage", "Step", "Role", "Required", "Target", "Actual", "By", "Outcome", "Note"],
+            [
+                "Stage",
+                "Step",
+                "Role",
+                "Required",
+                "Target",
+                "Actual",
+                "By",
+                "Outcome",
+                "Note",
+                "Evidence",
+            ],
             [
                 [
                     e(r.stage),
@@ -97,6 +110,7 @@ def render_html(report: IncidentReport, clock: ReaderClock) -> str:
                     e(r.by or "—"),
                     f'<span class="{r.outcome}">{e(r.outcome)}</span>',
                     e(r.note),
+                    "<br>".join(e(v) for v in r.evidence),
                 ]
                 for r in report.steps
             ],

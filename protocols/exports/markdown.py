@@ -49,7 +49,18 @@ def render_markdown(report: IncidentReport, clock: ReaderClock) -> str:
     )
     out += ["", "## Steps", ""]
     out += _table(
-        ["Stage", "Step", "Role", "Required", "Target", "Actual", "By", "Outcome", "Note"],
+        [
+            "Stage",
+            "Step",
+            "Role",
+            "Required",
+            "Target",
+            "Actual",
+            "By",
+            "Outcome",
+            "Note",
+            "Evidence",
+        ],
         [
             [
                 r.stage,
@@ -61,6 +72,7 @@ def render_markdown(report: IncidentReport, clock: ReaderClock) -> str:
                 r.by or "—",
                 r.outcome,
                 r.note or "",
+                "; ".join(r.evidence),
             ]
             for r in report.steps
         ],

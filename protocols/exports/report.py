@@ -167,6 +167,7 @@ class StepRow:
     by: str
     outcome: str  # met / late / missed / open / skipped / done
     note: str
+    evidence: tuple[str, ...] = ()  # every evidence value given for the step, in order
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,19 @@ def as_of(state: IncidentState) -> datetime:
     return state.closed_at or state.concluded_at or state.updated_at or state.opened_at
 
 
+def _message_fate(state: IncidentState, event: ev.Event) -> str:
+    """For a recorded chat message: whether it was edited or deleted later (those are entries of
+    their own too), so a reader of the original entry is not misled."""
+    if not isinstance(event, ev.MessageRecorded):
+        return ""
+    message = state.messages.get(event.message_id)
+    if message is None:
+        return ""
+    fate = [f"edited {len(message.edits)}×"] if message.edits else []
+    fate += ["deleted"] if message.deleted_at is not None else []
+    return f" [later {', '.join(fate)}]" if fate else ""
+
+
 def build_report(
     state: IncidentState, events: Sequence[StoredEvent], protocol: Protocol
 ) -> IncidentReport:
@@ -314,6 +328,7 @@ def build_report(
                 by=st.by_name or "" if st.status != "pending" else "",
                 outcome=step_outcome(due, st.status, finished, judged),
                 note=st.note or st.reason,
+                evidence=tuple(value for _, value in st.evidence),
             )
         )
     roles = [
@@ -333,7 +348,7 @@ def build_report(
             recorded_at=r.recorded_at,
             kind=r.event_type,
             actor=r.event.actor_name,
-            text=describe_event(r.event, protocol),
+            text=describe_event(r.event, protocol) + _message_fate(state, r.event),
             hash=r.hash,
             correction=fold_corrections(state.corrections.get(r.version, ())),
         )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 from protocols import (
     HASH_COORDINATOR,
@@ -150,3 +151,29 @@ async def run_sample_incident(
         clock.advance(minutes=17)
         await svc.execute(incident_id, command)
     return incident_id
+
+
+class _TagBalance(HTMLParser):
+    """Every non-void element is closed, in order (what a browser would not need, a printer
+    pipeline or an archive validator does)."""
+
+    VOID = frozenset({"meta", "br", "link", "img", "hr", "input", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def assert_well_formed_html(html: str) -> None:
+    checker = _TagBalance()
+    checker.feed(html)
+    checker.close()
+    assert checker.stack == [], f"unclosed elements: {checker.stack}"

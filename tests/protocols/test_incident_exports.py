@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from protocol_support import VirtualClock, run_sample_incident
+from protocol_support import VirtualClock, assert_well_formed_html, run_sample_incident
 
 from protocols import (
     IncidentService,
@@ -88,11 +88,26 @@ async def test_drills_are_marked_in_every_format(library: ProtocolLibrary) -> No
     assert {r["drill"] for r in rows} == {"DRILL"}
 
 
-async def test_html_is_self_contained(library: ProtocolLibrary) -> None:
+async def test_html_is_self_contained_well_formed_and_printable(library: ProtocolLibrary) -> None:
     html = await (await _sample(library)).export("inc-sample", "html")
-    assert html.startswith("<!DOCTYPE html>") and "@media print" in html
-    for external in ("<script", "<link", "src=", "http://", "@import"):
+    assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
+    for external in ("<script", "<link", "src=", "http://", "@import", "url("):
         assert external not in html
+    assert_well_formed_html(html)
+    printing = html[html.index("@media print") :]
+    assert "thead{display:table-header-group}" in printing  # headers repeat on every page
+    assert "tr{page-break-inside:avoid}" in printing
+
+
+async def test_steps_list_their_evidence_and_messages_say_what_became_of_them(
+    library: ProtocolLibrary,
+) -> None:
+    svc = await _sample(library)
+    doc = json.loads(await svc.export("inc-sample", "json"))
+    evidence = {s["step_id"]: s["evidence"] for s in doc["steps"]}
+    assert evidence["assess-criteria"] == ["all four criteria met"]
+    texts = {e["version"]: e["text"] for e in doc["timeline"]}
+    assert texts[5].endswith("[later edited 1×]") and texts[17].endswith("[later deleted]")
 
 
 async def test_bad_format_and_zone_are_refused(library: ProtocolLibrary) -> None:

@@ -219,3 +219,14 @@ def test_hash_coordinators_link_hashes_others_may_not() -> None:
     assert when(given(), cmd)
     with pytest.raises(NotAllowed):
         when(given(), LinkHashEntry("e1", "perpetrator", "pdq", "ab" * 32, actor=CAROL))
+
+
+@pytest.mark.parametrize("incident_id", ["bad id", "../x", "-x", "a" * 81, "x/y"])
+def test_incident_ids_that_cannot_name_a_channel_or_file_are_refused(incident_id: str) -> None:
+    with pytest.raises(InvalidTransition, match="bad incident id"):
+        decide(
+            None,
+            DeclareIncident("gifct-cip", "x", "cip", ADMIN, incident_id=incident_id),
+            PROTOCOL,
+            START,
+        )

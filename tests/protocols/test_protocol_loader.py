@@ -177,6 +177,17 @@ def test_library_adds_deployment_folders_and_refuses_duplicate_ids(tmp_path: Pat
         ProtocolLibrary([tmp_path / "nope"])
 
 
+def test_a_tolerant_library_leaves_broken_files_out_and_says_which(tmp_path: Path) -> None:
+    (tmp_path / "mini.yaml").write_text(GOOD)
+    (tmp_path / "broken.yaml").write_text("id: [unclosed\n")
+    library = ProtocolLibrary([tmp_path, tmp_path / "nope"], skip_invalid=True)
+    assert "mini" in library and "gifct-cip" in library
+    assert [(Path(p.path).name, p.line) for p in library.problems] == [
+        ("broken.yaml", 2),
+        ("nope", 1),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

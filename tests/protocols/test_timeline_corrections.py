@@ -9,11 +9,19 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from protocol_support import ADMIN, BOB, CAROL, LATER, VirtualClock, given, when
+from protocol_support import (
+    ADMIN,
+    BOB,
+    CAROL,
+    LATER,
+    VirtualClock,
+    assert_well_formed_html,
+    given,
+    when,
+)
 
 from protocols import (
     HASH_COORDINATOR,
@@ -158,25 +166,7 @@ async def test_html_marks_the_original_deleted_and_stays_well_formed() -> None:
     html = await svc.export("i1", "html")
     assert "<del>Note: Board decided at 02:31</del> <ins>Board decided at 01:32</ins>" in html
     assert '<small class="correction">retracted by Alice Admin' in html
-    checker = _TagBalance()
-    checker.feed(html)
-    assert checker.stack == ["html"] or checker.stack == []
-
-
-class _TagBalance(HTMLParser):
-    VOID = {"meta", "br", "link", "img", "hr", "input"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack[-1] == tag, (tag, self.stack)
-        self.stack.pop()
+    assert_well_formed_html(html)
 
 
 async def test_csv_and_json_keep_both_values() -> None:
