@@ -41,6 +41,7 @@ from bot.render import (
     incident_id_from_topic,
     role_assignment_dm,
     summary_embed,
+    tagged,
 )
 from bot.replies import reply_for
 from protocols.exports import describe_event
@@ -117,11 +118,6 @@ class IncidentChannels:
         """The protocol ``state`` runs under: its declared snapshot, not the library's current."""
         return self.bot.incidents.protocol_for(state)
 
-    async def describe_last_entry(self, state: IncidentState) -> str:
-        """The incident's newest timeline entry in words, as exports show it."""
-        stored = (await self.bot.incidents.events(state.id))[-1]
-        return describe_event(stored.event, self.protocol(state))
-
     def due_lines(self, state: IncidentState) -> list[DueLine]:
         now = self.bot.clock()
         return [
@@ -132,13 +128,25 @@ class IncidentChannels:
     # -- writing ---------------------------------------------------------------------------
     async def execute(self, incident_id: str, command: Any) -> IncidentState:
         """Store ``command`` in the timeline, then schedule a (coalesced) summary refresh."""
-        await self.bot.incidents.execute(incident_id, command)
+        return (await self._store(incident_id, command))[0]
+
+    async def execute_described(
+        self, incident_id: str, command: Any, actor_mention: str
+    ) -> tuple[IncidentState, str]:
+        """:meth:`execute`, plus what was stored in words as exports show it (for the answer)."""
+        state, stored = await self._store(incident_id, command)
+        protocol = self.protocol(state)
+        described = "; ".join(describe_event(record.event, protocol) for record in stored)
+        return state, tagged(state, f"✏️ {described} (by {actor_mention})")
+
+    async def _store(self, incident_id: str, command: Any) -> tuple[IncidentState, list[Any]]:
+        stored = await self.bot.incidents.execute(incident_id, command)
         state = await self.state(incident_id)
         for message_id in state.messages:
             self._recorded_messages[int(message_id)] = incident_id
         self.summaries.request(incident_id)
         self.bot.dispatch("incident_changed", state)
-        return state
+        return state, stored
 
     def _overwrites(
         self, guild: discord.Guild, state: IncidentState

@@ -123,14 +123,21 @@ class Reply:
             log.warning("could not tell %s: %s", self.interaction.user.id, content, exc_info=True)
 
     async def fail(self, content: str) -> None:
-        """An error message, privately where possible, whatever was already sent."""
+        """An error message, privately, whatever was already sent."""
         content = self.mark(content) or ""
         async with self._lock:
             self._stop_watchdog()
             response = self.interaction.response
-            if self._pending_original:
+            if self._pending_original and self.ephemeral:
                 self._pending_original = False
                 await self.interaction.edit_original_response(content=content)
+            elif self._pending_original:  # a public "thinking…": drop it, answer privately
+                self._pending_original = False
+                try:
+                    await self.interaction.delete_original_response()
+                except discord.HTTPException:
+                    log.warning("could not remove the pending answer of %s", self.interaction.id)
+                await self.interaction.followup.send(content, ephemeral=True)
             elif response.is_done():
                 await self.interaction.followup.send(content, ephemeral=True)
             else:

@@ -375,15 +375,13 @@ class Incidents(CrisisCog):
         retract: bool = False,
     ) -> None:
         when = None if time is None else parse_time(time, self.bot.timezone)
-        state = await self._act(
-            interaction,
-            lambda actor: CorrectTimelineEntry(entry, reason, text, when, retract, actor=actor),
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        actor = actor_for(self.bot.settings, interaction.user)
+        command = CorrectTimelineEntry(entry, reason, text, when, retract, actor=actor)
+        _, answer = await self.bot.channels.execute_described(
+            incident_id, command, interaction.user.mention
         )
-        described = await self.bot.channels.describe_last_entry(state)
-        await self.reply(interaction).send(
-            tagged(state, f"✏️ {described} (by {interaction.user.mention})"),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await self.reply(interaction).send(answer, allowed_mentions=discord.AllowedMentions.none())
 
     @incident.command(name="export", description="Upload the incident's timeline as a file")
     async def export(

@@ -273,12 +273,10 @@ class CorrectEntryModal(discord.ui.Modal):
         reply = start_reply(interaction)
         actor = actor_for(bot.settings, interaction.user)
         command = CorrectTimelineEntry(self.entry, self.reason.value, self.text.value, actor=actor)
-        state = await bot.channels.execute(self.incident_id, command)
-        described = await bot.channels.describe_last_entry(state)
-        await reply.send(
-            tagged(state, f"✏️ {described} (by {interaction.user.mention})"),
-            allowed_mentions=discord.AllowedMentions.none(),
+        _, answer = await bot.channels.execute_described(
+            self.incident_id, command, interaction.user.mention
         )
+        await reply.send(answer, allowed_mentions=discord.AllowedMentions.none())
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception, /

@@ -230,6 +230,20 @@ async def test_slow_work_is_deferred_within_the_deadline_and_confirmed_after_the
         )
         assert [n.text for n in (await services.incidents.get(state.id)).notes] == ["slow"]
 
+        # refused after the public "thinking…": that goes away, the refusal comes privately
+        ix = await fake.slash_command(
+            "incident step",
+            {"action": "skip", "step": "situational-awareness"},  # no reason: refused
+            user=team.alice,
+            channel=channel,
+        )
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 5
+        refusal = await private_note(fake, ix)
+        assert refusal.startswith("⚠️") and "reason" in refusal
+        await fake.wait_for_request(
+            "DELETE", "/webhooks/{application_id}/{interaction_token}/messages/{message_id}"
+        )
+
         own = step_button_id(state.id, "brief-communications", "own")
         mark = fake.mark()
         click = await fake.click(message_with(fake, channel, own), own, user=team.alice)
