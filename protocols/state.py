@@ -40,6 +40,7 @@ class StepState:
     note: str = ""
     reason: str = ""
     evidence: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+    version: int | None = None  # the event that set this status (timeline corrections refer to it)
 
     @property
     def finished(self) -> bool:
@@ -110,6 +111,7 @@ class IncidentState:
     current_stage: str = ""
     status: Status = "declared"
     activated_at: datetime | None = None
+    activated_version: int | None = None
     concluded_at: datetime | None = None
     closed_at: datetime | None = None
     summary: str = ""
@@ -174,6 +176,7 @@ def _apply(s: IncidentState, e: ev.Event) -> None:  # noqa: C901 - one branch pe
         case ev.IncidentActivated():
             s.status = "active"
             s.activated_at = e.at
+            s.activated_version = s.version
         case ev.RoleAssigned():
             s.role_holders.setdefault(e.role, {})[e.user_id] = e.user_name
             s.participants.setdefault(e.user_id, e.user_name)
@@ -185,12 +188,18 @@ def _apply(s: IncidentState, e: ev.Event) -> None:  # noqa: C901 - one branch pe
             if e.evidence:
                 evidence.append(("evidence", e.evidence))
             s.steps[e.step_id] = StepState(
-                "done", e.actor_id, e.actor_name, e.at, note=e.note, evidence=evidence
+                "done", e.actor_id, e.actor_name, e.at, e.note, evidence=evidence, version=s.version
             )
         case ev.StepSkipped():
             old = s.step(e.step_id)
             s.steps[e.step_id] = StepState(
-                "skipped", e.actor_id, e.actor_name, e.at, reason=e.reason, evidence=old.evidence
+                "skipped",
+                e.actor_id,
+                e.actor_name,
+                e.at,
+                reason=e.reason,
+                evidence=old.evidence,
+                version=s.version,
             )
         case ev.StepReopened():
             old = s.step(e.step_id)

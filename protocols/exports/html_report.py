@@ -53,7 +53,10 @@ def render_html(report: IncidentReport, clock: ReaderClock) -> str:
         ("Status", s.status),
         ("Current stage", s.current_stage),
         ("Declared", f"{clock.show(s.opened_at)} by {s.declared_by}"),
-        ("Activated", f"{clock.show(s.activated_at)} (after {span(report.time_to_activation)})"),
+        (
+            "Activated",
+            f"{clock.show(report.activated_at)} (after {span(report.time_to_activation)})",
+        ),
         ("Concluded", clock.show(s.concluded_at)),
         ("Closed", clock.show(s.closed_at)),
         ("Times shown in", clock.name),

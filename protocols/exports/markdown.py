@@ -31,7 +31,7 @@ def render_markdown(report: IncidentReport, clock: ReaderClock) -> str:
         f"- Status: {s.status}",
         f"- Current stage: {s.current_stage}",
         f"- Declared: {clock.show(s.opened_at)} by {s.declared_by}",
-        f"- Activated: {clock.show(s.activated_at)}"
+        f"- Activated: {clock.show(report.activated_at)}"
         f" (time to activation: {span(report.time_to_activation)})",
         f"- Concluded: {clock.show(s.concluded_at)}",
         f"- Closed: {clock.show(s.closed_at)}",

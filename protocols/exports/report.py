@@ -30,6 +30,7 @@ __all__ = [
     "StepRow",
     "TimelineEntry",
     "build_report",
+    "corrected_time",
     "correction_note",
     "describe_event",
     "fold_corrections",
@@ -145,6 +146,19 @@ def timeline_cells(entry: TimelineEntry, clock: ReaderClock, markup: Markup) -> 
     return time_cell, text_cell + markup.note(correction_note(c, clock.show))
 
 
+def corrected_time(
+    state: IncidentState, version: int | None, recorded: datetime | None
+) -> datetime | None:
+    """``recorded``, unless timeline entry ``version`` had its time corrected (the latest wins):
+    so step times and time to activation in reports follow what really happened."""
+    if recorded is None or version is None:
+        return recorded
+    correction = fold_corrections(state.corrections.get(version, ()))
+    if correction is None or correction.time is None:
+        return recorded
+    return correction.time
+
+
 def correction_note(correction: EntryCorrection, show: Callable[[datetime], str]) -> str:
     """``corrected by Sam at 2026-03-15 02:40:00 UTC (#31, replaces #30): reason``."""
     what = "retracted" if correction.retracted else "corrected"
@@ -182,6 +196,7 @@ class IncidentReport:
     notes: list[Note]
     hashes: list[LinkedHash]
     timeline: list[TimelineEntry]
+    activated_at: datetime | None = None  # as corrected on the timeline, if it was
 
     @property
     def title(self) -> str:
@@ -314,7 +329,7 @@ def build_report(
     for index, step in protocol.steps():
         st = state.step(step.id)
         due = step_due_at(state, protocol, index, step)
-        finished = st.at if st.status != "pending" else None
+        finished = corrected_time(state, st.version, st.at) if st.status != "pending" else None
         steps.append(
             StepRow(
                 stage=protocol.stages[index].name,
@@ -340,7 +355,8 @@ def build_report(
         stage_times.append(
             (stage.name, started, None if started is None else started - state.opened_at)
         )
-    activation = None if state.activated_at is None else state.activated_at - state.opened_at
+    activated_at = corrected_time(state, state.activated_version, state.activated_at)
+    activation = None if activated_at is None else activated_at - state.opened_at
     timeline = [
         TimelineEntry(
             version=r.version,
@@ -362,6 +378,7 @@ def build_report(
         participants=sorted(set(state.participants.values())),
         steps=steps,
         time_to_activation=activation,
+        activated_at=activated_at,
         stage_times=stage_times,
         notes=list(state.notes),
         hashes=list(state.linked_hashes.values()),

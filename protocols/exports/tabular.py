@@ -94,7 +94,7 @@ def render_json(report: IncidentReport, clock: ReaderClock, events: Sequence[Sto
             "current_stage": s.current_stage,
             "declared_by": s.declared_by,
             "opened_at": clock.iso(s.opened_at),
-            "activated_at": clock.iso(s.activated_at),
+            "activated_at": clock.iso(report.activated_at),
             "concluded_at": clock.iso(s.concluded_at),
             "closed_at": clock.iso(s.closed_at),
             "summary": s.summary,

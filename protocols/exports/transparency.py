@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from protocols import events as ev
 from protocols.durations import format_duration
-from protocols.exports.report import ReaderClock, as_of, step_outcome
+from protocols.exports.report import ReaderClock, as_of, corrected_time, step_outcome
 from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.store import StoredEvent
@@ -71,12 +71,13 @@ def _figures(
         step_outcome(
             step_due_at(state, protocol, index, step),
             state.step(step.id).status,
-            state.step(step.id).at,
+            corrected_time(state, state.step(step.id).version, state.step(step.id).at),
             judged,
         )
         for index, step in protocol.steps()
     ]
-    activation = state.activated_at - state.opened_at if state.activated_at else None
+    activated_at = corrected_time(state, state.activated_version, state.activated_at)
+    activation = activated_at - state.opened_at if activated_at else None
     return IncidentFigures(
         incident_id=state.id,
         protocol_id=state.protocol_id,
@@ -119,7 +120,10 @@ def render_transparency(summary: TransparencySummary, fmt: str = "md", tz: str =
     if fmt == "json":
         return json.dumps(summary.to_dict(), indent=2) + "\n"
     clock = ReaderClock(tz)
-    period = f"{clock.show(summary.since)} to {clock.show(summary.until)}"
+    if summary.since is None and summary.until is None:
+        period = "all incidents"
+    else:
+        period = f"{clock.show(summary.since)} to {clock.show(summary.until)}"
     lines = [
         "# Crisis response transparency summary",
         "",

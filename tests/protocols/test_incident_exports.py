@@ -17,6 +17,7 @@ from protocols import (
     ProtocolError,
     ProtocolLibrary,
     export_incident,
+    render_transparency,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -131,3 +132,15 @@ async def test_transparency_summary_counts_real_incidents_only(library: Protocol
     figures = summary.incidents[0]
     assert (figures.hashes_added, figures.hashes_removed, figures.matches_reported) == (2, 1, 3)
     assert figures.steps_met >= 1 and figures.steps_missed >= 1
+
+
+async def test_transparency_markdown_names_its_period_with_dates(library: ProtocolLibrary) -> None:
+    clock = VirtualClock()
+    svc = IncidentService(MemoryEventStore(), library=library, clock=clock)
+    await run_sample_incident(svc, clock, incident_id="real")
+    assert "Period: all incidents. Incidents counted: 1" in render_transparency(
+        await svc.transparency()
+    )
+    since = clock.now.replace(hour=0, minute=0)
+    text = render_transparency(await svc.transparency(since=since), tz="Europe/Paris")
+    assert "Period: 2026-03-15 01:00:00 CET to —. Incidents counted: 1" in text

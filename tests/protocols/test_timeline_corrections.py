@@ -8,7 +8,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from protocol_support import (
     BOB,
     CAROL,
     LATER,
+    START,
     VirtualClock,
     assert_well_formed_html,
     given,
@@ -26,10 +27,12 @@ from protocol_support import (
 from protocols import (
     HASH_COORDINATOR,
     TIMELINE_RECORDER,
+    ActivateIncident,
     Actor,
     AddNote,
     AssignRole,
     Close,
+    CompleteStep,
     CorrectTimelineEntry,
     DeclareIncident,
     IncidentClosed,
@@ -223,3 +226,26 @@ def test_the_cli_corrects_an_entry(tmp_path: Path) -> None:
     bad_time = run("incident", "act", "i1", "correct", "--entry", "3", "--time", "soon",
                    "--reason", "y")  # fmt: skip
     assert bad_time.returncode == 2 and "not an ISO 8601 time" in bad_time.stderr
+
+
+async def test_corrected_times_drive_step_outcomes_and_time_to_activation() -> None:
+    clock = VirtualClock()
+    svc = IncidentService(MemoryEventStore(), library=ProtocolLibrary(), clock=clock)
+    await svc.declare(DeclareIncident("gifct-cip", "Attack", "cip", ADMIN, incident_id="i1"))
+    clock.advance(minutes=50)  # the 30-minute target has passed when the scribe records it
+    [done] = await svc.execute(
+        "i1", CompleteStep("situational-awareness", evidence="hub", actor=ADMIN)
+    )
+    [activated] = await svc.execute("i1", ActivateIncident("board", actor=ADMIN))
+    really = START + timedelta(minutes=20)
+    for entry in (done.version, activated.version):
+        await svc.execute(
+            "i1", CorrectTimelineEntry(entry, "logged late", time=really, actor=ADMIN)
+        )
+    doc = json.loads(await svc.export("i1", "json"))
+    step = next(s for s in doc["steps"] if s["step_id"] == "situational-awareness")
+    assert (step["finished_at"], step["outcome"]) == (really.isoformat(), "met")
+    assert doc["time_to_activation_seconds"] == 20 * 60
+    assert doc["incident"]["activated_at"] == really.isoformat()
+    figures = (await svc.transparency()).incidents[0]
+    assert (figures.steps_met, figures.time_to_activation_seconds) == (1, 20 * 60)
