@@ -267,19 +267,28 @@ class IncidentChannels:
         """Edit the checklist message holding ``step_id`` (after a slash command changed it).
 
         Best effort: the step is stored already; a refused edit is logged and the message is
-        re-rendered with the next change of that page.
+        re-rendered with the next change of that page. A checklist that is unknown (not found
+        after a restart) or was deleted is posted again, so its buttons stay reachable.
         """
         page, content = self._checklist(state, step_id)
         binding = self._bindings.get(state.id)
-        message_id = None if binding is None else binding.page_message_ids.get(page.key)
         channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if message_id is None or not isinstance(channel, discord.TextChannel):
-            log.warning("no checklist message known for %s step %s", state.id, step_id)
+        if binding is None or not isinstance(channel, discord.TextChannel):
+            log.warning("incident %s has no channel; checklist not updated", state.id)
             return
-        await best_effort(
-            f"update the checklist of {state.id}",
-            channel.get_partial_message(message_id).edit(**content),
-        )
+        message_id = binding.page_message_ids.get(page.key)
+        if message_id is not None:
+            try:
+                await channel.get_partial_message(message_id).edit(**content)
+                return
+            except discord.NotFound:
+                log.warning("checklist of %s was deleted; posting it again", state.id)
+            except discord.HTTPException as error:
+                log.warning("could not update the checklist of %s: %s", state.id, error)
+                return
+        posted = await best_effort(f"post the checklist of {state.id}", channel.send(**content))
+        if posted is not None:
+            binding.page_message_ids[page.key] = posted.id
 
     async def _refresh_summary(self, incident_id: str) -> None:
         """Edit the pinned summary; post (and pin) a new one if it is unknown or was deleted."""

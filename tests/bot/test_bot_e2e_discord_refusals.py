@@ -256,3 +256,31 @@ async def test_slow_work_is_deferred_within_the_deadline_and_confirmed_after_the
         assert (await services.incidents.get(state.id)).holders("communications")
         for interaction in fake.interactions.values():
             assert len(interaction.callbacks) <= 1  # never acknowledged twice
+
+
+async def test_a_deleted_checklist_is_posted_again_with_the_next_change(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        done = step_button_id(incident_id, "assess-criteria", "done")
+        await fake.delete_message(message_with(fake, channel, done)["id"])
+        ix = await fake.slash_command(
+            "incident step",
+            {"action": "skip", "step": "assess-criteria", "reason": "criteria obviously met"},
+            user=team.alice,
+            channel=channel,
+        )
+        await fake.wait_for_interaction_response(ix)
+        await fake.wait_for(
+            lambda: any(
+                c.get("custom_id") == done and c.get("disabled")
+                for m in bot_messages(fake, channel)
+                for row in m.get("components", [])
+                for c in row["components"]
+            ),
+            what="the checklist posted again, the skipped step's buttons disabled",
+        )
+        assert (await services.incidents.get(incident_id)).step(
+            "assess-criteria"
+        ).status == "skipped"
