@@ -26,7 +26,7 @@ import discord.http
 import yarl
 from discord.ext import commands
 
-from bot import gateway_payloads
+from bot import lean_payloads
 from bot.incident_channels import IncidentChannels
 from bot.replies import DEFER_AFTER
 from bot.views import AddUploadButton, StepButton
@@ -97,7 +97,7 @@ class CrisisBot(commands.Bot):
             help_command=None,
             **options,
         )
-        gateway_payloads.install(self)  # lean payloads from other Discords parse too
+        lean_payloads.install(self)  # lean payloads from other Discords parse too
         self.settings = settings
         self.incidents = incidents
         self.hashes = hashes

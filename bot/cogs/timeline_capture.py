@@ -29,7 +29,7 @@ from discord.ext import commands
 from bot.access import Access, actor_for, has_access, require, service_actor
 from bot.attachments import read_attachment
 from bot.errors import UserFacingError, best_effort, reply_with_error
-from bot.gateway_payloads import was_filled
+from bot.lean_payloads import was_filled
 from bot.render import tagged
 from bot.replies import start_reply
 from hashdb.errors import HashDBError

@@ -106,6 +106,8 @@ class RestApi:
         self.cdn_requests: list[str] = []
         self.faults: list[InjectedFault] = []
         self.interaction_deadline: float | None = None
+        #: False: answer interaction callbacks 204 without a body, ignoring `with_response`
+        self.callback_bodies = True
         self.limits: list[RouteLimit] = []
 
     # wiring ---------------------------------------------------------------------------------
@@ -569,7 +571,7 @@ class RestApi:
             raise unknown("interaction", 10062)  # Discord gives a bot 3 s to answer
         return ix
 
-    async def interaction_callback(self, call: Call) -> Payload:
+    async def interaction_callback(self, call: Call) -> Payload | None:
         ix = self._interaction(call)
         if ix.callbacks:
             raise FakeDiscordError(400, 40060, "Interaction has already been acknowledged.")
@@ -618,7 +620,7 @@ class RestApi:
         elif callback_type in (8, 9):
             response["resource"] = {"type": callback_type}
         self._signal.notify()
-        return response
+        return response if self.callback_bodies else None
 
     async def _post_for_interaction(
         self, ix: FakeInteraction, data: Payload, call: Call

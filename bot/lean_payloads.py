@@ -1,4 +1,4 @@
-"""Tolerance for lean gateway payloads: fill in what discord.py requires but the API may omit.
+"""Tolerance for lean payloads: fill in what discord.py requires but the API may omit.
 
 discord.py 2.x parses every gateway event with its own models, and some of them index fields
 that Discord's documentation marks optional or added only recently: an interaction's
@@ -10,6 +10,11 @@ that leaves one out would make discord.py raise ``KeyError`` (or lose the channe
 bot sees the event: the command would simply never be answered. :func:`install` wraps the
 parsers of the events the bot uses so that such fields get their documented defaults first;
 everything else is still parsed by discord.py's own models.
+
+One REST answer needs the same care: discord.py asks for the interaction callback's body
+(``?with_response=1``) and reads it after the callback has been accepted; a server that answers
+``204 No Content`` (Discord's answer without that parameter) would turn every delivered answer
+into an exception. :func:`install` makes a missing body mean "accepted, no details".
 
 A MESSAGE_UPDATE without ``content`` is an unfurl, not an edit: the defaulted keys are listed
 under :data:`FILLED` in the payload, so ``on_raw_message_edit`` can tell a real text from a
@@ -122,8 +127,25 @@ _FILLERS: dict[str, Callable[[Payload, Any], None]] = {
 }
 
 
+def _tolerate_empty_callback_answers() -> None:
+    """Let discord.py accept an interaction callback answered with no body (once per process)."""
+    cls = discord.InteractionCallbackResponse
+    if getattr(cls, "_crisisbot_lenient", False):
+        return
+    update = cls._update
+
+    def _update(self: Any, data: Any) -> None:
+        if not isinstance(data, dict) or "interaction" not in data:
+            data = {"interaction": {"id": str(self._parent.id)}}
+        update(self, data)
+
+    cls._update = _update  # type: ignore[method-assign]
+    cls._crisisbot_lenient = True  # type: ignore[attr-defined]
+
+
 def install(client: discord.Client) -> None:
     """Wrap ``client``'s parsers of the events above (call before the client connects)."""
+    _tolerate_empty_callback_answers()
     state = client._connection
     for event, fill in _FILLERS.items():
         parse = state.parsers[event]
