@@ -6,7 +6,8 @@ written for responders and are shown as they are; access refusals say which role
 anything else is logged with its traceback and shown as a generic failure. In every case the
 service refused before writing, so the message can honestly say nothing changed: the Discord
 calls that follow a write (pin, DM, checklist edit, ...) go through :func:`best_effort`, which
-logs a refusal and notes it for the user instead of raising.
+logs a refusal and notes it for the user instead of raising, and a refused answer itself
+(``AnswerNotDelivered``) says the action may well be recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from bot.replies import reply_for
+from bot.replies import AnswerNotDelivered, reply_for
 from hashdb.errors import HashDBError
 from protocols.errors import ProtocolError
 
@@ -50,6 +51,11 @@ def _unwrap(error: BaseException) -> BaseException:
 def error_message(error: BaseException) -> str:
     """The text shown to the user for ``error`` (after unwrapping discord.py's wrappers)."""
     error = _unwrap(error)
+    if isinstance(error, AnswerNotDelivered):
+        return (
+            f"⚠️ Discord refused the bot's answer ({describe_refusal(error.error)}); if this was "
+            "an action, it is recorded in the timeline: check before repeating it."
+        )
     if isinstance(error, (ProtocolError, HashDBError, UserFacingError)):
         return f"⚠️ {error}"
     if isinstance(error, app_commands.CheckFailure):
@@ -61,7 +67,14 @@ def error_message(error: BaseException) -> str:
 
 def _expected(error: BaseException) -> bool:
     return isinstance(
-        error, (ProtocolError, HashDBError, UserFacingError, app_commands.CheckFailure)
+        error,
+        (
+            ProtocolError,
+            HashDBError,
+            UserFacingError,
+            AnswerNotDelivered,
+            app_commands.CheckFailure,
+        ),
     )
 
 
@@ -103,8 +116,9 @@ def describe_refusal(error: discord.HTTPException) -> str:
 async def best_effort(what: str, call: Awaitable[T], problems: list[str] | None = None) -> T | None:
     """Await a Discord call the bot can live without (pin, DM, edit, reaction, history).
 
-    A refusal (403, 404, 50007, a 5xx after discord.py's retries) is logged and, with
-    ``problems``, noted as ``"could not {what}: {reason}"`` for the user; the result is then None.
+    A refusal (403, 404, 50007, a 5xx after discord.py's retries, or an answer discord.py
+    cannot parse) is logged and, with ``problems``, noted as ``"could not {what}: {reason}"``
+    for the user; the result is then None.
     Whatever the bot already stored in the timeline stays stored.
     """
     try:
@@ -113,4 +127,8 @@ async def best_effort(what: str, call: Awaitable[T], problems: list[str] | None 
         log.warning("could not %s: %s", what, error)
         if problems is not None:
             problems.append(f"could not {what}: {describe_refusal(error)}")
-        return None
+    except Exception:  # noqa: BLE001 - e.g. an answer discord.py cannot parse; the action stands
+        log.exception("could not %s", what)
+        if problems is not None:
+            problems.append(f"could not {what}: unexpected answer from Discord")
+    return None

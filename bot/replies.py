@@ -24,7 +24,7 @@ from typing import Any
 
 import discord
 
-__all__ = ["DEFER_AFTER", "Reply", "reply_for", "start_reply"]
+__all__ = ["DEFER_AFTER", "AnswerNotDelivered", "Reply", "reply_for", "start_reply"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
 _EXTRAS_KEY = "crisisbot.reply"
 _DRILL_MARK = "**[DRILL]** "
+
+
+class AnswerNotDelivered(Exception):
+    """Discord refused the answer itself; whatever the handler stored before it stays stored."""
+
+    def __init__(self, error: discord.HTTPException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class Reply:
@@ -89,7 +97,12 @@ class Reply:
 
     async def send(self, content: str | None = None, **kwargs: Any) -> None:
         """The answer as a new message (``embed``, ``file``, ``allowed_mentions``, ``view``)."""
-        content = self.mark(content)
+        try:
+            await self._send(self.mark(content), **kwargs)
+        except discord.HTTPException as error:
+            raise AnswerNotDelivered(error) from error
+
+    async def _send(self, content: str | None, **kwargs: Any) -> None:
         async with self._lock:
             self._stop_watchdog()
             interaction = self.interaction
@@ -106,12 +119,15 @@ class Reply:
 
     async def edit(self, **kwargs: Any) -> None:
         """The answer of a button or form: edit the message it is on (``embed``, ``view``)."""
-        async with self._lock:
-            self._stop_watchdog()
-            if self.interaction.response.is_done():
-                await self.interaction.edit_original_response(**kwargs)
-            else:
-                await self.interaction.response.edit_message(**kwargs)
+        try:
+            async with self._lock:
+                self._stop_watchdog()
+                if self.interaction.response.is_done():
+                    await self.interaction.edit_original_response(**kwargs)
+                else:
+                    await self.interaction.response.edit_message(**kwargs)
+        except discord.HTTPException as error:
+            raise AnswerNotDelivered(error) from error
 
     async def whisper(self, content: str) -> None:
         """A private note to the user after the answer (what the bot could not do); never raises."""

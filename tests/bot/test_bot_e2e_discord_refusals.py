@@ -284,3 +284,26 @@ async def test_a_deleted_checklist_is_posted_again_with_the_next_change(
         assert (await services.incidents.get(incident_id)).step(
             "assess-criteria"
         ).status == "skipped"
+
+
+async def test_a_refused_answer_says_the_action_is_recorded(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        fake.inject_error(
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            status=400,
+            code=50035,
+            message="Invalid Form Body",
+        )
+        ix = await fake.slash_command(
+            "incident note", {"text": "uploader identified"}, user=team.alice, channel=channel
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert answer["data"]["flags"] & EPHEMERAL
+        assert "Discord refused the bot's answer" in answer["data"]["content"]
+        assert "recorded in the timeline" in answer["data"]["content"]
+        notes = (await services.incidents.get(incident_id)).notes
+        assert [n.text for n in notes] == ["uploader identified"]
