@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from html import escape
 
-from protocols.exports.report import IncidentReport, Markup, ReaderClock, span, timeline_cells
+from protocols.exports.report import (
+    STEP_COLUMNS,
+    IncidentReport,
+    Markup,
+    ReaderClock,
+    span,
+    timeline_cells,
+)
 
 __all__ = ["render_html"]
 
@@ -90,18 +97,7 @@ def render_html(report: IncidentReport, clock: ReaderClock) -> str:
     parts.append("<h2>Steps</h2>")
     parts.append(
         _table(
-            [
-                "Stage",
-                "Step",
-                "Role",
-                "Required",
-                "Target",
-                "Actual",
-                "By",
-                "Outcome",
-                "Note",
-                "Evidence",
-            ],
+            list(STEP_COLUMNS),
             [
                 [
                     e(r.stage),

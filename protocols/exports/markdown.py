@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from protocols.exports.report import IncidentReport, Markup, ReaderClock, span, timeline_cells
+from protocols.exports.report import (
+    STEP_COLUMNS,
+    IncidentReport,
+    Markup,
+    ReaderClock,
+    span,
+    timeline_cells,
+)
 
 __all__ = ["render_markdown"]
 
@@ -49,18 +56,7 @@ def render_markdown(report: IncidentReport, clock: ReaderClock) -> str:
     )
     out += ["", "## Steps", ""]
     out += _table(
-        [
-            "Stage",
-            "Step",
-            "Role",
-            "Required",
-            "Target",
-            "Actual",
-            "By",
-            "Outcome",
-            "Note",
-            "Evidence",
-        ],
+        list(STEP_COLUMNS),
         [
             [
                 r.stage,

@@ -23,6 +23,7 @@ from protocols.store import StoredEvent
 from protocols.timers import step_due_at
 
 __all__ = [
+    "STEP_COLUMNS",
     "EntryCorrection",
     "IncidentReport",
     "Markup",
@@ -166,6 +167,21 @@ def correction_note(correction: EntryCorrection, show: Callable[[datetime], str]
     if correction.replaces:
         refs += ", replaces " + ", ".join(f"#{v}" for v in correction.replaces)
     return f"{what} by {correction.by} at {show(correction.at)} ({refs}): {correction.reason}"
+
+
+#: the step table's columns, in the order every format shows them
+STEP_COLUMNS = (
+    "Stage",
+    "Step",
+    "Role",
+    "Required",
+    "Target",
+    "Actual",
+    "By",
+    "Outcome",
+    "Note",
+    "Evidence",
+)
 
 
 @dataclass(frozen=True)

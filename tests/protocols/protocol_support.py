@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 from protocols import (
     HASH_COORDINATOR,
@@ -177,3 +181,22 @@ def assert_well_formed_html(html: str) -> None:
     checker.feed(html)
     checker.close()
     assert checker.stack == [], f"unclosed elements: {checker.stack}"
+
+
+CliRun = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def cli_runner(tmp_path: Path, db: str, *before: str) -> CliRun:
+    """Run ``crisisbot [before...] --db DB ARGS...`` as a real process in ``tmp_path``."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crisisbot", *before, "--db", db, *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
+            timeout=60,
+        )
+
+    return run

@@ -8,27 +8,13 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from protocol_support import cli_runner
 
 PG_DSN = os.environ.get("CRISISBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def runner(tmp_path: Path, db: str, *pre: str):  # type: ignore[no-untyped-def]
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crisisbot", *pre, "--db", db, *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
-            timeout=60,
-        )
-
-    return run
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -43,7 +29,7 @@ def refused(result: subprocess.CompletedProcess[str], message: str) -> None:
 
 
 def test_every_printing_command_has_json_and_bad_input_is_refused(tmp_path: Path) -> None:
-    run = runner(tmp_path, f"sqlite:///{tmp_path}/a.db")
+    run = cli_runner(tmp_path, f"sqlite:///{tmp_path}/a.db")
     listed = run("incident", "list")
     assert listed.returncode == 0 and listed.stdout == "" and "No incidents." in listed.stderr
     assert json.loads(ok(run("incident", "list", "--json"))) == []
@@ -78,7 +64,7 @@ def test_a_broken_protocol_file_does_not_stop_work_on_incidents(tmp_path: Path) 
     defs.mkdir()
     config = tmp_path / "c.yaml"
     config.write_text(f"protocols:\n  extra_dirs: [{defs}]\n", encoding="utf-8")
-    run = runner(tmp_path, f"sqlite:///{tmp_path}/a.db", "--config", str(config))
+    run = cli_runner(tmp_path, f"sqlite:///{tmp_path}/a.db", "--config", str(config))
     ok(run("incident", "open", "--protocol", "gifct-cip", "--title", "T", "--severity", "cip",
            "--id", "i1"))  # fmt: skip
     (defs / "bad.yaml").write_text("id: [unclosed\nname: x\n", encoding="utf-8")
@@ -89,11 +75,13 @@ def test_a_broken_protocol_file_does_not_stop_work_on_incidents(tmp_path: Path) 
 
 
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
-    missing = runner(tmp_path, f"sqlite:///{tmp_path}/no/such/dir/a.db")
+    missing = cli_runner(tmp_path, f"sqlite:///{tmp_path}/no/such/dir/a.db")
     result = missing("incident", "list")
     refused(result, "cannot open the incident database")
     assert "no folder" in result.stderr and "Traceback" not in result.stderr
-    result = runner(tmp_path, "postgresql://postgres:s3cret@127.0.0.1:9/test")("incident", "list")
+    result = cli_runner(tmp_path, "postgresql://postgres:s3cret@127.0.0.1:9/test")(
+        "incident", "list"
+    )
     refused(result, "cannot open the incident database postgresql://postgres:***@127.0.0.1:9")
     assert "s3cret" not in result.stderr
 
@@ -113,7 +101,7 @@ def test_the_incident_commands_end_to_end_on_postgresql(tmp_path: Path) -> None:
     schema = f"cli_{uuid.uuid4().hex[:12]}"
     asyncio.run(_schema(f"CREATE SCHEMA {schema}"))
     try:
-        run = runner(tmp_path, f"{PG_DSN}?search_path={schema}")
+        run = cli_runner(tmp_path, f"{PG_DSN}?search_path={schema}")
         ok(run("incident", "open", "--protocol", "eu-crisis-protocol", "--title", "PG",
                "--severity", "crisis", "--id", "pg1"))  # fmt: skip
         ok(run("incident", "act", "pg1", "note", "hello"))

@@ -5,21 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from protocol_support import cli_runner
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
-        timeout=60,
-    )
+    return cli_runner(tmp_path, f"sqlite:///{tmp_path}/cli.db")(*args)
 
 
 def ok(tmp_path: Path, *args: str) -> str:

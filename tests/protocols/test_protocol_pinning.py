@@ -4,13 +4,11 @@ the file changes or disappears; the snapshot round-trips and is covered by ``ver
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from protocol_support import ADMIN, START, VirtualClock
+from protocol_support import ADMIN, START, VirtualClock, cli_runner
 
 from protocols import (
     CompleteStep,
@@ -169,13 +167,7 @@ def test_the_cli_warns_when_the_protocol_file_changed(tmp_path: Path) -> None:
     config = tmp_path / "crisisbot.yaml"
     config.write_text(f"protocols:\n  extra_dirs: [{folder}]\n", encoding="utf-8")
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crisisbot", "--config", str(config), "--db",
-             f"sqlite:///{tmp_path}/c.db", *args],
-            capture_output=True, text=True, cwd=tmp_path, timeout=60,
-            env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
-        )  # fmt: skip
+    run = cli_runner(tmp_path, f"sqlite:///{tmp_path}/c.db", "--config", str(config))
 
     assert run("incident", "open", "--protocol", "mini", "--title", "T", "--severity", "high",
                "--id", "i1").returncode == 0  # fmt: skip

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from protocol_support import (
     START,
     VirtualClock,
     assert_well_formed_html,
+    cli_runner,
     given,
     when,
 )
@@ -198,15 +197,7 @@ async def test_csv_and_json_keep_both_values() -> None:
 
 # -- CLI ---------------------------------------------------------------------------------------
 def test_the_cli_corrects_an_entry(tmp_path: Path) -> None:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/c.db", *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
-            timeout=60,
-        )
+    run = cli_runner(tmp_path, f"sqlite:///{tmp_path}/c.db")
 
     assert run("incident", "open", "--protocol", "gifct-cip", "--title", "T", "--severity",
                "cip", "--id", "i1").returncode == 0  # fmt: skip
