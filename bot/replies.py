@@ -13,7 +13,8 @@ One lock orders the watchdog and the answer, so an interaction is never acknowle
 (Discord refuses the second callback with 40060). ``bot.errors.reply_with_error`` finds the
 reply in ``interaction.extras`` and answers through it.
 
-In a drill channel every text answer is marked ``[DRILL]`` here, so no handler can forget it.
+In a drill channel every text answer is marked ``[DRILL]`` here, so no handler can forget it;
+answers longer than Discord's 2000 characters are cut here too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
 _EXTRAS_KEY = "crisisbot.reply"
 _DRILL_MARK = "**[DRILL]** "
+_MAX_CONTENT = 2000  # Discord's limit for a message's content
 
 
 class AnswerNotDelivered(Exception):
@@ -90,10 +92,13 @@ class Reply:
             self._watchdog.cancel()
 
     def mark(self, content: str | None) -> str | None:
-        """``content`` marked as a drill when the interaction is in a drill channel."""
-        if not self.drill or content is None or "DRILL" in content:
-            return content
-        return _DRILL_MARK + content
+        """``content`` marked as a drill in a drill channel, and cut to Discord's 2000 characters
+        (an answer quoting a long note must not be refused after the note is stored)."""
+        if content is None:
+            return None
+        if self.drill and "DRILL" not in content:
+            content = _DRILL_MARK + content
+        return content if len(content) <= _MAX_CONTENT else content[: _MAX_CONTENT - 1] + "…"
 
     async def send(self, content: str | None = None, **kwargs: Any) -> None:
         """The answer as a new message (``embed``, ``file``, ``allowed_mentions``, ``view``)."""

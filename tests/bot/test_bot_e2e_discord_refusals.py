@@ -307,3 +307,17 @@ async def test_a_refused_answer_says_the_action_is_recorded(
         assert "recorded in the timeline" in answer["data"]["content"]
         notes = (await services.incidents.get(incident_id)).notes
         assert [n.text for n in notes] == ["uploader identified"]
+
+
+async def test_a_note_of_the_full_length_is_stored_whole_and_answered_within_limits(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    text = "x" * 2000
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        ix = await fake.slash_command(
+            "incident note", {"text": text}, user=team.alice, channel=channel
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert answer["type"] == 4 and len(answer["data"]["content"]) == 2000
+        assert [n.text for n in (await services.incidents.get(incident_id)).notes] == [text]
