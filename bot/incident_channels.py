@@ -308,7 +308,7 @@ class IncidentChannels:
         await self._post_summary(channel, state, binding)
 
     async def send_role_instructions(
-        self, state: IncidentState, role_id: str, user: discord.abc.User
+        self, state: IncidentState, role_id: str, user: discord.Member | discord.User
     ) -> str | None:
         """DM the role's instructions; a refusal (closed DMs) is logged and returned as a note
         for the assigner ("could not DM @x: ..."), never raised: the role is assigned anyway."""

@@ -71,7 +71,7 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> StepButton:
@@ -199,7 +199,7 @@ class AddUploadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=U
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> AddUploadButton:

@@ -253,8 +253,11 @@ class Incidents(CrisisCog):
         ):
             await best_effort(
                 f"give {user.mention} access to this channel",
-                channel.set_permissions(
-                    user, view_channel=True, send_messages=True, read_message_history=True
+                channel.set_permissions(  # a member overwrite; a plain User (not cached) works too
+                    user,  # type: ignore[arg-type]
+                    view_channel=True,
+                    send_messages=True,
+                    read_message_history=True,
                 ),
                 problems,
             )

@@ -44,7 +44,7 @@ def alert_embed(
 ) -> discord.Embed:
     embed = discord.Embed(
         title="🚩 Upload matches the hash lists",
-        description=f"{message.author.mention} in {message.channel.mention}: {message.jump_url}",
+        description=f"{message.author.mention} in <#{message.channel.id}>: {message.jump_url}",
         colour=0xE74C3C,
     )
     embed.add_field(
