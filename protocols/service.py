@@ -44,7 +44,13 @@ from protocols.errors import (
     UnknownIncident,
 )
 from protocols.events import IncidentDeclared
-from protocols.exports import TransparencySummary, export_incident, transparency_summary
+from protocols.exports import (
+    IncidentReport,
+    TransparencySummary,
+    build_report,
+    export_incident,
+    transparency_summary,
+)
 from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
 from protocols.protocol_snapshot import protocol_fingerprint, protocol_from_snapshot
@@ -228,6 +234,12 @@ class IncidentService:
             except ProtocolError as exc:
                 report.problems.append(str(exc))
         return report
+
+    async def report(self, incident_id: str) -> IncidentReport:
+        """The projection every export renders (timeline with corrections, steps, figures)."""
+        records = await self._records(incident_id)
+        state = _fold(records)
+        return build_report(state, records, self.protocol_for(state))
 
     async def export(self, incident_id: str, fmt: str = "md", tz: str = "UTC") -> str:
         """``export_incident`` for a stored incident (md, json, csv or html)."""

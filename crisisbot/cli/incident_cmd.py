@@ -51,7 +51,8 @@ from protocols import (
     open_incident_service,
     render_transparency,
 )
-from protocols.exports import FORMATS, ReaderClock
+from protocols.exports import FORMATS, ReaderClock, timeline_entry_json
+from protocols.exports.report import Markup, timeline_cells
 
 __all__ = ["command", "incident_service"]
 
@@ -270,6 +271,25 @@ def export(incident_id: str, fmt: str, tz: str | None, output: str | None, as_js
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+_TERMINAL = Markup(plain=str, struck=lambda s: f"[was: {s}]", new=str, note=lambda s: f" ({s})")
+
+
+@command.command()
+@click.argument("incident_id")
+@_tz_option()
+@json_option
+def timeline(incident_id: str, tz: str | None, as_json: bool) -> None:
+    """The timeline with entry numbers (for ``act ID correct --entry N``) and corrections."""
+    report = _with_service(lambda svc: svc.report(incident_id))
+    clock = ReaderClock(_zone(tz))
+    if as_json:
+        print_json([timeline_entry_json(e, clock) for e in report.timeline])
+        return
+    for entry in report.timeline:
+        when, what = timeline_cells(entry, clock, _TERMINAL)
+        click.echo(f"#{entry.version:<4} {when}  {entry.actor}: {what}")
 
 
 @command.command()

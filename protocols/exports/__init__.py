@@ -22,7 +22,7 @@ from protocols.exports.report import (
     describe_event,
     effective_time,
 )
-from protocols.exports.tabular import render_csv, render_json
+from protocols.exports.tabular import render_csv, render_json, timeline_entry_json
 from protocols.exports.transparency import (
     IncidentFigures,
     TransparencySummary,
@@ -46,6 +46,7 @@ __all__ = [
     "effective_time",
     "export_incident",
     "render_transparency",
+    "timeline_entry_json",
     "transparency_summary",
 ]
 

@@ -12,10 +12,30 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from protocols.exports.report import EntryCorrection, IncidentReport, ReaderClock, correction_note
+from protocols.exports.report import (
+    EntryCorrection,
+    IncidentReport,
+    ReaderClock,
+    TimelineEntry,
+    correction_note,
+)
 from protocols.store import StoredEvent
 
-__all__ = ["render_csv", "render_json"]
+__all__ = ["render_csv", "render_json", "timeline_entry_json"]
+
+
+def timeline_entry_json(e: TimelineEntry, clock: ReaderClock) -> dict[str, object]:
+    """One timeline entry as JSON: as recorded, plus its correction (or ``None``)."""
+    return {
+        "version": e.version,
+        "time": clock.iso(e.time),
+        "recorded_at": clock.iso(e.recorded_at),
+        "type": e.kind,
+        "actor": e.actor,
+        "text": e.text,
+        "hash": e.hash,
+        "correction": _correction_json(e.correction, clock),
+    }
 
 
 def _correction_json(c: EntryCorrection | None, clock: ReaderClock) -> dict[str, object] | None:
@@ -128,19 +148,7 @@ def render_json(report: IncidentReport, clock: ReaderClock, events: Sequence[Sto
             }
             for h in report.hashes
         ],
-        "timeline": [
-            {
-                "version": e.version,
-                "time": clock.iso(e.time),
-                "recorded_at": clock.iso(e.recorded_at),
-                "type": e.kind,
-                "actor": e.actor,
-                "text": e.text,
-                "hash": e.hash,
-                "correction": _correction_json(e.correction, clock),
-            }
-            for e in report.timeline
-        ],
+        "timeline": [timeline_entry_json(e, clock) for e in report.timeline],
         "events": [
             {
                 "version": r.version,

@@ -209,6 +209,15 @@ def test_the_cli_corrects_an_entry(tmp_path: Path) -> None:
     assert json.loads(done.stdout)[0]["type"] == "TimelineEntryCorrected"
     events = json.loads(run("incident", "export", "i1", "--format", "json").stdout)["events"]
     assert events[-1]["data"]["time"] == "2026-03-15T01:32:00+00:00"
+    shown = run("incident", "timeline", "i1", "--tz", "Pacific/Auckland")
+    first = shown.stdout.splitlines()[0]  # sorted by the corrected time: 14:32 NZDT comes first
+    assert (
+        first.startswith("#3 ") and "2026-03-15 14:32:00 NZDT  tester: [was: Note: hello]" in first
+    )
+    assert "hello world (corrected by tester at " in first
+    [entry] = [e for e in json.loads(run("incident", "timeline", "i1", "--json").stdout)
+               if e["version"] == 3]  # fmt: skip
+    assert (entry["text"], entry["correction"]["text"]) == ("Note: hello", "hello world")
     refused = run(
         "incident", "act", "i1", "correct", "--entry", "9", "--text", "x", "--reason", "y"
     )
