@@ -178,18 +178,21 @@ def open_incident(
 @command.command(name="list")
 @click.option("--open", "open_only", is_flag=True, help="Only incidents that are not closed.")
 @click.option("--no-drills", is_flag=True, help="Leave drill incidents out.")
+@_tz_option()
 @json_option
-def list_incidents(open_only: bool, no_drills: bool, as_json: bool) -> None:
-    """List incidents."""
+def list_incidents(open_only: bool, no_drills: bool, tz: str | None, as_json: bool) -> None:
+    """List incidents (id, status, stage, opened, title)."""
     states = _with_service(lambda svc: svc.list(open_only=open_only, include_drills=not no_drills))
     if as_json:
         print_json([_summary(s) for s in states])
         return
     if not states:
         click.echo("No incidents.", err=True)
+    clock = ReaderClock(_zone(tz))
     for s in states:
         drill = " [DRILL]" if s.drill else ""
-        click.echo(f"{s.id:<24} {s.status:<10} {s.current_stage:<16} {s.title}{drill}")
+        opened = clock.show(s.opened_at)
+        click.echo(f"{s.id:<24} {s.status:<10} {s.current_stage:<16} {opened}  {s.title}{drill}")
 
 
 @command.command()

@@ -36,6 +36,8 @@ def test_every_printing_command_has_json_and_bad_input_is_refused(tmp_path: Path
     opened = json.loads(ok(run("incident", "open", "--protocol", "gifct-cip", "--title", "T",
                                "--severity", "cip", "--id", "i1", "--json")))  # fmt: skip
     assert opened["id"] == "i1"
+    [row] = ok(run("incident", "list", "--tz", "Asia/Tokyo")).splitlines()
+    assert row.startswith("i1 ") and " JST  T" in row  # the opening time, dated, in the zone
     refused(run("incident", "open", "--protocol", "gifct-cip", "--title", "T", "--severity",
                 "cip", "--id", "bad id/.."), "bad incident id")  # fmt: skip
     for command in (["show", "nope"], ["due", "nope"], ["verify", "nope"], ["export", "nope"],
