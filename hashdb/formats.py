@@ -7,8 +7,9 @@
   and accepts ThreatExchange spellings (``HASH_PDQ``, ``HASH_MD5``...). Export adds ``id``,
   ``list_name``, ``added_by``, ``added_at``.
 - **JSON lines**: one object per line; import reads ``signal`` (or ``signal_type``), ``value`` (or
-  ``hash``), ``labels`` (list or string), ``source``, ``incident_id``, ``quality``; export writes
-  ``Entry.to_dict()``.
+  ``hash``), ``labels`` (list or string), ``source``, ``incident_id``, ``quality``, ``variants``
+  (the derived search hashes, ``[{"kind", "value"}]``); export writes ``Entry.to_dict()``, so a
+  JSON-lines export and import keeps the variants. CSV and text carry an entry's own hash only.
 - **Plain text**: ``<signal type> <hash>`` per line, the form existing hash-matching services
   import; blank lines and ``#`` comments are skipped.
 
@@ -26,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 
+from hashdb.content_hash import HashVariant
 from hashdb.errors import HashDBError, ImportFormatError, InvalidArgument
 from hashdb.models import Entry, NewEntry
 from hashdb.signals import get_signal
@@ -92,7 +94,21 @@ def _entry(signal: object, value: object, **extra: object) -> NewEntry:
         source=str(extra.get("source") or ""),
         incident_id=str(incident) if incident else None,
         quality=_quality(extra.get("quality")),
+        variants=_variants(extra.get("variants")),
     )
+
+
+def _variants(value: object) -> tuple[HashVariant, ...]:
+    """JSON lines' ``variants``: ``[{"kind": ..., "value": ...}]`` as exported (the service checks
+    kinds and values)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("kind"), str) and isinstance(v.get("value"), str)
+        for v in value
+    ):
+        raise InvalidArgument('variants must be a list of {"kind": ..., "value": ...} objects')
+    return tuple(HashVariant(v["kind"], v["value"]) for v in value)
 
 
 def _csv_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
@@ -176,6 +192,7 @@ def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Itera
                     source=obj.get("source"),
                     incident_id=obj.get("incident_id"),
                     quality=obj.get("quality"),
+                    variants=obj.get("variants"),
                 ),
             )
         except HashDBError as exc:

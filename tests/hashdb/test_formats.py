@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from hashdb import Entry, ImportFormatError, InvalidArgument, NewEntry
+from hashdb.content_hash import HashVariant
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, parse_entries
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -98,3 +100,13 @@ def test_format_detection() -> None:
         detect_format("a.bin")
     with pytest.raises(InvalidArgument, match="unknown format"):
         list(iter_export(ENTRIES, "xml"))
+
+
+def test_jsonl_keeps_variants_through_export_and_import() -> None:
+    crops = (HashVariant("crop-10", "1" * 64), HashVariant("crop-bottom-12", "2" * 64))
+    exported = "".join(iter_export([replace(entry(1, "pdq", PDQ, ()), variants=crops)], "jsonl"))
+    ((_, parsed),) = iter_parsed(io.StringIO(exported), "jsonl")
+    assert isinstance(parsed, NewEntry) and tuple(parsed.variants) == crops
+    bad = '{"signal": "pdq", "value": "' + PDQ + '", "variants": ["crop-10"]}\n'
+    ((_, error),) = iter_parsed(io.StringIO(bad), "jsonl")
+    assert isinstance(error, ImportFormatError) and "variants" in str(error)
