@@ -4,8 +4,11 @@ Public surface (everything else is private to the package):
 
 - protocol model and loading: ``Protocol``, ``Role``, ``Stage``, ``Step``, ``Escalation``,
   ``SeverityLevel``, ``load_protocol``, ``parse_protocol``, ``ProtocolLibrary``;
-- the engine: ``Actor``, commands (``DeclareIncident``, ``CompleteStep``, ...), events
-  (``IncidentDeclared``, ``StepCompleted``, ...), ``decide``, ``IncidentState``, ``replay``;
+- the engine: ``Actor``, commands (``DeclareIncident``, ``CompleteStep``,
+  ``CorrectTimelineEntry``, ...), events (``IncidentDeclared``, ``StepCompleted``,
+  ``TimelineEntryCorrected``, ...), ``decide``, ``IncidentState``, ``replay``;
+- protocol pinning: each incident runs under the protocol snapshot in its ``IncidentDeclared``
+  (``IncidentService.protocol_for``/``protocol_drift``; ``protocols.protocol_snapshot``);
 - persistence and service: ``IncidentService``, ``open_incident_service``, ``EventStore``,
   ``MemoryEventStore``, ``StoredEvent``, ``VerificationReport``;
 - deadlines: ``DueStep``, ``due_steps``, ``next_deadline``;
