@@ -20,6 +20,7 @@ its own messages) or in the timeline, so there is nothing to keep consistent acr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,9 @@ __all__ = ["ChannelBinding", "IncidentChannels"]
 
 log = logging.getLogger(__name__)
 
+#: how often (at most) the deadline dispatcher retries creating refused incident channels
+MISSING_CHANNEL_RETRY_SECONDS = 60.0
+
 _MEMBER_ACCESS = discord.PermissionOverwrite(
     view_channel=True, send_messages=True, read_message_history=True
 )
@@ -84,6 +88,10 @@ class IncidentChannels:
         self._bindings: dict[str, ChannelBinding] = {}
         self._by_channel: dict[int, str] = {}
         self._recorded_messages: dict[int, str] = {}  # captured message id -> incident id
+        #: held while an incident is declared and its channel created, and while missing
+        #: channels are created, so no incident ever gets two channels
+        self.opening = asyncio.Lock()
+        self._next_missing_check = 0.0
         self.summaries: CoalescedRefresher[str] = CoalescedRefresher(
             self._refresh_summary, interval=bot.settings.summary_edit_interval_seconds
         )
@@ -344,22 +352,46 @@ class IncidentChannels:
             for message_id in state.messages:
                 self._recorded_messages[int(message_id)] = state.id
             channel = by_topic.get(state.id)
-            try:
-                if channel is None:
-                    channel = await self.open_channel(guild, state)
-                    await self.post_initial(channel, state)
-                    continue
-                binding = ChannelBinding(channel.id, drill=state.drill)
-                self._bind(state.id, binding)
-                await best_effort(
-                    f"read the history of {channel.id}",
-                    self._find_own_messages(channel, state, binding),
-                )
-            except discord.HTTPException as error:  # one incident's channel must not stop others
-                log.warning("incident %s not re-bound to Discord: %s", state.id, error)
-                continue
+            if channel is None:
+                continue  # created below
+            binding = ChannelBinding(channel.id, drill=state.drill)
+            self._bind(state.id, binding)
+            await best_effort(
+                f"read the history of {channel.id}",
+                self._find_own_messages(channel, state, binding),
+            )
             self.summaries.request(state.id)  # posts a new summary if the old one was not found
+        await self.create_missing_channels(force=True)
         log.info("resumed %d open incidents", len(self._bindings))
+
+    async def create_missing_channels(self, *, force: bool = False) -> int:
+        """Create the channel of every open incident that has none (Discord refused it before).
+
+        Runs at start and from the deadline dispatcher, there at most once per
+        ``MISSING_CHANNEL_RETRY_SECONDS``: an incident whose channel was refused gets it as soon
+        as Discord allows (for example once the bot's permissions are fixed), so nobody needs to
+        open the incident a second time. Returns how many channels were created.
+        """
+        now = asyncio.get_running_loop().time()
+        if not force and now < self._next_missing_check:
+            return 0
+        self._next_missing_check = now + MISSING_CHANNEL_RETRY_SECONDS
+        guild = self.guild()
+        if guild is None:
+            return 0
+        created = 0
+        async with self.opening:
+            for state in await self.bot.incidents.list(open_only=True):
+                if state.id in self._bindings:
+                    continue
+                try:
+                    channel = await self.open_channel(guild, state)
+                except (discord.HTTPException, UserFacingError) as error:
+                    log.warning("incident %s still has no channel: %s", state.id, error)
+                    continue
+                await self.post_initial(channel, state)
+                created += 1
+        return created
 
     async def _find_own_messages(
         self, channel: discord.TextChannel, state: IncidentState, binding: ChannelBinding

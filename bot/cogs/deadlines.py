@@ -8,6 +8,8 @@ dispatcher sleeps until the earliest next deadline of any open incident (at most
 - A step whose target has passed pings the holders of its responsible role in the incident
   channel, once per process (after a restart, still-overdue steps are pinged once more, as a
   reminder of what happened while the bot was away).
+- An open incident whose channel Discord refused to create is retried, at most once a minute
+  (``IncidentChannels.create_missing_channels``).
 - A step whose escalation time has passed is escalated: ``RecordEscalation`` is stored first
   (so it fires exactly once, across restarts), then the holders of the protocol's ``notify``
   roles are pinged.
@@ -93,6 +95,7 @@ class Deadlines(commands.Cog):
             return await self._tick()
 
     async def _tick(self) -> float:
+        await self.bot.channels.create_missing_channels()  # refused before: retry, once a minute
         now = self.bot.clock()
         soonest = POLL_SECONDS
         for state in await self.bot.incidents.list(open_only=True):

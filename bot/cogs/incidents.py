@@ -117,25 +117,29 @@ class Incidents(CrisisCog):
                 "(discord.guild_id / discord.incident_category_id)."
             )
         self.bot.channels.category(guild)  # refuse a bad configuration before declaring
-        state = await self.bot.incidents.declare(
-            DeclareIncident(
-                protocol_id=protocol_id,
-                title=title,
-                severity=severity,
-                actor=actor_for(self.bot.settings, interaction.user),
-                drill=drill,
-                participants=tuple(Participant(str(u.id), u.display_name) for u in participants),
+        async with self.bot.channels.opening:  # no retry of missing channels in between
+            state = await self.bot.incidents.declare(
+                DeclareIncident(
+                    protocol_id=protocol_id,
+                    title=title,
+                    severity=severity,
+                    actor=actor_for(self.bot.settings, interaction.user),
+                    drill=drill,
+                    participants=tuple(
+                        Participant(str(u.id), u.display_name) for u in participants
+                    ),
+                )
             )
-        )
-        try:
-            channel = await self.bot.channels.open_channel(guild, state)
-        except discord.HTTPException as error:
-            raise UserFacingError(
-                f"Incident `{state.id}` is recorded, but Discord refused to create its channel "
-                f"({error.status}: {error.text or 'no reason given'}). Check the bot's Manage "
-                "Channels and Manage Roles permissions on the incident category; the channel is "
-                "created when the bot next starts."
-            ) from error
+            try:
+                channel = await self.bot.channels.open_channel(guild, state)
+            except discord.HTTPException as error:
+                raise UserFacingError(
+                    f"Incident `{state.id}` is recorded, but Discord refused to create its "
+                    f"channel ({error.status}: {error.text or 'no reason given'}). Check the "
+                    "bot's Manage Channels and Manage Roles permissions on the incident "
+                    "category: the bot retries every minute and at start, so the channel appears "
+                    "once Discord allows it. Do not open the incident again."
+                ) from error
         reply = self.reply(interaction)
         await reply.send(tagged(state, f"Incident `{state.id}` opened: {channel.mention}"))
         problems = await self.bot.channels.post_initial(channel, state)

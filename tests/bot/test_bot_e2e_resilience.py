@@ -65,6 +65,35 @@ async def test_incident_declared_while_discord_failed_gets_its_channel_at_start(
         assert fake.pinned(binding.channel_id)[0]["id"] == str(binding.summary_message_id)
 
 
+async def test_a_refused_channel_is_created_by_the_dispatcher_without_a_restart(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot() as bot:
+        fake.inject_error("POST", "/guilds/{guild_id}/channels", status=403, code=50013)
+        ix = await fake.slash_command(
+            "incident open",
+            {"protocol": "gifct-cip", "title": "Refused first", "severity": "cip"},
+            user=team.alice,
+            channel=team.general,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert "Do not open the incident again" in answer["data"]["content"]
+        (state,) = await services.incidents.list(open_only=True)
+        assert bot.channels.binding(state.id) is None
+
+        dispatcher = bot.get_cog("Deadlines")
+        assert dispatcher is not None
+        await dispatcher.tick()  # type: ignore[attr-defined]
+        assert bot.channels.binding(state.id) is None  # retried at most once a minute
+        bot.channels._next_missing_check = 0.0  # ... and a minute has passed
+        await dispatcher.tick()  # type: ignore[attr-defined]
+        binding = bot.channels.binding(state.id)
+        assert binding is not None
+        assert fake.pinned(binding.channel_id)[0]["id"] == str(binding.summary_message_id)
+        assert await bot.channels.create_missing_channels(force=True) == 0  # never twice
+        assert len(fake.calls("POST", "/guilds/{guild_id}/channels")) == 2  # refused, created
+
+
 async def test_rate_limits_mid_flow_lose_nothing(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
