@@ -279,7 +279,7 @@ def describe_event(event: ev.Event, protocol: Protocol) -> str:  # noqa: C901 - 
         case ev.IncidentWasClosed():
             return f"Closed: {event.reason}"
         case ev.MessageRecorded():
-            images = f" [{len(event.image_hashes)} image hash(es)]" if event.image_hashes else ""
+            images = "".join(f" [image {signal} {value}]" for signal, value in event.image_hashes)
             return f"{event.author_name}: {event.content}{images}"
         case ev.MessageEdited():
             return f"Message {event.message_id} edited to: {event.content}"

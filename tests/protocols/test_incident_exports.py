@@ -109,6 +109,7 @@ async def test_steps_list_their_evidence_and_messages_say_what_became_of_them(
     assert evidence["assess-criteria"] == ["all four criteria met"]
     texts = {e["version"]: e["text"] for e in doc["timeline"]}
     assert texts[5].endswith("[later edited 1×]") and texts[17].endswith("[later deleted]")
+    assert f"[image pdq {'f' * 64}]" in texts[17]  # captured images are shown as their hashes
 
 
 async def test_bad_format_and_zone_are_refused(library: ProtocolLibrary) -> None:
