@@ -52,7 +52,7 @@ from protocols import (
     render_transparency,
 )
 from protocols.exports import FORMATS, ReaderClock, timeline_entry_json
-from protocols.exports.report import Markup, timeline_cells
+from protocols.exports.report import Markup, corrected_time, timeline_cells
 
 __all__ = ["command", "incident_service"]
 
@@ -222,7 +222,7 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
                 "role": step.role,
                 "status": st.status,
                 "by": st.by_name,
-                "at": clock.iso(st.at),
+                "at": clock.iso(corrected_time(s, st.version, st.at)),  # as corrected, if so
                 "due_at": clock.iso(d.due_at) if d else None,
                 "overdue": bool(d and d.overdue),
             }
@@ -254,7 +254,8 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
         due_text = f" due {clock.show(due_by_step[row['id']].due_at)}" if row["due_at"] else ""
         late = " OVERDUE" if row["overdue"] else ""
         st = s.step(row["id"])
-        done = f" — {st.status} by {st.by_name} {clock.show(st.at)}" if st.finished else ""
+        at = corrected_time(s, st.version, st.at)
+        done = f" — {st.status} by {st.by_name} {clock.show(at)}" if st.finished else ""
         click.echo(f"  [{mark}] {row['stage']}/{row['id']}: {row['title']}{due_text}{late}{done}")
 
 

@@ -218,11 +218,17 @@ def test_the_cli_corrects_an_entry(tmp_path: Path) -> None:
     [entry] = [e for e in json.loads(run("incident", "timeline", "i1", "--json").stdout)
                if e["version"] == 3]  # fmt: skip
     assert (entry["text"], entry["correction"]["text"]) == ("Note: hello", "hello world")
+    [done] = json.loads(run("incident", "act", "i1", "complete", "situational-awareness",
+                            "--evidence", "hub", "--json").stdout)  # fmt: skip
+    assert run("incident", "act", "i1", "correct", "--entry", str(done["version"]), "--time",
+               "2026-03-15T01:30:00+00:00", "--reason", "logged late").returncode == 0  # fmt: skip
+    steps = json.loads(run("incident", "show", "i1", "--json").stdout)["steps"]
+    assert steps[0]["at"] == "2026-03-15T01:30:00+00:00"  # show uses the corrected time too
     refused = run(
         "incident", "act", "i1", "correct", "--entry", "9", "--text", "x", "--reason", "y"
     )
     assert refused.returncode == 1
-    assert refused.stderr == "Error: incident i1 has no timeline entry #9 (entries 1-4)\n"
+    assert refused.stderr == "Error: incident i1 has no timeline entry #9 (entries 1-6)\n"
     bad_time = run("incident", "act", "i1", "correct", "--entry", "3", "--time", "soon",
                    "--reason", "y")  # fmt: skip
     assert bad_time.returncode == 2 and "not an ISO 8601 time" in bad_time.stderr
