@@ -9,6 +9,7 @@ from bot.custom_ids import step_button_id
 from tests.bot.conftest import BotRunner, Services, Team
 from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
 from tests.fake_discord import FakeDiscord
+from tests.fake_discord.payloads import EPHEMERAL
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 
@@ -39,25 +40,28 @@ async def test_buttons_work_after_restart_and_the_incident_resumes(
         assert "StepSkipped" in await event_names(services, incident_id)
 
 
+async def open_refused(fake: FakeDiscord, team: Team) -> str:
+    """`/incident open` while Discord refuses the channel; the private answer."""
+    fake.inject_error(
+        "POST", "/guilds/{guild_id}/channels", status=403, code=50013, message="Missing Permissions"
+    )
+    ix = await fake.slash_command(
+        "incident open",
+        {"protocol": "gifct-cip", "title": "Channel creation fails", "severity": "cip"},
+        user=team.alice,
+        channel=team.general,
+    )
+    answer = await fake.wait_for_interaction_response(ix)
+    assert answer["data"]["flags"] & EPHEMERAL
+    assert "is recorded, but Discord refused to create its channel" in answer["data"]["content"]
+    return str(answer["data"]["content"])
+
+
 async def test_incident_declared_while_discord_failed_gets_its_channel_at_start(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
     async with start_bot():
-        fake.inject_error(
-            "POST",
-            "/guilds/{guild_id}/channels",
-            status=403,
-            code=50013,
-            message="Missing Permissions",
-        )
-        ix = await fake.slash_command(
-            "incident open",
-            {"protocol": "gifct-cip", "title": "Channel creation fails", "severity": "cip"},
-            user=team.alice,
-            channel=team.general,
-        )
-        answer = await fake.wait_for_interaction_response(ix)
-        assert "is recorded, but Discord refused to create its channel" in answer["data"]["content"]
+        await open_refused(fake, team)
     (state,) = await services.incidents.list(open_only=True)  # the declaration was stored first
     async with start_bot() as bot:
         binding = bot.channels.binding(state.id)
@@ -69,15 +73,7 @@ async def test_a_refused_channel_is_created_by_the_dispatcher_without_a_restart(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
     async with start_bot() as bot:
-        fake.inject_error("POST", "/guilds/{guild_id}/channels", status=403, code=50013)
-        ix = await fake.slash_command(
-            "incident open",
-            {"protocol": "gifct-cip", "title": "Refused first", "severity": "cip"},
-            user=team.alice,
-            channel=team.general,
-        )
-        answer = await fake.wait_for_interaction_response(ix)
-        assert "Do not open the incident again" in answer["data"]["content"]
+        assert "Do not open the incident again" in await open_refused(fake, team)
         (state,) = await services.incidents.list(open_only=True)
         assert bot.channels.binding(state.id) is None
 
