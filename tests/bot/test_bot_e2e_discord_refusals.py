@@ -188,6 +188,10 @@ class SlowIncidents:
         await asyncio.sleep(self._delay)
         return await self._inner.execute(incident_id, command)
 
+    async def events(self, incident_id: str) -> Any:
+        await asyncio.sleep(self._delay)
+        return await self._inner.events(incident_id)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -254,6 +258,18 @@ async def test_slow_work_is_deferred_within_the_deadline_and_confirmed_after_the
             since=mark,
         )
         assert (await services.incidents.get(state.id)).holders("communications")
+
+        ix = await fake.slash_command(
+            "incident export", {"format": "json"}, user=team.alice, channel=channel
+        )
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 5
+        await fake.wait_for(
+            lambda: (fake.message(ix.original_message_id or 0).get("attachments") or [None])[0],
+            what="the export attached to the deferred answer",
+        )
+        (attachment,) = fake.message(ix.original_message_id or 0)["attachments"]
+        assert attachment["filename"] == f"{state.id}.json"
+        assert state.id in fake.cdn_bytes(attachment["url"]).decode()
         for interaction in fake.interactions.values():
             assert len(interaction.callbacks) <= 1  # never acknowledged twice
 
