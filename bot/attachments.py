@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, describe_refusal
 
 __all__ = ["read_attachment"]
 
@@ -21,7 +21,13 @@ async def read_attachment(attachment: discord.Attachment, *, max_bytes: int) -> 
             f"{attachment.filename} is {attachment.size:,} bytes; the bot only reads files up to "
             f"{max_bytes:,} bytes. Hash it locally with `crisisbot hash` instead."
         )
-    data = await attachment.read()
+    try:
+        data = await attachment.read()
+    except discord.HTTPException as error:
+        raise UserFacingError(
+            f"Could not download {attachment.filename}: {describe_refusal(error)}. Nothing was "
+            "changed; try again, or hash it locally with `crisisbot hash`."
+        ) from error
     if len(data) > max_bytes:  # the size in the metadata was wrong (or missing)
         raise UserFacingError(
             f"{attachment.filename} is larger than the {max_bytes:,} bytes the bot reads."

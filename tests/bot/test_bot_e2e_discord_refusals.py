@@ -337,3 +337,17 @@ async def test_a_note_of_the_full_length_is_stored_whole_and_answered_within_lim
         answer = await fake.wait_for_interaction_response(ix)
         assert answer["type"] == 4 and len(answer["data"]["content"]) == 2000
         assert [n.text for n in (await services.incidents.get(incident_id)).notes] == [text]
+
+
+async def test_an_attachment_the_cdn_refuses_is_a_clear_error(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        attachment = fake.make_attachment(b"\x89PNG not really", "gone.png")
+        attachment["url"] = attachment["url"].replace("gone.png", "missing.png")
+        ix = await fake.slash_command(
+            "hash check", {"attachment": attachment}, user=team.bob, channel=team.general
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert answer["data"]["flags"] & EPHEMERAL
+        assert "Could not download gone.png" in answer["data"]["content"]
