@@ -3,7 +3,7 @@
 Public surface (everything adapters may use is listed in ``__all__``):
 
 - hashing: ``hash_bytes``, ``hash_file``, ``pdq_dihedral_variants``, ``ContentHash``,
-  ``HashLimits``;
+  ``HashVariant`` (a derived search hash stored with an entry added from pixels), ``HashLimits``;
 - signal types: ``SignalType``, ``get_signal``, ``SIGNAL_NAMES``, ``PdqSignal``, ``PhashSignal``,
   ``Md5Signal``, ``Sha256Signal``;
 - the service: ``open_hash_service(db, ...)`` -> ``HashService`` with lists, entries, matching,
@@ -13,13 +13,14 @@ Public surface (everything adapters may use is listed in ``__all__``):
 - errors: ``hashdb.errors`` (root ``HashDBError``).
 
 Modules: ``signals`` (hash kinds), ``decoding`` (hostile files to pixels), ``perceptual`` (PDQ,
-pHash), ``video`` (frame PDQ), ``hashing`` (bytes to hashes), ``index`` (exact radius search),
-``store`` (databases), ``service`` (rules), ``formats`` (files), ``bad_hash`` (flagging).
+pHash), ``video`` (frame PDQ), ``variants`` (crops stored with an entry, borders trimmed off a
+query), ``hashing`` (bytes to hashes), ``index`` (exact radius search), ``store`` (databases),
+``service`` (rules), ``formats`` (files), ``bad_hash`` (flagging).
 """
 
 from __future__ import annotations
 
-from hashdb.content_hash import ContentHash
+from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.decoding import HashLimits
 from hashdb.errors import (
     DrillListViolation,
@@ -59,6 +60,7 @@ __all__ = [
     "HashLimits",
     "HashList",
     "HashService",
+    "HashVariant",
     "ImportFormatError",
     "InvalidArgument",
     "InvalidHash",
