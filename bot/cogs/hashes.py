@@ -103,7 +103,8 @@ class Hashes(CrisisCog):
         )
         if incident_id is not None:
             state = await self.bot.channels.state(incident_id)
-            text = tagged(state, text + " (linked to the incident timeline)")
+            linked = " (linked to the incident timeline)" if state.is_open else ""
+            text = tagged(state, text + (linked or " (the incident is closed: not linked)"))
         await self.reply(interaction).send(text[:1980])
 
     async def add_hashes(
@@ -117,11 +118,16 @@ class Hashes(CrisisCog):
         """Add ``hashes`` to a list and, for an incident, link them in its timeline.
 
         Also used by the upload-alert button. A drill incident only ever adds to exercise lists
-        (the hash database refuses a mix with ``DrillListViolation``).
+        (the hash database refuses a mix with ``DrillListViolation``). A closed incident's
+        timeline is final: the hashes are added without a link (checked first, so the engine
+        never refuses after the list has changed).
         """
         drill = False
         if incident_id is not None:
-            drill = (await self.bot.channels.state(incident_id)).drill
+            state = await self.bot.channels.state(incident_id)
+            drill = state.drill
+            if not state.is_open:
+                incident_id = None
         entries = await self.bot.hashes.add_entries(
             list_name,
             [

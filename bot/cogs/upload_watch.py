@@ -146,6 +146,8 @@ class UploadWatch(commands.Cog):
     async def add_alerted_upload(self, interaction: discord.Interaction, list_name: str) -> None:
         """The alert button: add the upload's hashes to ``list_name`` (access already checked)."""
         hashes, incident_id = hashes_from_alert(interaction.message)
+        if incident_id is not None and not (await self.bot.channels.state(incident_id)).is_open:
+            incident_id = None  # closed since the alert: its timeline is final
         cog = self.bot.get_cog("Hashes")
         if cog is None:
             raise RuntimeError("the hashes extension is not loaded")

@@ -93,3 +93,27 @@ async def test_uploads_that_do_not_match_or_are_too_big_raise_nothing(
         await asyncio.sleep(0.3)  # give a (wrong) alert time to appear
         assert fake.messages.get(int(team.alerts["id"]), []) == []
         assert not any("huge.bin" in u or "a.png" in u for u in fake.cdn_requests)
+
+
+async def test_hash_add_in_a_closed_incident_channel_adds_without_linking(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", created_by="test")
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        ix = await fake.slash_command(
+            "incident close", {"reason": "over"}, user=team.alice, channel=channel
+        )
+        await fake.wait_for_interaction_response(ix)
+        before = await event_names(services, incident_id)
+        ix = await fake.slash_command(
+            "hash add",
+            {"list": "tve", "signal": "md5", "value": "a" * 32},
+            user=team.carol,
+            channel=channel,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert "Added 1 hash(es)" in answer["data"]["content"]
+        assert "not linked" in answer["data"]["content"]
+        assert len(await services.hashes.entries("tve")) == 1
+        assert await event_names(services, incident_id) == before
