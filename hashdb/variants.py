@@ -1,8 +1,9 @@
 """Derived search hashes that let everyday crops, captions and borders match (pixels to hashes).
 
 PDQ and pHash describe the whole frame, so an edit that changes the frame moves them far: on real
-photos a 5 % crop per side moves PDQ 40-80 bits (threshold 31), black bars above and below or a
-screenshot's canvas even more. Two remedies, both keeping the "hashes, not content" rule:
+photos a 5 % crop per side moves PDQ 80-130 bits (threshold 31), and black bars or a screenshot's
+canvas defeat both signals (benchmarks/bench_robustness.py). Two remedies, both keeping the
+"hashes, not content" rule:
 
 - store side, ``stored_variants(image)``: when an entry is added from pixels, the PDQ and pHash of
   a few crops of the original (``VARIANT_KINDS``: centre crops of 5, 10 and 15 % per side, 12 %
@@ -14,8 +15,8 @@ screenshot's canvas even more. Two remedies, both keeping the "hashes, not conte
   searched with the hashes of the content inside.
 
 Why the crops are hashed from a copy reduced to ``VARIANT_SIDE`` pixels: PDQ reduces every image to
-64x64 anyway, and hashing seven crops of a 10 MP photo at full size would cost a second; at 512 px
-the variants cost ~15 ms and stay within a few bits of the full-size crop.
+64x64 anyway, and hashing seven crops of a 10 MP photo at full size would take seconds; at 512 px
+the variants cost ~20 ms per image.
 
 Owns only pixel geometry and hashing; the service decides what to store and search.
 """
