@@ -143,3 +143,25 @@ async def test_gateway_drop_loses_no_captured_message(
         captured = state.messages[message["id"]]
         assert captured.author_id == str(team.bob.id)
         assert captured.content == "Livestream link is spreading"
+
+
+async def test_an_invalidated_session_reidentifies_and_everything_still_works(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        await fake.drop_gateway("invalidate")
+        await fake.wait_for(
+            lambda: sum(1 for f in fake.gateway_received if f.get("op") == 2) >= 2,
+            what="a second IDENTIFY",
+        )
+        await fake.wait_until_connected()
+        ix = await fake.slash_command(
+            "incident note", {"text": "after re-identify"}, user=team.alice, channel=channel
+        )
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 4
+        take = step_button_id(incident_id, "brief-communications", "own")
+        click = await fake.click(message_with(fake, channel, take), take, user=team.alice)
+        assert (await fake.wait_for_interaction_response(click))["type"] == 7
+        names = await event_names(services, incident_id)
+        assert names.count("NoteAdded") == 1 and names.count("RoleAssigned") == 2
