@@ -235,11 +235,23 @@ class IncidentChannels:
         if summary is None:
             return
         binding.summary_message_id = summary.id
-        await best_effort(
-            "pin the summary",
-            summary.pin(reason=f"crisisbot incident {state.id} summary"),
-            problems,
-        )
+        await best_effort("pin the summary", self._pin(summary, state.id), problems)
+
+    async def _pin(self, message: discord.Message, incident_id: str) -> None:
+        """Pin ``message``; on a Discord that only knows the older pin route, use that one."""
+        reason = f"crisisbot incident {incident_id} summary"
+        try:
+            await message.pin(reason=reason)
+        except discord.NotFound as error:
+            if error.code == 10008:  # Unknown Message: the route exists, the message does not
+                raise
+            route = discord.http.Route(
+                "PUT",
+                "/channels/{channel_id}/pins/{message_id}",
+                channel_id=message.channel.id,
+                message_id=message.id,
+            )
+            await self.bot.http.request(route, reason=reason)
 
     def _bind(self, incident_id: str, binding: ChannelBinding) -> None:
         self._bindings[incident_id] = binding

@@ -44,6 +44,16 @@ async def test_open_goes_on_when_the_pin_is_refused_and_says_so(
         assert await event_names(services, incident_id) == ["IncidentDeclared", "RoleAssigned"]
 
 
+async def test_a_discord_without_the_new_pin_route_gets_the_older_one(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        fake.inject_error("PUT", PIN, status=404, code=0, message="404: Not Found")
+        channel, _ = await open_incident(fake, team, services)
+        await fake.wait_for(lambda: fake.pinned(channel), what="the summary pinned")
+        assert fake.calls("PUT", "/channels/{channel_id}/pins/{message_id}")[0].status == 204
+
+
 async def test_a_refused_summary_is_posted_and_pinned_with_the_next_change(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
