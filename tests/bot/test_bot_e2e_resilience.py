@@ -165,3 +165,26 @@ async def test_an_invalidated_session_reidentifies_and_everything_still_works(
         assert (await fake.wait_for_interaction_response(click))["type"] == 7
         names = await event_names(services, incident_id)
         assert names.count("NoteAdded") == 1 and names.count("RoleAssigned") == 2
+
+
+async def test_a_burst_of_changes_edits_the_summary_once_plus_once_after(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot(summary_edit_interval_seconds=2.0) as bot:
+        channel, incident_id = await open_incident(fake, team, services)
+        summary_id = bot_messages(fake, channel)[0]["id"]
+        await bot.channels.summaries.flush()  # nothing pending from the open
+        start = fake.mark()
+        for n in range(6):
+            ix = await fake.slash_command(
+                "incident note", {"text": f"burst {n}"}, user=team.alice, channel=channel
+            )
+            await fake.wait_for_interaction_response(ix)
+        await bot.channels.summaries.flush()  # the trailing edit, after the interval
+
+        def summary_edits() -> int:
+            edits = fake.calls("PATCH", MESSAGE, since=start)
+            return sum(1 for r in edits if r.params["message_id"] == summary_id)
+
+        assert summary_edits() == 2  # one at the first change, one for all the others
+        assert len((await services.incidents.get(incident_id)).notes) == 6
