@@ -4,7 +4,8 @@ discord.py 2.x parses every gateway event with its own models, and some of them 
 that Discord's documentation marks optional or added only recently: an interaction's
 ``attachment_size_limit`` and ``version``, a member's ``flags`` and ``roles``, an attachment's
 ``proxy_url`` and ``size``, a user's ``discriminator`` and ``avatar``, a message's ``type``,
-``content`` and ``author`` (a MESSAGE_UPDATE may be partial); and it finds an interaction's
+``content`` and ``author`` (a MESSAGE_UPDATE may be partial), a context-menu command's
+``type`` (without it discord.py looks for a slash command); and it finds an interaction's
 channel only in the newer ``channel`` object, not in ``channel_id``. A Discord-compatible server
 that leaves one out would make discord.py raise ``KeyError`` (or lose the channel) before the
 bot sees the event: the command would simply never be answered. :func:`install` wraps the
@@ -102,7 +103,11 @@ def _interaction(data: Payload, state: Any = None) -> None:
         _user(data["user"])
     if isinstance(data.get("message"), dict):
         _message(data["message"])
-    resolved = (data.get("data") or {}).get("resolved") or {}
+    command = data.get("data") or {}
+    resolved = command.get("resolved") or {}
+    if "target_id" in command and "type" not in command:  # a context-menu command
+        messages = resolved.get("messages") or {}
+        command["type"] = 3 if str(command["target_id"]) in messages else 2
     for user in (resolved.get("users") or {}).values():
         _user(user)
     for member in (resolved.get("members") or {}).values():
