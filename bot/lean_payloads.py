@@ -120,8 +120,11 @@ def _interaction(data: Payload, state: Any = None) -> None:
 
 
 def _reaction(data: Payload, state: Any = None) -> None:
-    if isinstance(data.get("member"), dict):
-        _member(data["member"])
+    member = data.get("member")
+    if isinstance(member, dict) and isinstance(member.get("user"), dict):
+        _member(member)
+    elif "member" in data:  # unusable without its user: the bot looks the member up instead
+        del data["member"]
 
 
 _FILLERS: dict[str, Callable[[Payload, Any], None]] = {

@@ -91,7 +91,7 @@ async def test_reaction_without_member_and_partial_message_updates(
         channel, incident_id = await open_incident(fake, team, services)
         message = await fake.post_message(channel, team.dave, "first report")
         event = reaction_event(fake.state, message, "📌", team.bob.id)
-        event.pop("member")  # optional in MESSAGE_REACTION_ADD: the bot looks the member up
+        event["member"].pop("user")  # a member without its user: unusable, looked up instead
         await fake.dispatch("MESSAGE_REACTION_ADD", event)
         await settled(services, incident_id, "MessageRecorded")
         await fake.wait_for_request("GET", "/guilds/{guild_id}/members/{user_id}")
