@@ -7,15 +7,15 @@ canvas defeat both signals (benchmarks/bench_robustness.py). Two remedies, both 
 
 - store side, ``stored_variants(image)``: when an entry is added from pixels, the PDQ and pHash of
   a few crops of the original (``VARIANT_KINDS``: centre crops of 5, 10 and 15 % per side, 12 %
-  off the top or the bottom where captions and watermarks go, a centre square, the content inside
-  uniform borders) are stored with the entry and searched on its behalf. A copy cropped about the
-  same way lands within the threshold of one of them.
+  off the top or the bottom where captions and watermarks go, 10 % off the left or the right, a
+  centre square, the content inside uniform borders) are stored with the entry and searched on
+  its behalf. A copy cropped about the same way lands within ``VARIANT_RADIUS`` of one of them.
 - query side, ``content_box(image)``: an upload whose content sits inside uniform borders
   (letterbox or pillarbox bars, a screenshot's flat canvas, padding, a caption bar) is also
   searched with the hashes of the content inside.
 
 Why the crops are hashed from a copy reduced to ``VARIANT_SIDE`` pixels: PDQ reduces every image to
-64x64 anyway, and hashing seven crops of a 10 MP photo at full size would take seconds; at 512 px
+64x64 anyway, and hashing nine crops of a 10 MP photo at full size would take seconds; at 512 px
 the variants cost ~20 ms per image.
 
 Owns only pixel geometry and hashing; the service decides what to store and search.
@@ -53,6 +53,8 @@ _CROPS: dict[str, tuple[float, float, float, float]] = {
     "crop-15": (0.15, 0.15, 0.15, 0.15),
     "crop-top-12": (0.0, 0.12, 0.0, 0.0),
     "crop-bottom-12": (0.0, 0.0, 0.0, 0.12),
+    "crop-left-10": (0.10, 0.0, 0.0, 0.0),
+    "crop-right-10": (0.0, 0.0, 0.10, 0.0),
 }
 #: every kind ``stored_variants`` produces ("square": centre square of an image at least 1.2 times
 #: wider than high or the reverse; "trim": the content inside uniform borders, when there are any)
