@@ -257,6 +257,15 @@ class IncidentChannels:
         self._bindings[incident_id] = binding
         self._by_channel[binding.channel_id] = incident_id
 
+    async def channel_deleted(self, channel_id: int) -> None:
+        """Someone deleted an incident's channel: create it again (the timeline has everything)."""
+        incident_id = self._by_channel.pop(channel_id, None)
+        if incident_id is None:
+            return
+        self._bindings.pop(incident_id, None)
+        log.warning("channel of incident %s was deleted; creating it again", incident_id)
+        await self.create_missing_channels(force=True)
+
     # -- re-rendering ----------------------------------------------------------------------
     def _checklist(
         self, state: IncidentState, step_id: str

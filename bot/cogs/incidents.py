@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.access import Access, actor_for, has_access, require
 from bot.cogs.base import CrisisCog
@@ -405,6 +406,11 @@ class Incidents(CrisisCog):
         await self.reply(interaction).send(
             tagged(state, f"Timeline of `{state.id}` ({format})"), file=file
         )
+
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.bot.channels.channel_deleted(channel.id)
 
 
 async def setup(bot: CrisisBot) -> None:

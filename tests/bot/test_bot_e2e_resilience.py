@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.custom_ids import step_button_id
+from bot.incident_channels import ChannelBinding
 from tests.bot.conftest import BotRunner, Services, Team
 from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
 from tests.fake_discord import FakeDiscord
@@ -188,3 +189,29 @@ async def test_a_burst_of_changes_edits_the_summary_once_plus_once_after(
 
         assert summary_edits() == 2  # one at the first change, one for all the others
         assert len((await services.incidents.get(incident_id)).notes) == 6
+
+
+async def test_a_deleted_incident_channel_is_created_again(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot() as bot:
+        channel, incident_id = await open_incident(fake, team, services)
+        ix = await fake.slash_command(
+            "incident note", {"text": "before"}, user=team.alice, channel=channel
+        )
+        await fake.wait_for_interaction_response(ix)
+        await fake.dispatch("CHANNEL_DELETE", fake.state.delete_channel(int(channel["id"])))
+
+        def new_binding() -> ChannelBinding | None:
+            found = bot.channels.binding(incident_id)
+            return found if found and found.channel_id != int(channel["id"]) else None
+
+        binding = await fake.wait_for(new_binding, what="the channel created again")
+        assert len(fake.calls("POST", "/guilds/{guild_id}/channels")) == 2
+        await fake.wait_for(lambda: fake.pinned(binding.channel_id), what="summary pinned")
+        ix = await fake.slash_command(
+            "incident note", {"text": "after"}, user=team.alice, channel=binding.channel_id
+        )
+        assert "after" in (await fake.wait_for_interaction_response(ix))["data"]["content"]
+        notes = (await services.incidents.get(incident_id)).notes
+        assert [n.text for n in notes] == ["before", "after"]
