@@ -8,8 +8,8 @@
 - :meth:`open_channel` creates the private channel (overwrites: @everyone cannot see it; the
   configured responder/admin roles, the named participants and the bot can) and posts the pinned
   summary and one checklist message per stage (five steps per message).
-- :meth:`resume` runs once the gateway is ready after a start: it re-binds every open incident to
-  its channel (found by the incident id in the channel topic, from the gateway cache: no REST
+- :meth:`resume` runs once the gateway is ready after a start: it re-binds every incident to
+  its channel (closed ones too, for ``/incident export``) (found by the incident id in the channel topic, from the gateway cache: no REST
   call), finds the bot's summary and checklist messages (one history read per incident),
   re-creates a channel that is missing, and refreshes the summaries to show what happened while
   the bot was away.
@@ -369,10 +369,14 @@ class IncidentChannels:
             for channel in guild.text_channels
             if (incident_id := incident_id_from_topic(channel.topic)) is not None
         }
-        for state in await self.bot.incidents.list(open_only=True):
+        for state in await self.bot.incidents.list():
+            channel = by_topic.get(state.id)
+            if not state.is_open:  # closed: its channel still answers /incident export, status
+                if channel is not None:
+                    self._bind(state.id, ChannelBinding(channel.id, drill=state.drill))
+                continue
             for message_id in state.messages:
                 self._recorded_messages[int(message_id)] = state.id
-            channel = by_topic.get(state.id)
             if channel is None:
                 continue  # created below
             binding = ChannelBinding(channel.id, drill=state.drill)
@@ -383,7 +387,7 @@ class IncidentChannels:
             )
             self.summaries.request(state.id)  # posts a new summary if the old one was not found
         await self.create_missing_channels(force=True)
-        log.info("resumed %d open incidents", len(self._bindings))
+        log.info("re-bound %d incident channels", len(self._bindings))
 
     async def create_missing_channels(self, *, force: bool = False) -> int:
         """Create the channel of every open incident that has none (Discord refused it before).

@@ -215,3 +215,26 @@ async def test_a_deleted_incident_channel_is_created_again(
         assert "after" in (await fake.wait_for_interaction_response(ix))["data"]["content"]
         notes = (await services.incidents.get(incident_id)).notes
         assert [n.text for n in notes] == ["before", "after"]
+
+
+async def test_a_closed_incident_can_still_be_exported_after_a_restart(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        ix = await fake.slash_command(
+            "incident close", {"reason": "handed over"}, user=team.alice, channel=channel
+        )
+        await fake.wait_for_interaction_response(ix)
+    start = fake.mark()
+    async with start_bot():
+        ix = await fake.slash_command(
+            "incident export", {"format": "csv"}, user=team.alice, channel=channel
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+        assert incident_id in answer["data"]["content"]
+        (upload,) = fake.calls(
+            "POST", "/interactions/{interaction_id}/{interaction_token}/callback", since=start
+        )
+        assert "handed over" in upload.files[0].data.decode()
+        assert fake.calls("GET", "/channels/{channel_id}/messages", since=start) == []  # no reads
