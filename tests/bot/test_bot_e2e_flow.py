@@ -177,3 +177,30 @@ async def test_whole_flow_buttons_commands_conclude_and_export(
         ):
             assert expected in names
         assert fake.unhandled_requests == []
+
+
+async def test_escalate_advance_and_status(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot() as bot:
+        channel, incident_id = await open_incident(fake, team, services)
+        summary_id = bot_messages(fake, channel)[0]["id"]
+        for name, options in [
+            ("incident escalate", {"severity": "content-incident", "reason": "video confirmed"}),
+            ("incident advance", {"reason": "assessment done by phone"}),
+        ]:
+            ix = await fake.slash_command(name, options, user=team.alice, channel=channel)
+            answer = await fake.wait_for_interaction_response(ix)
+            assert not answer["data"].get("flags", 0) & EPHEMERAL, answer
+        state = await services.incidents.get(incident_id)
+        assert state.severity == "content-incident" and state.stage_index == 1
+        await bot.channels.summaries.flush()
+        fields = {f["name"]: f["value"] for f in fake.message(summary_id)["embeds"][0]["fields"]}
+        assert fields["Current stage"].startswith("2/")
+
+        ix = await fake.slash_command("incident status", {}, user=team.bob, channel=channel)
+        status = await fake.wait_for_interaction_response(ix)
+        assert status["data"]["flags"] & EPHEMERAL
+        assert status["data"]["embeds"][0]["footer"]["text"].endswith("· summary")
+        names = await event_names(services, incident_id)
+        assert "SeverityChanged" in names and "StageAdvanced" in names
