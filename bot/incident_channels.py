@@ -9,10 +9,13 @@
   configured responder/admin roles, the named participants and the bot can) and posts the pinned
   summary and one checklist message per stage (five steps per message).
 - :meth:`resume` runs once the gateway is ready after a start: it re-binds every incident to
-  its channel (closed ones too, for ``/incident export``) (found by the incident id in the channel topic, from the gateway cache: no REST
-  call), finds the bot's summary and checklist messages (one history read per incident),
-  re-creates a channel that is missing, and refreshes the summaries to show what happened while
-  the bot was away.
+  its channel (found by the incident id in the channel topic, from the gateway cache: no REST
+  call; closed incidents too, for ``/incident export``), finds the bot's summary and checklist
+  messages of open ones (one history read per incident), re-creates a channel that is missing
+  (:meth:`create_missing_channels`, also retried by the deadline dispatcher and run when a
+  channel is deleted), and refreshes the summaries to show what happened while the bot was away.
+- Every Discord call after the timeline write is best effort (``bot.errors.best_effort``): a
+  refused pin, post, DM or edit is logged and told to the user, never raised.
 
 Why no table of its own: everything the bot needs to find again is already in Discord (topic,
 its own messages) or in the timeline, so there is nothing to keep consistent across restarts.
