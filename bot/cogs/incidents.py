@@ -407,7 +407,6 @@ class Incidents(CrisisCog):
             tagged(state, f"Timeline of `{state.id}` ({format})"), file=file
         )
 
-
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.bot.channels.channel_deleted(channel.id)
