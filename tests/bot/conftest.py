@@ -1,6 +1,7 @@
 """End-to-end harness: the real ``CrisisBot`` (discord.py client) against ``FakeDiscord``.
 
-A test gets a guild with the three configured roles, people holding them (and people who hold
+The fake enforces Discord's 3 s interaction deadline, so every test also checks that the bot
+answers in time. A test gets a guild with the three configured roles, people holding them (and people who hold
 none), the incident category, a watched channel and an alert channel; services on a SQLite file
 in ``tmp_path`` (so a second bot instance can be started on the same database, as after a
 restart); and a controllable clock for deadlines.
@@ -83,7 +84,7 @@ class Services:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake_discord:
+    async with FakeDiscord(interaction_deadline=3.0) as fake_discord:  # as Discord: 3 s
         yield fake_discord
 
 
