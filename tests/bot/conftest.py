@@ -1,10 +1,10 @@
 """End-to-end harness: the real ``CrisisBot`` (discord.py client) against ``FakeDiscord``.
 
 The fake enforces Discord's 3 s interaction deadline, so every test also checks that the bot
-answers in time. A test gets a guild with the three configured roles, people holding them (and people who hold
-none), the incident category, a watched channel and an alert channel; services on a SQLite file
-in ``tmp_path`` (so a second bot instance can be started on the same database, as after a
-restart); and a controllable clock for deadlines.
+answers in time. A test gets a guild with the three configured roles, people holding them (and
+people who hold none), the incident category, a watched channel and an alert channel; services
+on a SQLite file in ``tmp_path`` (so a second bot instance can be started on the same database,
+as after a restart); and a controllable clock for deadlines.
 """
 
 from __future__ import annotations
