@@ -5,7 +5,8 @@ that Discord's documentation marks optional or added only recently: an interacti
 ``attachment_size_limit`` and ``version``, a member's ``flags`` and ``roles``, an attachment's
 ``proxy_url`` and ``size``, a user's ``discriminator`` and ``avatar``, a message's ``type``,
 ``content`` and ``author`` (a MESSAGE_UPDATE may be partial), a context-menu command's
-``type`` (without it discord.py looks for a slash command); and it finds an interaction's
+``type`` (without it discord.py looks for a slash command), a clicked button missing from the
+click's ``message.components`` (discord.py would drop the click); and it finds an interaction's
 channel only in the newer ``channel`` object, not in ``channel_id``. A Discord-compatible server
 that leaves one out would make discord.py raise ``KeyError`` (or lose the channel) before the
 bot sees the event: the command would simply never be answered. :func:`install` wraps the
@@ -101,9 +102,11 @@ def _interaction(data: Payload, state: Any = None) -> None:
         _member(data["member"])
     if isinstance(data.get("user"), dict):
         _user(data["user"])
+    command = data.get("data") or {}
+    if data.get("type") == 3 and command.get("custom_id"):
+        _clicked_button(data, command)
     if isinstance(data.get("message"), dict):
         _message(data["message"])
-    command = data.get("data") or {}
     resolved = command.get("resolved") or {}
     if "target_id" in command and "type" not in command:  # a context-menu command
         messages = resolved.get("messages") or {}
@@ -117,6 +120,29 @@ def _interaction(data: Payload, state: Any = None) -> None:
         _attachment(attachment)
     for message in (resolved.get("messages") or {}).values():
         _message(message)
+
+
+def _walk(components: Any) -> Any:
+    for component in components or ():
+        if isinstance(component, dict):
+            yield component
+            yield from _walk(component.get("components"))
+
+
+def _clicked_button(data: Payload, command: Payload) -> None:
+    """discord.py routes a click to a persistent (``DynamicItem``) button only if the clicked
+    component is in ``message.components``; a lean click that leaves it (or the message) out
+    gets the button put back from its ``custom_id``."""
+    command.setdefault("component_type", 2)
+    if command["component_type"] != 2:
+        return
+    if not isinstance(data.get("message"), dict):  # Discord always sends it; the id is unknown
+        data["message"] = {"id": data["id"], "channel_id": data.get("channel_id", "0")}
+    message = data["message"]
+    if any(c.get("custom_id") == command["custom_id"] for c in _walk(message.get("components"))):
+        return
+    button = {"type": 2, "style": 2, "label": "…", "custom_id": command["custom_id"]}
+    message.setdefault("components", []).append({"type": 1, "components": [button]})
 
 
 def _reaction(data: Payload, state: Any = None) -> None:

@@ -113,3 +113,24 @@ async def test_reaction_without_member_and_partial_message_updates(
         assert names.count("MessageEdited") == 1 and names.count("MessageDeleted") == 1
         captured = (await services.incidents.get(incident_id)).messages[message["id"]]
         assert captured.content == "first report (corrected)"
+
+
+async def test_clicks_without_the_button_or_the_message_still_reach_the_button(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        for step, strip in [("brief-communications", "components"), ("alert-members", "message")]:
+            take = step_button_id(incident_id, step, "own")
+            ix = fake.interactions_factory.component(
+                message_with(fake, channel, take), take, user=team.alice
+            )
+            if strip == "components":
+                ix.payload["message"] = {**ix.payload["message"], "components": []}
+            else:
+                del ix.payload["message"]
+            await fake.dispatch("INTERACTION_CREATE", ix.payload)
+            answer = await fake.wait_for_interaction_response(ix)
+            assert answer["type"] == 7, answer
+        state = await services.incidents.get(incident_id)
+        assert state.holders("communications") and state.holders("platform-liaison")
