@@ -117,3 +117,22 @@ async def test_hash_add_in_a_closed_incident_channel_adds_without_linking(
         assert "not linked" in answer["data"]["content"]
         assert len(await services.hashes.entries("tve")) == 1
         assert await event_names(services, incident_id) == before
+
+
+async def test_the_alert_button_works_after_a_restart(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", created_by="test")
+    original = sample_image(4)
+    (pdq,) = [h for h in await services.hashes.hash_bytes(original) if h.signal == "pdq"]
+    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    async with start_bot():
+        await fake.post_message(
+            team.watched, team.mallory, "", attachments=[("again.jpg", as_jpeg(original))]
+        )
+        (alert,) = await alerts(fake, team, 1)
+    async with start_bot():
+        click = await fake.click(alert, upload_add_id("tve"), user=team.carol)
+        answer = await fake.wait_for_interaction_response(click)
+        assert "added the upload to **tve**" in answer["data"]["content"]
+        assert len(await services.hashes.entries("tve")) > 1
