@@ -4,7 +4,9 @@ Each attachment up to ``discord.upload_max_bytes`` is downloaded, hashed (the by
 at once, ``bot.attachments``) and matched. A match posts an alert to ``discord.alert_channel_id``
 with distance, list and labels, the upload's hashes, and one button per matched list that adds
 the upload's hashes to that list (hash coordinator role only; ``bot.views.AddUploadButton``).
-Matches against entries linked to an open incident are recorded in that incident's timeline.
+Matches against entries linked to an open incident are recorded in that incident's timeline
+first; if the alert channel is missing or refuses the post, the alert goes to that incident's
+channel instead.
 
 The alert message itself carries the hashes and the incident id, so the button works after a
 restart without any state kept by the bot.
@@ -20,7 +22,7 @@ from discord.ext import commands
 
 from bot.access import service_actor
 from bot.attachments import read_attachment
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, best_effort
 from bot.render import match_lines
 from bot.replies import reply_for
 from bot.views import AddUploadButton
@@ -115,16 +117,27 @@ class UploadWatch(commands.Cog):
         if not matched:
             return False
         incident_id = await self._record_matches(matched)
-        channel = self.bot.get_channel(self.bot.settings.alert_channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.error("alert channel %s is not available", self.bot.settings.alert_channel_id)
-            return True
         view = discord.ui.View(timeout=None)
         for list_name in dict.fromkeys(m.list_name for m in matched):
             if len(view.children) < 5:
                 view.add_item(AddUploadButton(list_name))
-        await channel.send(embed=alert_embed(message, results, hashes, incident_id), view=view)
+        embed = alert_embed(message, results, hashes, incident_id)
+        for channel in self._alert_channels(incident_id):
+            if await best_effort(
+                f"post an upload alert in {channel.id}", channel.send(embed=embed, view=view)
+            ):
+                return True
+        log.error("upload match in %s could not be reported anywhere", message.channel.id)
         return True
+
+    def _alert_channels(self, incident_id: str | None) -> list[discord.TextChannel]:
+        """The alert channel, then (if it is missing or refuses) the matched incident's channel."""
+        binding = None if incident_id is None else self.bot.channels.binding(incident_id)
+        ids = [self.bot.settings.alert_channel_id, binding.channel_id if binding else 0]
+        found = [
+            self.bot.get_channel(channel_id) for channel_id in dict.fromkeys(ids) if channel_id
+        ]
+        return [channel for channel in found if isinstance(channel, discord.TextChannel)]
 
     async def _record_matches(self, matched: list[Any]) -> str | None:
         """Record matches of entries linked to open incidents; the first such incident's id."""

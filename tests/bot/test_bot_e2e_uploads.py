@@ -136,3 +136,30 @@ async def test_the_alert_button_works_after_a_restart(
         answer = await fake.wait_for_interaction_response(click)
         assert "added the upload to **tve**" in answer["data"]["content"]
         assert len(await services.hashes.entries("tve")) > 1
+
+
+async def test_an_alert_the_alert_channel_refuses_goes_to_the_incident_channel(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    await services.hashes.create_list("tve", created_by="test")
+    original = sample_image(6)
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        ix = await fake.slash_command(
+            "hash add",
+            {"list": "tve", "attachment": ("attack.png", original)},
+            user=team.carol,
+            channel=channel,
+        )
+        await fake.wait_for_interaction_response(ix)
+        fake.inject_error("POST", f"/channels/{team.alerts['id']}/messages", status=403, code=50001)
+        await fake.post_message(team.watched, team.mallory, "", attachments=[("a.png", original)])
+        await fake.wait_for(
+            lambda: any(
+                m.get("embeds") and "Upload matches" in m["embeds"][0].get("title", "")
+                for m in fake.messages[int(channel["id"])]
+            ),
+            what="the alert in the incident channel",
+        )
+        assert fake.messages.get(int(team.alerts["id"]), []) == []
+        assert "MatchRecorded" in await event_names(services, incident_id)
