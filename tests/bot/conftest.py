@@ -167,3 +167,11 @@ def as_jpeg(png: bytes, quality: int = 90) -> bytes:
     out = io.BytesIO()
     Image.open(io.BytesIO(png)).convert("RGB").save(out, format="JPEG", quality=quality)
     return out.getvalue()
+
+
+async def list_with_pdq_of(services: Services, image: bytes, list_name: str = "tve") -> str:
+    """Create ``list_name`` holding the PDQ hash of ``image``; that hash."""
+    await services.hashes.create_list(list_name, created_by="test")
+    (pdq,) = [h for h in await services.hashes.hash_bytes(image) if h.signal == "pdq"]
+    await services.hashes.add_entry(list_name, "pdq", pdq.value, added_by="test")
+    return pdq.value

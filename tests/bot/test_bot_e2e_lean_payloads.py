@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.custom_ids import step_button_id
-from tests.bot.conftest import BotRunner, Services, Team, sample_image
+from tests.bot.conftest import BotRunner, Services, Team, list_with_pdq_of, sample_image
 from tests.bot.incident_flow import event_names, message_with, open_incident
 from tests.bot.test_bot_e2e_capture import settled
 from tests.fake_discord import FakeDiscord
@@ -54,10 +54,8 @@ async def test_commands_and_buttons_work_with_minimal_interaction_payloads(
 async def test_attachments_without_content_type_and_with_uppercase_names_are_hashed(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
-    await services.hashes.create_list("tve", created_by="test")
     image = sample_image(5)
-    (pdq,) = [h for h in await services.hashes.hash_bytes(image) if h.signal == "pdq"]
-    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    pdq = await list_with_pdq_of(services, image)
     fake.minimal_payloads = True
     async with start_bot():
         attachment = fake.make_attachment(image, "SCAN.PNG", content_type=None)
@@ -81,7 +79,7 @@ async def test_attachments_without_content_type_and_with_uppercase_names_are_has
         )
         captured = (await services.incidents.get(incident_id)).messages[message["id"]]
         assert captured.author_id == str(team.dave.id)
-        assert ("pdq", pdq.value) in captured.image_hashes
+        assert ("pdq", pdq) in captured.image_hashes
 
 
 async def test_reaction_without_member_and_partial_message_updates(

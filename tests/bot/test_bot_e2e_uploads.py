@@ -8,7 +8,7 @@ import asyncio
 import re
 
 from bot.custom_ids import upload_add_id
-from tests.bot.conftest import BotRunner, Services, Team, as_jpeg, sample_image
+from tests.bot.conftest import BotRunner, Services, Team, as_jpeg, list_with_pdq_of, sample_image
 from tests.bot.incident_flow import event_names, open_incident
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.payloads import EPHEMERAL
@@ -75,10 +75,7 @@ async def test_matching_upload_alerts_and_coordinator_adds_it_to_the_incident(
 async def test_uploads_that_do_not_match_or_are_too_big_raise_nothing(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
-    await services.hashes.create_list("tve", created_by="test")
-    hashes = await services.hashes.hash_bytes(sample_image(1))
-    pdq = next(h for h in hashes if h.signal == "pdq")
-    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    await list_with_pdq_of(services, sample_image(1))
     async with start_bot(upload_max_bytes=100_000):
         await fake.post_message(
             team.watched, team.bob, "", attachments=[("other.png", sample_image(2))]
@@ -122,10 +119,8 @@ async def test_hash_add_in_a_closed_incident_channel_adds_without_linking(
 async def test_the_alert_button_works_after_a_restart(
     fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
 ) -> None:
-    await services.hashes.create_list("tve", created_by="test")
     original = sample_image(4)
-    (pdq,) = [h for h in await services.hashes.hash_bytes(original) if h.signal == "pdq"]
-    await services.hashes.add_entry("tve", "pdq", pdq.value, added_by="test")
+    await list_with_pdq_of(services, original)
     async with start_bot():
         await fake.post_message(
             team.watched, team.mallory, "", attachments=[("again.jpg", as_jpeg(original))]
