@@ -80,7 +80,7 @@ def hash_bytes_for_query(
     """Like ``hash_bytes``, but with every value worth searching for an image's PDQ and pHash.
 
     PDQ: the 8 dihedral variants and the PDQ of the mirrored pixels; pHash: that of the mirrored
-    pixels. Both: the hash of the content inside uniform borders (letterbox bars, a screenshot's
+    pixels. Both again for the content inside uniform borders (letterbox bars, a screenshot's
     canvas, a caption bar), when ``hashdb.variants.content_box`` finds any (``trim_borders=False``
     leaves that out: the benchmark's baseline).
     """
@@ -90,21 +90,22 @@ def hash_bytes_for_query(
         hashes = _digests(data) + hash_video(data, name=name, limits=limits)
         return [QueryHash(h, (h.value,)) for h in hashes]
     image = decode_image(data, name=name, limits=limits)
-    variants = pdq_dihedral_variants(image)
-    pdq = variants[0]
+    pdq = pdq_hash(image)
     phash = phash_hash(image)
-    # Why hash the mirrored pixels too: PDQ's dihedral variants come from one DCT of the image
-    # after its (asymmetric) Jarosz downsampling, so on small images they drift 20-40 bits from
-    # the PDQ of a really mirrored copy. Horizontal mirroring is the most common evasion edit,
-    # so one more hash of the mirrored pixels makes that case exact (pHash has no variants).
-    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    pdq_values = [v.value for v in variants] + [pdq_hash(mirrored).value]
-    phash_values = [phash.value, phash_hash(mirrored).value]
+    pdq_values: list[str] = []
+    phash_values: list[str] = []
     box = content_box(image) if trim_borders else None
-    if box is not None:
-        content = image.crop(box)
-        pdq_values.append(pdq_hash(content).value)
-        phash_values.append(phash_hash(content).value)
+    # The whole picture, and the content inside its borders: each searched as it is, in its 8
+    # dihedral variants and with its mirrored pixels, so a mirrored copy in letterbox bars matches.
+    for picture in (image, image.crop(box)) if box is not None else (image,):
+        # Why hash the mirrored pixels too: PDQ's dihedral variants come from one DCT of the image
+        # after its (asymmetric) Jarosz downsampling, so on small images they drift 20-40 bits
+        # from the PDQ of a really mirrored copy. Horizontal mirroring is the most common evasion
+        # edit, so one more hash of the mirrored pixels makes that case exact.
+        mirrored = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        pdq_values += [v.value for v in pdq_dihedral_variants(picture)]
+        pdq_values.append(pdq_hash(mirrored).value)
+        phash_values += [phash_hash(picture).value, phash_hash(mirrored).value]
     return [
         *(QueryHash(h, (h.value,)) for h in _digests(data)),
         QueryHash(pdq, tuple(dict.fromkeys(pdq_values))),

@@ -74,10 +74,18 @@ class Hashes(CrisisCog):
     ) -> None:
         incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
         drill = incident_id is not None and (await self.bot.channels.state(incident_id)).drill
-        hashes = await self._hashes(attachment, signal, value)
-        results = await self.bot.hashes.match_many(
-            [(h.signal, h.value) for h in hashes], include_exercise=drill
-        )
+        if attachment is not None and value is None:
+            # match_bytes, not hash-then-match: it also searches rotations, the mirrored pixels
+            # and the content inside borders, as the upload watch and the lookup API do.
+            data = await read_attachment(attachment, max_bytes=self.bot.settings.upload_max_bytes)
+            results = await self.bot.hashes.match_bytes(
+                data, name=attachment.filename, include_exercise=drill
+            )
+        else:
+            hashes = await self._hashes(attachment, signal, value)
+            results = await self.bot.hashes.match_many(
+                [(h.signal, h.value) for h in hashes], include_exercise=drill
+            )
         lines = match_lines(results) or ["No match in any list."]
         await self.reply(interaction).send("\n".join(lines)[:1980])
 

@@ -158,3 +158,31 @@ async def test_an_alert_the_alert_channel_refuses_goes_to_the_incident_channel(
         )
         assert fake.messages.get(int(team.alerts["id"]), []) == []
         assert "MatchRecorded" in await event_names(services, incident_id)
+
+
+async def test_hash_check_of_an_attachment_finds_a_mirrored_letterboxed_copy(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    """/hash check searches like the upload watch and the API: mirrored pixels, inside borders."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    from tests.hashdb.photo_edits import load_photo, photo_bytes
+
+    await list_with_pdq_of(services, photo_bytes("chelsea.png"))
+    picture = ImageOps.mirror(load_photo("chelsea.png").convert("RGB"))
+    framed = Image.new("RGB", (picture.width, picture.height * 3 // 2), (0, 0, 0))
+    framed.paste(picture, (0, picture.height // 4))
+    buffer = io.BytesIO()
+    framed.save(buffer, "JPEG", quality=85)
+    async with start_bot():
+        ix = await fake.slash_command(
+            "hash check",
+            {"attachment": ("repost.jpg", buffer.getvalue())},
+            user=team.bob,
+            channel=team.general,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+    assert answer["data"]["flags"] & EPHEMERAL
+    assert "list **tve**" in answer["data"]["content"]
