@@ -46,20 +46,27 @@ def _digests(data: bytes) -> list[ContentHash]:
 
 
 def hash_bytes(
-    data: bytes, *, name: str = "<upload>", limits: HashLimits | None = None
+    data: bytes,
+    *,
+    name: str = "<upload>",
+    limits: HashLimits | None = None,
+    variants: bool = False,
 ) -> list[ContentHash]:
     """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video).
 
-    An image's PDQ and pHash carry their store-side ``variants`` (``hashdb.variants``), which
-    ``add_entries`` stores with them so cropped and captioned copies match. Raises FileTooLarge /
-    UnsupportedMedia naming ``name``. The bytes are never stored.
+    With ``variants=True`` an image's PDQ and pHash carry their store-side ``variants``
+    (``hashdb.variants``), which ``add_entries`` stores with them so cropped and captioned copies
+    match. Why opt-in: they cost about 20 ms an image, worth paying when content is added to a
+    list, not when it is only hashed or checked. Raises FileTooLarge / UnsupportedMedia naming
+    ``name``. The bytes are never stored.
     """
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
         return _digests(data) + hash_video(data, name=name, limits=limits)
     image = decode_image(data, name=name, limits=limits)
-    return _digests(data) + with_variants(image, hash_image(image))
+    hashes = hash_image(image)
+    return _digests(data) + (with_variants(image, hashes) if variants else hashes)
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ def hash_bytes_for_query(
 
 
 def hash_file(
-    path: str | os.PathLike[str], *, limits: HashLimits | None = None
+    path: str | os.PathLike[str], *, limits: HashLimits | None = None, variants: bool = False
 ) -> list[ContentHash]:
     """``hash_bytes`` of a file; the size limit is checked before the file is read."""
     limits = limits or HashLimits()
@@ -130,4 +137,4 @@ def hash_file(
         data = p.read_bytes()
     except OSError as exc:
         raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
-    return hash_bytes(data, name=str(p), limits=limits)
+    return hash_bytes(data, name=str(p), limits=limits, variants=variants)

@@ -614,9 +614,13 @@ class HashService:
         queries = await asyncio.to_thread(hash_bytes_for_query, data, name=name, limits=self.limits)
         return await self._match_queries(queries, lists, include_exercise)
 
-    async def hash_bytes(self, data: bytes, *, name: str = "<upload>") -> list[ContentHash]:
+    async def hash_bytes(
+        self, data: bytes, *, name: str = "<upload>", variants: bool = False
+    ) -> list[ContentHash]:
         """``hashdb.hash_bytes`` with this service's limits, off the event loop."""
-        return await asyncio.to_thread(hash_bytes, data, name=name, limits=self.limits)
+        return await asyncio.to_thread(
+            hash_bytes, data, name=name, limits=self.limits, variants=variants
+        )
 
 
 def _code(kind: str | None) -> int:

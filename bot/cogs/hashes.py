@@ -47,7 +47,8 @@ class Hashes(CrisisCog):
             raise UserFacingError("Give either an attachment or a hash value (not both).")
         if attachment is not None:
             data = await read_attachment(attachment, max_bytes=self.bot.settings.upload_max_bytes)
-            return await self.bot.hashes.hash_bytes(data, name=attachment.filename)
+            # variants: crops of the original are stored with it, so cropped copies match
+            return await self.bot.hashes.hash_bytes(data, name=attachment.filename, variants=True)
         signal_type = get_signal(signal or "pdq")  # InvalidHash for an unknown type
         return [ContentHash(signal_type.name, signal_type.parse(value or ""))]
 

@@ -299,7 +299,7 @@ def add_cmd(
             groups.append((text, [new(ContentHash(signal, value), "")]))
         for path in progress(files, desc="hashing", unit="file"):
             try:
-                found = hash_file(path, limits=limits)
+                found = hash_file(path, limits=limits, variants=True)
             except HashDBError as exc:
                 errors.append(str(exc))
                 continue

@@ -25,7 +25,7 @@ PERCEPTUAL = ("pdq", "phash")
 @pytest.fixture(scope="module")
 def originals() -> dict[str, list[ContentHash]]:
     """Each photo hashed once from its file (md5, sha256, pdq and phash with their variants)."""
-    return {name: hash_bytes(photo_bytes(name)) for name in PHOTOS}
+    return {name: hash_bytes(photo_bytes(name), variants=True) for name in PHOTOS}
 
 
 @pytest.fixture
