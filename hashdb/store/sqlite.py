@@ -29,8 +29,9 @@ class _Connection:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
-        async with self._conn.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to aiosqlite's thread instead of three (execute, fetchall, close): reads sit
+        # on every match's path (the index refresh, the matched entries).
+        return list(await self._conn.execute_fetchall(sql, args))
 
     async def execute(self, sql: str, *args: Any) -> None:
         await self._conn.execute(sql, args)
