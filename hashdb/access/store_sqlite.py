@@ -45,8 +45,7 @@ class SQLiteAccessStore(SqlAccessStore):
         await conn.execute(sql, args)
 
     async def _fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
-        async with self._conn.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, args))  # one aiosqlite round trip
 
     async def close(self) -> None:
         await self._conn.close()
