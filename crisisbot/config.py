@@ -78,14 +78,20 @@ class ApiSettings:
     ``max_batch``: hashes per match request or entries per batch add (400 beyond);
     ``max_upload_bytes``: largest upload to ``/v1/match/upload`` (413 beyond); each key's token
     bucket refills ``rate_limit_per_minute`` and holds ``rate_limit_burst`` (429 when empty).
+    The rest tune caches and limits; ``hashdb.api.ApiConfig`` documents each (same names).
     """
 
     host: str = "127.0.0.1"
     port: int = 8080
     max_batch: int = 1000
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_json_bytes: int = 4 * 1024 * 1024
     rate_limit_per_minute: int = 6000
     rate_limit_burst: int = 600
+    key_cache_seconds: float = 5.0  # how late a revocation by another process takes effect
+    list_cache_seconds: float = 60.0  # upper bound; small databases re-read list metadata in ~1 s
+    changes_max_limit: int = 5000  # largest page of the delta feed
+    coalesce_lookups: bool = True  # match concurrent single lookups together
 
 
 @dataclass

@@ -60,3 +60,12 @@ def test_missing_config_file(tmp_path: Path) -> None:
 def test_example_config_is_valid_and_complete() -> None:
     example = Path(__file__).resolve().parents[1] / "config.example.yaml"
     assert load_settings(example, environ={}) == load_settings(environ={})
+
+
+def test_api_section_reaches_the_api_config() -> None:
+    from crisisbot.cli.run_cmd import api_config
+
+    env = {"CRISISBOT_API__LIST_CACHE_SECONDS": "5", "CRISISBOT_API__COALESCE_LOOKUPS": "false"}
+    config = api_config(load_settings(environ=env))
+    assert config.list_cache_seconds == 5.0 and config.coalesce_lookups is False
+    assert config.max_batch == load_settings(environ={}).api.max_batch

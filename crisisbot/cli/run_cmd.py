@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -45,13 +46,9 @@ class Services:
 
 
 def api_config(settings: Settings) -> ApiConfig:
-    cfg = settings.api
-    return ApiConfig(
-        max_batch=cfg.max_batch,
-        max_upload_bytes=cfg.max_upload_bytes,
-        rate_limit_per_minute=cfg.rate_limit_per_minute,
-        rate_limit_burst=cfg.rate_limit_burst,
-    )
+    """The API's limits from the ``api`` section: every field the two share by name."""
+    shared = {f.name for f in dataclasses.fields(ApiConfig)}
+    return ApiConfig(**{k: v for k, v in vars(settings.api).items() if k in shared})
 
 
 @contextlib.asynccontextmanager
