@@ -78,8 +78,8 @@ class HammingIndex:
         self._ids_sorted = True
         self._row_of: dict[int, int] | None = None
         self._built = 0
-        self._order = np.empty((self.chunks, 0), np.int32)
-        self._offsets = np.zeros((self.chunks, _NKEYS + 1), np.int32)
+        self._order = np.empty(0, np.int32)
+        self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int64)
 
     def __len__(self) -> int:
         return self._n - self._dead
@@ -147,69 +147,111 @@ class HammingIndex:
         self._alive[:n] = True
         self._n, self._dead, self._built = n, 0, 0
         self._row_of = None
-        self._order = np.empty((self.chunks, 0), np.int32)
+        self._order = np.empty(0, np.int32)
 
     def rebuild(self) -> None:
         """Index every row in the chunk tables (called automatically when the tail is long)."""
         n = self._n
         keys = self._codes[:n].view(np.uint16)  # (n, chunks)
         order = np.empty((self.chunks, n), np.int32)
-        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int32)
+        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
         for c in range(self.chunks):
             column = keys[:, c]
             order[c] = np.argsort(column, kind="stable")
             np.cumsum(np.bincount(column, minlength=_NKEYS), out=offsets[c, 1:])
-        self._order, self._offsets, self._built = order, offsets, n
+        # offsets point into the flattened order table (chunk c's rows start at c * n), so one
+        # ``take`` finds every probed range of every chunk
+        offsets += (np.arange(self.chunks, dtype=np.int64) * n)[:, None]
+        self._order, self._offsets, self._built = order.ravel(), offsets.ravel(), n
 
     # -- search -----------------------------------------------------------------------------
     def query(self, value: str, radius: int) -> QueryResult:
         """Every live entry within ``radius`` (inclusive) of ``value``: ids, distances, tags."""
-        if self._n == 0 or radius < 0:
-            return _EMPTY
-        q = hex_to_words([value], self.bits)[0]
+        return self.query_many([value], radius)[0]
+
+    def query_many(self, values: Sequence[str], radius: int) -> list[QueryResult]:
+        """``query`` for each value, in order; one set of numpy calls for the whole batch."""
+        if self._n == 0 or radius < 0 or not values:
+            return [_EMPTY] * len(values)
+        queries = hex_to_words(values, self.bits)  # (batch, words)
         flips = radius // self.chunks
-        if flips > _MAX_FLIPS:
-            rows = np.arange(self._n)
-        else:
-            if self._n - self._built > self.tail_limit:
-                self.rebuild()
-            rows = self._candidates(q, flips)
-        return self._verify(rows, q, radius)
+        if flips > _MAX_FLIPS:  # brute force, one query at a time (bounded memory)
+            everything = np.arange(self._n)
+            return [self._verify(everything, None, q[None, :], radius)[0] for q in queries]
+        if self._n - self._built > self.tail_limit:
+            self.rebuild()
+        rows, owner = self._candidates(queries, flips)
+        return self._verify(rows, owner, queries, radius)
 
-    def _candidates(self, q: np.ndarray, flips: int) -> np.ndarray:
+    def _candidates(self, queries: np.ndarray, flips: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Candidate rows of every query and, for a batch, the query each row belongs to.
+
+        A true neighbour may be found through several chunks: duplicates are verified and then
+        dropped among the few hits (cheaper than sorting every candidate).
+        """
+        batch = len(queries)
         tail = np.arange(self._built, self._n)
-        if self._built == 0:
-            return tail
-        qkeys = q.view(np.uint16).astype(np.int64)  # (chunks,)
-        probe = qkeys[:, None] ^ _MASKS[flips][None, :]  # (chunks, K)
-        rows_idx = np.arange(self.chunks)[:, None]
-        starts = self._offsets[rows_idx, probe].ravel().astype(np.int64)
-        ends = self._offsets[rows_idx, probe + 1].ravel().astype(np.int64)
-        lengths = ends - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return tail
-        base = (starts + (np.arange(self.chunks) * self._built).repeat(probe.shape[1])).astype(
-            np.int64
-        )
-        nonzero = lengths > 0
-        base, lengths = base[nonzero], lengths[nonzero]
-        shifts = np.cumsum(lengths) - lengths
-        flat = np.repeat(base - shifts, lengths) + np.arange(total)
-        # a true neighbour may be found through several chunks: duplicates are verified and then
-        # dropped among the few hits (cheaper than sorting every candidate)
-        return np.concatenate([self._order.ravel()[flat], tail])
+        parts, counts = [], np.zeros(batch, np.int64)
+        if self._built:
+            keys = queries.view(np.uint16).astype(np.int64)  # (batch, chunks)
+            probe = keys[:, :, None] ^ _MASKS[flips]  # (batch, chunks, K)
+            probe += (np.arange(self.chunks, dtype=np.int64) * (_NKEYS + 1))[:, None]
+            probe = probe.reshape(batch, -1)
+            starts = self._offsets.take(probe)
+            lengths = self._offsets.take(probe + 1)
+            lengths -= starts
+            counts = lengths.sum(axis=1)
+            starts, lengths = starts.ravel(), lengths.ravel()
+            nonzero = lengths > 0
+            starts, lengths = starts[nonzero], lengths[nonzero]
+            total = int(counts.sum())
+            shifts = np.cumsum(lengths)
+            shifts -= lengths
+            flat = np.repeat(starts - shifts, lengths)
+            flat += np.arange(total)
+            parts.append(self._order.take(flat))
+        if len(tail):
+            parts.append(np.tile(tail, batch))
+        if not parts:
+            return np.empty(0, np.int64), None
+        rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if batch == 1:
+            return rows, None
+        owner = [np.repeat(np.arange(batch), counts)] if self._built else []
+        if len(tail):
+            owner.append(np.repeat(np.arange(batch), len(tail)))
+        return rows, np.concatenate(owner) if len(owner) > 1 else owner[0]
 
-    def _verify(self, rows: np.ndarray, q: np.ndarray, radius: int) -> QueryResult:
+    def _verify(
+        self, rows: np.ndarray, owner: np.ndarray | None, queries: np.ndarray, radius: int
+    ) -> list[QueryResult]:
+        """Exact distances of the candidates; the hits of each query (deduplicated)."""
+        batch = len(queries)
         if len(rows) == 0:
-            return _EMPTY
-        dist = np.bitwise_count(self._codes[rows] ^ q).sum(axis=1, dtype=np.int32)
-        hit = (dist <= radius) & self._alive[rows]
+            return [_EMPTY] * batch
+        x = self._codes.take(rows, axis=0)  # (candidates, words); much faster than codes[rows]
+        x ^= queries[0] if owner is None else queries.take(owner, axis=0)
+        counts = np.bitwise_count(x)  # uint8 per word
+        dist = counts[:, 0].astype(np.int32)
+        for w in range(1, self.words):
+            dist += counts[:, w]
+        hit = dist <= radius
+        hit &= self._alive.take(rows)
         rows, dist = rows[hit], dist[hit]
-        if len(rows) > 1:
-            rows, first = np.unique(rows, return_index=True)
-            dist = dist[first]
-        return self._ids[rows], dist, self._tags[rows]
+        if owner is None:
+            if len(rows) > 1:
+                rows, first = np.unique(rows, return_index=True)
+                dist = dist[first]
+            return [(self._ids.take(rows), dist, self._tags.take(rows))]
+        key = owner[hit].astype(np.int64) * self._n + rows
+        key, first = np.unique(key, return_index=True)
+        dist = dist[first]
+        owner, rows = np.divmod(key, self._n)
+        bounds = np.searchsorted(owner, np.arange(batch + 1)).tolist()
+        ids, tags = self._ids.take(rows), self._tags.take(rows)
+        return [
+            (ids[a:b], dist[a:b], tags[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
 
     def memory_bytes(self) -> int:
         """Bytes held by the arrays (capacity included)."""

@@ -53,6 +53,36 @@ def test_radius_search_is_exact(bits: int, radii: tuple[int, ...]) -> None:
             assert set(tags.tolist()) <= {0, 1}
 
 
+@pytest.mark.parametrize("radius", [0, 15, 31, 47, 80])
+def test_batch_query_equals_brute_force_per_query(radius: int) -> None:
+    rng = np.random.default_rng(radius)
+    base = random_codes(rng, 200, 256)
+    planted = [near(rng, base[i % 200], int(rng.integers(0, 60))) for i in range(2000)]
+    codes = np.concatenate([base, np.array(planted), random_codes(rng, 3000, 256)])
+    hexes = [c.tobytes().hex() for c in codes]
+    index = HammingIndex(256, tail_limit=1000)
+    index.add(range(1, 4001), hexes[:4000], [i % 3 for i in range(4000)])
+    index.rebuild()
+    index.add(range(4001, len(codes) + 1), hexes[4000:], [5] * (len(codes) - 4000))  # tail
+    alive = np.ones(len(codes), bool)
+    removed = rng.choice(len(codes), size=300, replace=False)
+    index.remove([int(i) + 1 for i in removed])
+    alive[removed] = False
+    queries = [
+        near(rng, base[int(rng.integers(0, 200))], int(rng.integers(0, 20))) for _ in range(30)
+    ]
+    queries.append(queries[0])  # a repeated query gets its own, equal answer
+    results = index.query_many([q.tobytes().hex() for q in queries], radius)
+    assert len(results) == len(queries)
+    for query, (found, distances, tags) in zip(queries, results, strict=True):
+        assert set(found.tolist()) == brute_force(codes, alive, query, radius)
+        assert len(set(found.tolist())) == len(found)  # each entry once
+        expected = np.unpackbits(codes[found - 1] ^ query, axis=1).sum(axis=1)
+        assert distances.tolist() == expected.tolist()
+        assert tags.tolist() == [(i - 1) % 3 if i <= 4000 else 5 for i in found.tolist()]
+    assert index.query_many([], radius) == []
+
+
 def test_incremental_add_remove_and_compaction() -> None:
     rng = np.random.default_rng(7)
     codes = random_codes(rng, 5000, 256)
