@@ -300,5 +300,8 @@ class ExactIndex:
         tags = np.fromiter(bucket.values(), np.int32, len(bucket))
         return ids, np.zeros(len(bucket), np.int32), tags
 
+    def query_many(self, values: Sequence[str], radius: int = 0) -> list[QueryResult]:
+        return [self.query(value) for value in values]
+
     def memory_bytes(self) -> int:
         return 0  # not measured: Python objects; digests are a small share of any list

@@ -68,6 +68,8 @@ _PDQ_MIN_ONES, _PDQ_MAX_ONES = 64, 192
 _KIND_BITS = 8
 _KIND_CODES = {kind: code for code, kind in enumerate(VARIANT_KINDS, start=1)}
 _MAX_VARIANTS = 4 * len(VARIANT_KINDS)
+#: a query's hits: entry id -> (smallest distance, list, matched variant kind or None)
+_Hits = dict[int, tuple[int, HashList, str | None]]
 
 
 def system_clock() -> datetime:
@@ -480,23 +482,36 @@ class HashService:
         return [hl for hl in chosen if include_exercise or not hl.exercise]
 
     def _search(
-        self, signal: SignalType, values: Sequence[str], candidates: Sequence[HashList]
-    ) -> dict[int, tuple[int, HashList, str | None]]:
-        """entry id -> (smallest distance, list, variant kind or None) within the list's threshold.
+        self,
+        signal: SignalType,
+        value_groups: Sequence[Sequence[str]],
+        candidates: Sequence[HashList],
+    ) -> list[_Hits]:
+        """Per group of values: entry id -> (smallest distance, list, variant kind or None) within
+        the list's threshold.
 
-        The distance is the smallest over ``values`` and over the entry's hash and variants (a
-        variant counts within ``min(list threshold, VARIANT_RADIUS)``).
+        The distance is the smallest over the group's values and over the entry's hash and
+        variants (a variant counts within ``min(list threshold, VARIANT_RADIUS)``). Every value of
+        every group is searched in one batch per index (``query_many``).
         """
         if not candidates:
-            return {}
+            return [{} for _ in value_groups]
         by_tag = {self._tag(hl.name): hl for hl in candidates}
         radius = max(hl.threshold(signal.name) for hl in candidates)
         variant_cap = VARIANT_RADIUS.get(signal.name, 0)
         variants = self._variant_indexes.get(signal.name)
-        found: dict[int, tuple[int, HashList, str | None]] = {}
+        values = [value for group in value_groups for value in group]
+        direct = self._indexes[signal.name].query_many(values, radius)
+        derived = (
+            variants.query_many(values, min(radius, variant_cap))
+            if variants is not None and len(variants)
+            else None
+        )
         mask = (1 << _KIND_BITS) - 1
 
-        def consider(entry_id: int, distance: int, tag: int, code: int, cap: int) -> None:
+        def consider(
+            found: _Hits, entry_id: int, distance: int, tag: int, code: int, cap: int
+        ) -> None:
             hash_list = by_tag.get(tag)
             if hash_list is None or distance > min(hash_list.threshold(signal.name), cap):
                 return
@@ -505,20 +520,26 @@ class HashService:
             if best is None or (distance, code) < (best[0], _code(best[2])):
                 found[entry_id] = (distance, hash_list, VARIANT_KINDS[code - 1] if code else None)
 
-        for value in values:
-            ids, distances, tags = self._indexes[signal.name].query(value, radius)
-            for entry_id, distance, tag in zip(
-                ids.tolist(), distances.tolist(), tags.tolist(), strict=True
-            ):
-                consider(entry_id, distance, tag, 0, radius)
-            if variants is None or not len(variants):
-                continue
-            keys, distances, tags = variants.query(value, min(radius, variant_cap))
-            for key, distance, tag in zip(
-                keys.tolist(), distances.tolist(), tags.tolist(), strict=True
-            ):
-                consider(key >> _KIND_BITS, distance, tag, key & mask, variant_cap)
-        return found
+        out = []
+        position = 0
+        for group in value_groups:
+            found: _Hits = {}
+            for at in range(position, position + len(group)):
+                ids, distances, tags = direct[at]
+                for entry_id, distance, tag in zip(
+                    ids.tolist(), distances.tolist(), tags.tolist(), strict=True
+                ):
+                    consider(found, entry_id, distance, tag, 0, radius)
+                if derived is None:
+                    continue
+                keys, distances, tags = derived[at]
+                for key, distance, tag in zip(
+                    keys.tolist(), distances.tolist(), tags.tolist(), strict=True
+                ):
+                    consider(found, key >> _KIND_BITS, distance, tag, key & mask, variant_cap)
+            position += len(group)
+            out.append(found)
+        return out
 
     async def _match_queries(
         self,
@@ -528,10 +549,18 @@ class HashService:
     ) -> list[MatchResult]:
         await self.refresh()
         candidates = await self._candidate_lists(lists, include_exercise)
-        hits = [
-            self._search(get_signal(q.hash.signal), q.search_values, candidates) for q in queries
-        ]
-        entries = await self.store.get_entries({i for found in hits for i in found})
+        hits: list[_Hits] = [{} for _ in queries]
+        by_signal: dict[str, list[int]] = defaultdict(list)
+        for position, query in enumerate(queries):
+            by_signal[query.hash.signal].append(position)
+        for signal_name, positions in by_signal.items():
+            groups = [queries[p].search_values for p in positions]
+            for p, found in zip(
+                positions, self._search(get_signal(signal_name), groups, candidates), strict=True
+            ):
+                hits[p] = found
+        wanted = {i for found in hits for i in found}
+        entries = await self.store.get_entries(wanted) if wanted else {}
         results = []
         for query, found in zip(queries, hits, strict=True):
             flagged: set[int] = set()

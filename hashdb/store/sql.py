@@ -371,13 +371,15 @@ class SQLHashStore:
                 since,
                 limit,
             )
+            if not rows:  # the usual answer on a match's path: no second round trip
+                return []
             # one query for the page's variants (a refresh reads the whole log in pages)
             variant_rows = await db.fetch(
                 """SELECT v.entry_id, v.kind, v.value FROM hashdb_changes c
                 JOIN hashdb_entry_variants v ON v.entry_id = c.entry_id
                 WHERE c.seq > ? AND c.seq <= ? AND c.kind = 'add' ORDER BY v.id""",
                 since,
-                int(rows[-1][0]) if rows else since,
+                int(rows[-1][0]),
             )
         variants = _group_variants(variant_rows)
         return [
