@@ -122,6 +122,7 @@ class HashService:
         }
         self._variant_indexes = {s.name: HammingIndex(s.bits) for s in SIGNALS if not s.exact}
         self._seq = 0
+        self._marker: object | None = None
         self._lists: dict[str, HashList] = {}
         self._lists_stale = True
         self._tags: dict[str, int] = {}
@@ -399,6 +400,9 @@ class HashService:
     async def refresh(self) -> int:
         """Apply change-log rows written since the last refresh (by any process); returns seq."""
         async with self._refresh_lock:
+            marker = self.store.change_marker()
+            if marker is not None and marker == self._marker:
+                return self._seq  # nothing committed anywhere since the last full read
             while True:
                 rows = await self.store.index_changes(self._seq, _REFRESH_PAGE)
                 if not rows:
@@ -407,6 +411,8 @@ class HashService:
                 self._seq = rows[-1].seq
                 if len(rows) < _REFRESH_PAGE:
                     break
+            # read before the log: a commit after it changes the marker and the next refresh reads
+            self._marker = marker
             return self._seq
 
     def _apply(self, rows: Sequence[IndexChange]) -> None:

@@ -75,6 +75,11 @@ class HashStore(Protocol):
 
     async def index_changes(self, since: int, limit: int) -> list[IndexChange]: ...
 
+    def change_marker(self) -> object | None:
+        """A cheap value (no I/O round trip) that differs after any connection, in any process,
+        commits; ``None`` when the store cannot tell, and the service then reads the change log.
+        """
+
     async def record_feedback(
         self, entry_id: int, *, verdict: str, note: str, by: str, at: datetime
     ) -> None:

@@ -132,6 +132,9 @@ class SQLHashStore:
         """A transaction that holds the database's write lock from its first statement."""
         raise NotImplementedError
 
+    def change_marker(self) -> object | None:
+        return None  # unknown: every refresh reads the change log
+
     # -- migrations -------------------------------------------------------------------------
     async def _migrate(self) -> None:
         async with self._write() as db:

@@ -5,11 +5,16 @@ write lock instead of failing; every write transaction starts with ``BEGIN IMMED
 the lock up front (two processes writing at once queue up and lose nothing, and change-log
 ``seq`` values commit in order). One connection per store; an asyncio lock keeps this process's
 coroutines from interleaving statements of two transactions on it.
+
+``change_marker`` reads ``PRAGMA data_version`` on a second, plain ``sqlite3`` connection, on the
+calling thread: it changes whenever another connection (this store's own included) commits, so a
+match skips the change-log read, and its trip to aiosqlite's thread, when nothing was written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,6 +50,7 @@ class SQLiteHashStore(SQLHashStore):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
+        self._watch: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -57,11 +63,22 @@ class SQLiteHashStore(SQLHashStore):
         await conn.execute("PRAGMA foreign_keys = ON")
         self._conn = conn
         await self._migrate()
+        if self.path != ":memory:":
+            self._watch = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._watch.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    def change_marker(self) -> object | None:
+        if self._watch is None:
+            return None  # ":memory:" is private to this connection: nobody else writes to it
+        return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:

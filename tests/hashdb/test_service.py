@@ -206,6 +206,24 @@ async def test_writes_by_another_service_are_visible_to_the_next_match(tmp_path:
         assert [m.list_name for m in (await reader.match("pdq", PDQ)).matches] == ["later"]
 
 
+async def test_the_sqlite_change_marker_moves_on_every_commit_by_anyone(tmp_path: Path) -> None:
+    path = str(tmp_path / "marker.db")
+    async with open_hash_service(path) as reader, open_hash_service(path) as writer:
+        await reader.create_list("mine", created_by="a")  # the reader's own commit counts too
+        await writer.create_list("l", created_by="a")
+        quiet = reader.store.change_marker()
+        assert quiet is not None
+        await reader.match("pdq", PDQ)  # reads commit nothing
+        assert reader.store.change_marker() == quiet
+        await writer.add_entry("l", "pdq", PDQ, added_by="a", quality=100)
+        moved = reader.store.change_marker()
+        assert moved != quiet
+        await reader.add_entry("mine", "md5", "0" * 32, added_by="a")
+        assert reader.store.change_marker() != moved
+        assert reader.index_sizes()["md5"] == 0  # applied on the next match, not before
+        assert (await reader.match("md5", "0" * 32)).matches
+
+
 async def test_restart_rebuilds_the_index(tmp_path: Path) -> None:
     path = str(tmp_path / "r.db")
     async with open_hash_service(path) as svc:
