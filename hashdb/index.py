@@ -35,6 +35,8 @@ QueryResult = tuple[np.ndarray, np.ndarray, np.ndarray]
 _CHUNK_BITS = 16
 _NKEYS = 1 << _CHUNK_BITS
 _MAX_FLIPS = 2
+#: queries searched together by ``query_many``
+_BATCH = 64
 
 
 def hex_to_words(values: Iterable[str], bits: int) -> np.ndarray:
@@ -79,7 +81,7 @@ class HammingIndex:
         self._row_of: dict[int, int] | None = None
         self._built = 0
         self._order = np.empty(0, np.int32)
-        self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int64)
+        self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int32)
 
     def __len__(self) -> int:
         return self._n - self._dead
@@ -154,14 +156,16 @@ class HammingIndex:
         n = self._n
         keys = self._codes[:n].view(np.uint16)  # (n, chunks)
         order = np.empty((self.chunks, n), np.int32)
-        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
+        # int32 while every position in the flattened order table fits (n < 134M for PDQ)
+        wide = self.chunks * n >= 2**31
+        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64 if wide else np.int32)
         for c in range(self.chunks):
             column = keys[:, c]
             order[c] = np.argsort(column, kind="stable")
             np.cumsum(np.bincount(column, minlength=_NKEYS), out=offsets[c, 1:])
         # offsets point into the flattened order table (chunk c's rows start at c * n), so one
         # ``take`` finds every probed range of every chunk
-        offsets += (np.arange(self.chunks, dtype=np.int64) * n)[:, None]
+        offsets += (np.arange(self.chunks, dtype=offsets.dtype) * n)[:, None]
         self._order, self._offsets, self._built = order.ravel(), offsets.ravel(), n
 
     # -- search -----------------------------------------------------------------------------
@@ -180,8 +184,12 @@ class HammingIndex:
             return [self._verify(everything, None, q[None, :], radius)[0] for q in queries]
         if self._n - self._built > self.tail_limit:
             self.rebuild()
-        rows, owner = self._candidates(queries, flips)
-        return self._verify(rows, owner, queries, radius)
+        out: list[QueryResult] = []
+        for start in range(0, len(queries), _BATCH):  # bounds the temporaries (~4k rows a query)
+            part = queries[start : start + _BATCH]
+            rows, owner = self._candidates(part, flips)
+            out += self._verify(rows, owner, part, radius)
+        return out
 
     def _candidates(self, queries: np.ndarray, flips: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Candidate rows of every query and, for a batch, the query each row belongs to.

@@ -69,9 +69,9 @@ def test_batch_query_equals_brute_force_per_query(radius: int) -> None:
     index.remove([int(i) + 1 for i in removed])
     alive[removed] = False
     queries = [
-        near(rng, base[int(rng.integers(0, 200))], int(rng.integers(0, 20))) for _ in range(30)
+        near(rng, base[int(rng.integers(0, 200))], int(rng.integers(0, 20))) for _ in range(70)
     ]
-    queries.append(queries[0])  # a repeated query gets its own, equal answer
+    queries.append(queries[0])  # a repeated query gets its own, equal answer (and 71 > one batch)
     results = index.query_many([q.tobytes().hex() for q in queries], radius)
     assert len(results) == len(queries)
     for query, (found, distances, tags) in zip(queries, results, strict=True):
