@@ -233,16 +233,22 @@ class HammingIndex:
     def _verify(
         self, rows: np.ndarray, owner: np.ndarray | None, queries: np.ndarray, radius: int
     ) -> list[QueryResult]:
-        """Exact distances of the candidates; the hits of each query (deduplicated)."""
+        """Exact distances of the candidates; the hits of each query (deduplicated).
+
+        The first half of the words alone puts most candidates past the radius (a random PDQ pair
+        differs in ~64 of 128 bits), so the rest is counted only for the few that remain; a word
+        at a time (``x[:, w] ^ q[w]``) because numpy broadcasts a 4-wide row slowly.
+        """
         batch = len(queries)
         if len(rows) == 0:
             return [_EMPTY] * batch
         x = self._codes.take(rows, axis=0)  # (candidates, words); much faster than codes[rows]
-        x ^= queries[0] if owner is None else queries.take(owner, axis=0)
-        counts = np.bitwise_count(x)  # uint8 per word
-        dist = counts[:, 0].astype(np.int32)
-        for w in range(1, self.words):
-            dist += counts[:, w]
+        half = (self.words + 1) // 2
+        keep = np.flatnonzero(_popcount(x, queries, owner, range(half)) <= radius)
+        rows, x = rows.take(keep), x.take(keep, axis=0)
+        if owner is not None:
+            owner = owner.take(keep)
+        dist = _popcount(x, queries, owner, range(self.words))
         hit = dist <= radius
         hit &= self._alive.take(rows)
         rows, dist = rows[hit], dist[hit]
@@ -265,6 +271,18 @@ class HammingIndex:
         """Bytes held by the arrays (capacity included)."""
         arrays = (self._codes, self._ids, self._tags, self._alive, self._order, self._offsets)
         return sum(a.nbytes for a in arrays)
+
+
+def _popcount(
+    x: np.ndarray, queries: np.ndarray, owner: np.ndarray | None, words: range
+) -> np.ndarray:
+    """Bits in ``words`` differing between each row of ``x`` and its query (``queries[owner]``,
+    or the one query when ``owner`` is None)."""
+    out = np.zeros(len(x), np.int32)
+    for w in words:
+        q = queries[0, w] if owner is None else queries[:, w].take(owner)
+        out += np.bitwise_count(x[:, w] ^ q)
+    return out
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:
