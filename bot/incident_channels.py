@@ -17,6 +17,10 @@
 - Every Discord call after the timeline write is best effort (``bot.errors.best_effort``): a
   refused pin, post, DM or edit is logged and told to the user, never raised.
 
+A thread belongs to its parent channel's incident: :meth:`incident_for_channel` (and everything
+built on it) resolves a ``discord.Thread``, or the id of a thread the bot has seen, to the
+parent's incident, so commands, buttons and captures work in threads as in the channel itself.
+
 Why no table of its own: everything the bot needs to find again is already in Discord (topic,
 its own messages) or in the timeline, so there is nothing to keep consistent across restarts.
 """
@@ -56,7 +60,11 @@ from protocols.timers import due_steps
 if TYPE_CHECKING:
     from bot.client import CrisisBot
 
-__all__ = ["ChannelBinding", "IncidentChannels"]
+__all__ = ["ChannelBinding", "ChannelRef", "IncidentChannels"]
+
+#: what callers know of a channel: an object (a ``discord.Thread`` knows its parent), an id
+#: (resolved through the gateway cache), or nothing (a DM, an interaction without a channel)
+ChannelRef = discord.abc.Snowflake | int | None
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +99,8 @@ class IncidentChannels:
         self._bindings: dict[str, ChannelBinding] = {}
         self._by_channel: dict[int, str] = {}
         self._recorded_messages: dict[int, str] = {}  # captured message id -> incident id
+        #: thread id -> parent channel id, for threads seen in interactions but not cached
+        self._thread_parents: dict[int, int] = {}
         #: held while an incident is declared and its channel created, and while missing
         #: channels are created, so no incident ever gets two channels
         self.opening = asyncio.Lock()
@@ -103,22 +113,49 @@ class IncidentChannels:
     async def state(self, incident_id: str) -> IncidentState:
         return await self.bot.incidents.get(incident_id)
 
-    def incident_for_channel(self, channel_id: int | None) -> str | None:
-        return None if channel_id is None else self._by_channel.get(channel_id)
+    def home_channel_id(self, channel: ChannelRef) -> int | None:
+        """The channel that ``channel`` belongs to: a thread's parent, else the channel itself.
 
-    def require_incident_channel(self, channel_id: int | None) -> str:
-        incident_id = self.incident_for_channel(channel_id)
+        A thread is known by its object (interactions carry it even when the gateway cache does
+        not), by the gateway cache (active threads come with GUILD_CREATE and THREAD_CREATE), or
+        from an earlier interaction; an unknown id is taken as a channel of its own.
+        """
+        if channel is None:
+            return None
+        if isinstance(channel, discord.Thread):
+            self._thread_parents[channel.id] = channel.parent_id
+            return channel.parent_id
+        channel_id = channel if isinstance(channel, int) else channel.id
+        cached = self.bot.get_channel(channel_id)
+        if isinstance(cached, discord.Thread):
+            return cached.parent_id
+        return self._thread_parents.get(channel_id, channel_id)
+
+    def incident_for_channel(self, channel: ChannelRef) -> str | None:
+        """The incident whose channel (or a thread of it) ``channel`` is; None elsewhere."""
+        home = self.home_channel_id(channel)
+        return None if home is None else self._by_channel.get(home)
+
+    def require_incident_channel(self, channel: ChannelRef) -> str:
+        incident_id = self.incident_for_channel(channel)
         if incident_id is None:
             raise UserFacingError(
-                "This is not an incident channel. Run the command in the incident's channel."
+                "This is not an incident channel. Run the command in the incident's channel "
+                "(or a thread of it)."
             )
         return incident_id
+
+    def incident_channel(self, incident_id: str) -> discord.TextChannel | None:
+        """The incident's own text channel (not a thread of it), if the bot has one."""
+        binding = self._bindings.get(incident_id)
+        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
+        return channel if isinstance(channel, discord.TextChannel) else None
 
     def binding(self, incident_id: str) -> ChannelBinding | None:
         return self._bindings.get(incident_id)
 
-    def is_drill_channel(self, channel_id: int | None) -> bool:
-        incident_id = self.incident_for_channel(channel_id)
+    def is_drill_channel(self, channel: ChannelRef) -> bool:
+        incident_id = self.incident_for_channel(channel)
         binding = None if incident_id is None else self._bindings.get(incident_id)
         return binding is not None and binding.drill
 

@@ -167,7 +167,7 @@ class Reply:
 
 def _in_drill_channel(interaction: discord.Interaction) -> bool:
     channels = getattr(interaction.client, "channels", None)  # CrisisBot.channels
-    return bool(channels is not None and channels.is_drill_channel(interaction.channel_id))
+    return bool(channels is not None and channels.is_drill_channel(interaction.channel))
 
 
 def start_reply(

@@ -533,3 +533,40 @@ async def test_enforced_bucket_makes_discord_py_wait_and_refuses_clients_that_do
             body = await second.json()
     assert second.status == 429 and 0 < body["retry_after"] <= 60 and body["global"] is False
     assert world.ops["topic"] == "a"
+
+
+async def test_threads_arrive_with_guild_create_and_thread_create_and_carry_their_parent(
+    world: World,
+) -> None:
+    fake = world.fake
+    private = world.guild.add_text_channel(
+        "responders",
+        overwrites=[
+            {"id": world.guild.id, "type": OVERWRITE_ROLE, "deny": VIEW_CHANNEL},
+            {"id": world.responder.id, "type": OVERWRITE_ROLE, "allow": VIEW_CHANNEL},
+        ],
+    )
+    early = world.guild.add_thread(private, "before login", owner=world.alice)
+    async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
+        guild = bot.get_guild(world.guild.id)
+        assert guild is not None
+        assert [(t.name, t.parent_id) for t in guild.threads] == [
+            ("before login", int(private["id"]))
+        ]
+        assert "before login" not in {c.name for c in guild.channels}  # threads are apart
+        later = await fake.create_thread(private, "after login", owner=world.alice)
+        await fake.wait_for(lambda: guild.get_thread(int(later["id"])) is not None)
+
+        await fake.post_message(later, world.alice, "in the thread")
+        await fake.slash_command("export", user=world.alice, channel=early)
+        await fake.slash_command("export", user=world.mallory, channel=early)
+        await fake.wait_for(lambda: bot.seen and len(bot.interactions) == 2)
+        assert isinstance(bot.seen[0].channel, discord.Thread)
+        alice, mallory = bot.interactions
+        assert isinstance(alice.channel, discord.Thread)
+        assert alice.channel.parent_id == int(private["id"])
+        # a thread has no overwrites: the parent channel's decide
+        assert alice.permissions.view_channel and not mallory.permissions.view_channel
+
+    fake.state.delete_channel(int(private["id"]))  # threads go with their channel
+    assert int(early["id"]) not in fake.channels and int(later["id"]) not in fake.channels

@@ -111,7 +111,7 @@ class Drills(CrisisCog):
             run.task.cancel()
 
     def _run_here(self, interaction: discord.Interaction) -> _Run:
-        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         run = self.runs.get(incident_id)
         if run is None or run.task.done():
             raise UserFacingError("No drill is running in this channel.")

@@ -73,7 +73,7 @@ class Hashes(CrisisCog):
         signal: str | None = None,
         value: str | None = None,
     ) -> None:
-        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         drill = incident_id is not None and (await self.bot.channels.state(incident_id)).drill
         if attachment is not None and value is None:
             # match_bytes, not hash-then-match: it also searches rotations, the mirrored pixels
@@ -105,7 +105,7 @@ class Hashes(CrisisCog):
     ) -> None:
         hashes = await self._hashes(attachment, signal, value)
         label_list = tuple(part.strip() for part in labels.split(",") if part.strip())
-        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         entries = await self.add_hashes(interaction.user, list, hashes, label_list, incident_id)
         text = f"Added {len(entries)} hash(es) to **{list}**: " + ", ".join(
             f"#{e.id} `{e.signal}`" for e in entries

@@ -2,7 +2,7 @@
 
 Each handler parses the input, calls one engine command through ``bot.channels.execute`` (which
 stores it in the timeline before anything is acknowledged) and renders the result. Commands other
-than ``open`` act on the incident whose channel they are run in. Opening and closing need the
+than ``open`` act on the incident whose channel (or a thread of it) they are run in. Opening and closing need the
 incident admin role; everything else the responder role (``CrisisCog.access``); the engine then
 applies the protocol's own role permissions. Errors are handled by ``CrisisCog``'s hook.
 """
@@ -82,14 +82,14 @@ class Incidents(CrisisCog):
 
     # -- helpers -----------------------------------------------------------------------------
     async def _here(self, interaction: discord.Interaction) -> IncidentState:
-        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         return await self.bot.channels.state(incident_id)
 
     async def _act(
         self, interaction: discord.Interaction, make: Callable[[Actor], Command]
     ) -> IncidentState:
         """Store ``make(actor)`` for the incident of this channel (before anything is answered)."""
-        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         actor = actor_for(self.bot.settings, interaction.user)
         return await self.bot.channels.execute(incident_id, make(actor))
 
@@ -159,7 +159,7 @@ class Incidents(CrisisCog):
                 return []
             protocol = self.bot.library.get(protocol_id)
         else:  # /incident escalate: the protocol the incident runs under
-            incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+            incident_id = self.bot.channels.incident_for_channel(interaction.channel)
             if incident_id is None:
                 return []
             protocol = self.bot.channels.protocol(await self.bot.channels.state(incident_id))
@@ -167,7 +167,7 @@ class Incidents(CrisisCog):
         return _matching([(f"{s.name} ({s.id})", s.id) for s in levels], current)
 
     async def _roles(self, interaction: discord.Interaction, current: str) -> Choices:
-        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
         state = await self.bot.channels.state(incident_id)
@@ -175,7 +175,7 @@ class Incidents(CrisisCog):
         return _matching([(r.name, r.id) for r in roles], current)
 
     async def _steps(self, interaction: discord.Interaction, current: str) -> Choices:
-        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
         state = await self.bot.channels.state(incident_id)
@@ -190,7 +190,7 @@ class Incidents(CrisisCog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Timeline entries, newest first, as ``#N what happened`` (corrections left out)."""
-        incident_id = self.bot.channels.incident_for_channel(interaction.channel_id)
+        incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
         state = await self.bot.channels.state(incident_id)
@@ -252,12 +252,10 @@ class Incidents(CrisisCog):
             allowed_mentions=discord.AllowedMentions(users=[user]),
         )
         problems: list[str] = []
-        channel = interaction.channel
-        if not has_access(self.bot.settings, user, Access.RESPONDER) and isinstance(
-            channel, discord.TextChannel
-        ):
+        channel = self.bot.channels.incident_channel(state.id)  # also when run in a thread
+        if not has_access(self.bot.settings, user, Access.RESPONDER) and channel is not None:
             await best_effort(
-                f"give {user.mention} access to this channel",
+                f"give {user.mention} access to the incident channel",
                 channel.set_permissions(  # a member overwrite; a plain User (not cached) works too
                     user,  # type: ignore[arg-type]
                     view_channel=True,
@@ -383,7 +381,7 @@ class Incidents(CrisisCog):
         retract: bool = False,
     ) -> None:
         when = None if time is None else parse_time(time, self.bot.timezone)
-        incident_id = self.bot.channels.require_incident_channel(interaction.channel_id)
+        incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         actor = actor_for(self.bot.settings, interaction.user)
         command = CorrectTimelineEntry(entry, reason, text, when, retract, actor=actor)
         _, answer = await self.bot.channels.execute_described(

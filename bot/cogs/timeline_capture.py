@@ -1,8 +1,9 @@
 """Capturing chat into the incident timeline: a message context menu and a reaction.
 
 "Add to timeline" (message context menu) or the configured reaction (``discord.capture_emoji``,
-📌 by default) on a message in an incident channel records it with its own time and author; images
-in it are recorded as hashes, never as bytes. A later edit or deletion of a recorded message is
+📌 by default) on a message in an incident channel, or in a thread of one, records it with its
+own time and author (and where it was posted); images in it are recorded as hashes, never as
+bytes. A later edit or deletion of a recorded message is
 recorded too (from the raw gateway events, so it works for messages older than the cache and
 after a restart: the set of recorded messages comes from the timeline).
 
@@ -89,7 +90,7 @@ class TimelineCapture(commands.Cog):
 
     async def record(self, message: discord.Message, by: discord.abc.User) -> bool:
         """Record ``message`` in its incident's timeline; False when it is already there."""
-        incident_id = self.bot.channels.require_incident_channel(message.channel.id)
+        incident_id = self.bot.channels.require_incident_channel(message.channel)
         if self.bot.channels.incident_for_recorded_message(message.id) == incident_id:
             return False
         command = RecordMessage(
@@ -112,7 +113,7 @@ class TimelineCapture(commands.Cog):
             require(self.bot.settings, interaction.user, Access.RESPONDER)
             reply = start_reply(interaction, ephemeral=True)  # images are downloaded and hashed
             added = await self.record(message, interaction.user)
-            incident_id = self.bot.channels.require_incident_channel(message.channel.id)
+            incident_id = self.bot.channels.require_incident_channel(message.channel)
             state = await self.bot.channels.state(incident_id)
             text = "📌 Added to the timeline." if added else "Already in the timeline."
             await reply.send(tagged(state, text))
@@ -125,7 +126,7 @@ class TimelineCapture(commands.Cog):
         """Menu on a captured message: a form with its recorded text to correct, and a reason."""
         try:
             require(self.bot.settings, interaction.user, Access.RESPONDER)
-            incident_id = self.bot.channels.require_incident_channel(message.channel.id)
+            incident_id = self.bot.channels.require_incident_channel(message.channel)
             entry = next(
                 (
                     record
@@ -163,8 +164,8 @@ class TimelineCapture(commands.Cog):
         ):
             return
         channel = self.bot.get_channel(payload.channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            return
+        if not isinstance(channel, discord.TextChannel | discord.Thread):  # an uncached thread
+            channel = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
         message = discord.utils.get(self.bot.cached_messages, id=payload.message_id)
         if message is None:
             message = await best_effort(

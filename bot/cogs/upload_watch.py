@@ -1,6 +1,6 @@
 """Upload watch: attachments posted in watched channels are hashed and checked against the lists.
 
-Each attachment up to ``discord.upload_max_bytes`` is downloaded, hashed (the bytes are dropped
+Threads of a watched channel are watched too. Each attachment up to ``discord.upload_max_bytes`` is downloaded, hashed (the bytes are dropped
 at once, ``bot.attachments``) and matched. A match posts an alert to ``discord.alert_channel_id``
 with distance, list and labels, the upload's hashes, and one button per matched list that adds
 the upload's hashes to that list (hash coordinator role only; ``bot.views.AddUploadButton``).
@@ -94,8 +94,9 @@ class UploadWatch(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or not message.attachments:
             return
-        if message.channel.id not in self.bot.settings.watched_channel_ids:
-            return
+        watched = self.bot.settings.watched_channel_ids
+        if self.bot.channels.home_channel_id(message.channel) not in watched:
+            return  # neither a watched channel nor a thread of one
         for attachment in message.attachments:
             try:
                 await self.check_upload(message, attachment)

@@ -104,7 +104,7 @@ async def test_closed_dms_and_a_refused_overwrite_are_told_to_the_assigner(
         assert f"<@{team.dave.id}> is now" in answer["data"]["content"]
         assert not answer["data"].get("flags", 0) & EPHEMERAL
         note = await private_note(fake, ix)
-        assert f"could not give <@{team.dave.id}> access to this channel" in note
+        assert f"could not give <@{team.dave.id}> access to the incident channel" in note
         assert f"could not DM <@{team.dave.id}>" in note
         assert "their DMs are closed to the bot (403/50007)" in note
         assert fake.dm_messages(team.dave) == []

@@ -65,6 +65,9 @@ DEFAULT_BOT_PERMISSIONS = (
 GUILD_TEXT = 0
 DM = 1
 GUILD_CATEGORY = 4
+GUILD_PUBLIC_THREAD = 11
+GUILD_PRIVATE_THREAD = 12
+THREAD_TYPES = (GUILD_PUBLIC_THREAD, GUILD_PRIVATE_THREAD)
 
 # Overwrite target types.
 OVERWRITE_ROLE = 0
@@ -203,6 +206,42 @@ def guild_channel(
     return data
 
 
+def thread_channel(
+    channel_id: int,
+    guild_id: int,
+    parent_id: int,
+    name: str,
+    *,
+    owner_id: int,
+    created_at: str,
+    private: bool = False,
+) -> Payload:
+    """A thread (type 11 public, 12 private) in a text channel: no overwrites of its own (it
+    inherits the parent's), and the metadata discord.py's ``Thread`` requires."""
+    return {
+        "id": str(channel_id),
+        "type": GUILD_PRIVATE_THREAD if private else GUILD_PUBLIC_THREAD,
+        "guild_id": str(guild_id),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 4320,
+            "archive_timestamp": created_at,
+            "locked": False,
+            "create_timestamp": created_at,
+            **({"invitable": True} if private else {}),
+        },
+    }
+
+
 def dm_channel(channel_id: int, recipient: Payload) -> Payload:
     return {
         "id": str(channel_id),
@@ -222,8 +261,10 @@ def guild(
     members: Sequence[Payload],
     channels: Sequence[Payload],
     joined_at: str,
+    threads: Sequence[Payload] = (),
 ) -> Payload:
-    """A full GUILD_CREATE payload; `member_count` equals the members sent (no chunking)."""
+    """A full GUILD_CREATE payload; `member_count` equals the members sent (no chunking);
+    `threads` are the active threads (sent apart from the channels, as Discord does)."""
     return {
         "id": str(guild_id),
         "name": name,
@@ -264,7 +305,7 @@ def guild(
         "member_count": len(members),
         "members": list(members),
         "channels": list(channels),
-        "threads": [],
+        "threads": list(threads),
         "presences": [],
         "voice_states": [],
         "stage_instances": [],

@@ -513,6 +513,17 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", msg)
         return msg
 
+    async def create_thread(
+        self, channel: ChannelLike, name: str, *, owner: UserLike, private: bool = False
+    ) -> Payload:
+        """`owner` starts a thread in text channel `channel`; sends THREAD_CREATE. Post in it,
+        run commands or click in it by passing the returned payload as the channel."""
+        thread = self.state.create_thread(
+            channel_id_of(channel), name, owner_id=user_id_of(owner), private=private
+        )
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
     async def edit_message(self, message: Payload | int, content: str) -> Payload:
         """The author edits their message; sends MESSAGE_UPDATE."""
         msg = self.message(message) if isinstance(message, int | str) else message

@@ -206,8 +206,24 @@ class FakeGuild:
             },
         )
 
+    def add_thread(
+        self,
+        parent: Payload | int,
+        name: str,
+        *,
+        owner: FakeMember | FakeUser | int | None = None,
+        private: bool = False,
+    ) -> Payload:
+        """A thread in text channel `parent`, started by `owner` (the guild owner by default).
+        Added before the bot connects it is in GUILD_CREATE's active threads; later, use
+        `FakeDiscord.create_thread` (which also sends THREAD_CREATE)."""
+        return self._world.create_thread(
+            _id_of(parent), name, owner_id=_id_of(owner or self.owner_id), private=private
+        )
+
     @property
     def channels(self) -> list[Payload]:
+        """Every channel of the guild, threads included."""
         return [c for c in self._world.channels.values() if c.get("guild_id") == str(self.id)]
 
     def role_named(self, name: str) -> FakeRole:
@@ -229,7 +245,8 @@ class FakeGuild:
             owner_id=self.owner_id,
             roles=[r.payload() for r in self.roles.values()],
             members=[m.payload() for m in self.members.values()],
-            channels=[_without_guild_id(c) for c in self.channels],
+            channels=[_without_guild_id(c) for c in self.channels if not is_thread(c)],
+            threads=[c for c in self.channels if is_thread(c)],
             joined_at=self.joined_at,
         )
 
@@ -245,9 +262,11 @@ class FakeGuild:
             return p.ALL_PERMISSIONS
         if channel_id is None:
             return base
+        channel = self._world.channel(channel_id)
+        if is_thread(channel):  # a thread has no overwrites: its parent channel's apply
+            channel = self._world.channel(int(channel["parent_id"]))
         overwrites = {
-            (int(o["type"]), int(o["id"])): o
-            for o in self._world.channel(channel_id).get("permission_overwrites", [])
+            (int(o["type"]), int(o["id"])): o for o in channel.get("permission_overwrites", [])
         }
         perms = base
 
@@ -309,6 +328,10 @@ def _id_of(obj: Any) -> int:
     if isinstance(obj, Mapping):
         return int(obj["id"])
     return int(obj.id)
+
+
+def is_thread(channel: Mapping[str, Any]) -> bool:
+    return int(channel.get("type", p.GUILD_TEXT)) in p.THREAD_TYPES
 
 
 def _without_guild_id(channel: Payload) -> Payload:
@@ -408,6 +431,26 @@ class DiscordState:
         self.channels[int(channel["id"])] = channel
         return channel
 
+    def create_thread(
+        self, parent_id: int, name: str, *, owner_id: int, private: bool = False
+    ) -> Payload:
+        """A thread in a guild text channel (types 11/12, `parent_id` set), as Discord stores it."""
+        parent = self.channel(parent_id)
+        if int(parent["type"]) != p.GUILD_TEXT:
+            raise FakeDiscordError(400, 50024, "Cannot execute action on this channel type")
+        thread_id = self.snowflake()
+        thread = p.thread_channel(
+            thread_id,
+            int(parent["guild_id"]),
+            parent_id,
+            name,
+            owner_id=owner_id,
+            created_at=iso_timestamp(thread_id),
+            private=private,
+        )
+        self.channels[thread_id] = thread
+        return thread
+
     def edit_channel(self, channel_id: int, body: Mapping[str, Any]) -> Payload:
         channel = self.channel(channel_id)
         for key, value in body.items():
@@ -420,9 +463,15 @@ class DiscordState:
         return channel
 
     def delete_channel(self, channel_id: int) -> Payload:
+        """Delete a channel and (as Discord does) the threads in it."""
         channel = self.channels.pop(channel_id, None)
         if channel is None:
             raise unknown("Channel", 10003)
+        for thread_id in [
+            int(c["id"]) for c in self.channels.values() if c.get("parent_id") == str(channel_id)
+        ]:
+            if is_thread(self.channels[thread_id]):
+                del self.channels[thread_id]
         return channel
 
     def set_overwrite(self, channel_id: int, target_id: int, body: Mapping[str, Any]) -> Payload:
