@@ -3,7 +3,8 @@
 Outside resources (the database, the incident and hash services, the protocol library) are
 opened by the caller (``crisisbot run`` or a test) and passed in; the bot never opens or closes
 them. ``setup_hook`` is the single start-up point: it loads one extension per feature, registers
-the persistent components (``DynamicItem`` templates, so buttons work after a restart), syncs the
+the persistent components (``DynamicItem`` templates and ``bot.forms`` forms, so buttons and
+forms opened before a restart work after it), syncs the
 app commands to the configured guild, and starts the background work that needs the gateway
 (resuming open incidents, the deadline dispatcher).
 
@@ -27,9 +28,10 @@ import yarl
 from discord.ext import commands
 
 from bot import lean_payloads
+from bot.forms import FormDispatcher
 from bot.incident_channels import IncidentChannels
 from bot.replies import DEFER_AFTER
-from bot.views import AddUploadButton, StepButton
+from bot.views import AddUploadButton, StepButton, StepForm
 from crisisbot.config import DiscordSettings
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
@@ -111,6 +113,9 @@ class CrisisBot(commands.Bot):
         self.defer_after = defer_after
         self._extensions = tuple(extensions)
         self.channels = IncidentChannels(self)
+        #: submits forms (modals) by their custom id, also those opened before a restart
+        self.forms = FormDispatcher()
+        self.add_listener(self.forms.on_interaction, "on_interaction")
         #: set once open incidents are re-bound to their channels after the gateway is ready
         self.resumed = asyncio.Event()
 
@@ -122,6 +127,7 @@ class CrisisBot(commands.Bot):
         for extension in self._extensions:
             await self.load_extension(extension)
         self.add_dynamic_items(StepButton, AddUploadButton)
+        self.forms.add(StepForm)
         if self.sync_commands:
             await self._sync_commands()
         self.loop.create_task(self._resume_when_ready(), name="crisisbot-resume")

@@ -1,7 +1,8 @@
 """Custom ids of the bot's persistent components: one template per kind, namespaced ``cb:``.
 
-A persistent button keeps all its state in its ``custom_id`` so that it still works after a
-restart (discord.py re-creates it from the id through a ``DynamicItem`` template). Discord caps a
+A persistent button or form (modal) keeps all its state in its ``custom_id`` so that it still
+works after a restart (discord.py re-creates a button from the id through a ``DynamicItem``
+template; ``bot.forms`` dispatches a form's submit by its id). Discord caps a
 custom id at 100 characters, so builders refuse anything longer instead of letting Discord reject
 the whole message. Ids of incidents, steps and lists must not contain ``:``, the separator.
 
@@ -16,16 +17,20 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
+    "CORRECT_FORM_TEMPLATE",
     "MAX_CUSTOM_ID",
     "STEP_ACTIONS",
+    "STEP_FORM_TEMPLATE",
     "STEP_TEMPLATE",
     "UPLOAD_ADD_TEMPLATE",
     "CustomIdError",
     "StepButtonId",
     "UploadAddId",
+    "correct_form_id",
     "parse_step_id",
     "parse_upload_add_id",
     "step_button_id",
+    "step_form_id",
     "upload_add_id",
 ]
 
@@ -36,6 +41,10 @@ STEP_ACTIONS: Final = ("done", "skip", "own")
 _PART = r"[^:]{1,80}"
 STEP_TEMPLATE: Final = rf"cb:step:(?P<incident>{_PART}):(?P<step>{_PART}):(?P<action>done|skip|own)"
 UPLOAD_ADD_TEMPLATE: Final = rf"cb:upadd:(?P<list>{_PART})"
+#: the form a checklist button opens (evidence, or a skip reason): as long as the button's id
+STEP_FORM_TEMPLATE: Final = rf"cb:form:(?P<incident>{_PART}):(?P<step>{_PART}):(?P<action>done|skip)"
+#: the "Correct timeline entry" form of a captured message: incident and entry number
+CORRECT_FORM_TEMPLATE: Final = rf"cb:fix:(?P<incident>{_PART}):(?P<entry>[0-9]{{1,12}})"
 
 
 class CustomIdError(ValueError):
@@ -70,6 +79,18 @@ def step_button_id(incident_id: str, step_id: str, action: str) -> str:
     if action not in STEP_ACTIONS:
         raise CustomIdError(f"unknown step action {action!r} (known: {', '.join(STEP_ACTIONS)})")
     return _checked(f"cb:step:{incident_id}:{step_id}:{action}", incident_id, step_id)
+
+
+def step_form_id(incident_id: str, step_id: str, action: str) -> str:
+    """``cb:form:{incident}:{step}:{done|skip}`` for the form a checklist button opens."""
+    if action not in ("done", "skip"):
+        raise CustomIdError(f"no form for step action {action!r}")
+    return _checked(f"cb:form:{incident_id}:{step_id}:{action}", incident_id, step_id)
+
+
+def correct_form_id(incident_id: str, entry: int) -> str:
+    """``cb:fix:{incident}:{entry}`` for the form correcting a captured message's entry."""
+    return _checked(f"cb:fix:{incident_id}:{entry}", incident_id)
 
 
 def upload_add_id(list_name: str) -> str:

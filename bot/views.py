@@ -6,26 +6,37 @@ called ``add_dynamic_items`` in ``setup_hook``. A callback does what a command h
 access, build one engine command, let ``bot.channels`` store it (the timeline is written before
 the click is acknowledged), then answer by re-rendering the message the button is on (through a
 ``bot.replies.Reply``, deferred if the work takes more than two seconds). Errors go to
-``bot.errors.reply_with_error``, the one place that turns them into messages.
+``bot.errors.reply_with_error``, the one place that turns them into messages. The forms the
+buttons open are ``bot.forms.PersistentForm`` forms: submitted after a restart too.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
 from bot.access import Access, actor_for, require
-from bot.custom_ids import STEP_TEMPLATE, UPLOAD_ADD_TEMPLATE, step_button_id, upload_add_id
+from bot.custom_ids import (
+    STEP_FORM_TEMPLATE,
+    STEP_TEMPLATE,
+    UPLOAD_ADD_TEMPLATE,
+    step_button_id,
+    step_form_id,
+    upload_add_id,
+)
 from bot.errors import reply_with_error
+from bot.forms import PersistentForm
 from bot.replies import start_reply
-from protocols.commands import AssignRole, CompleteStep, SkipStep
+from protocols.actors import Actor
+from protocols.commands import AssignRole, Command, CompleteStep, SkipStep
 
 if TYPE_CHECKING:
     from bot.client import CrisisBot
 
-__all__ = ["AddUploadButton", "CompleteStepModal", "SkipStepModal", "StepButton"]
+__all__ = ["AddUploadButton", "CompleteStepModal", "SkipStepModal", "StepButton", "StepForm"]
 
 _STEP_LOOK: dict[str, tuple[str, discord.ButtonStyle]] = {
     "done": ("Done", discord.ButtonStyle.success),
@@ -86,12 +97,10 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
             step = protocol.step(self.step_id)
             actor = actor_for(bot.settings, interaction.user)
             if self.action == "skip":
-                await interaction.response.send_modal(SkipStepModal(self.incident_id, step.id))
+                await SkipStepModal(self.incident_id, step.id).show(interaction)
                 return
             if self.action == "done" and step.evidence and not state.step(step.id).evidence:
-                await interaction.response.send_modal(
-                    CompleteStepModal(self.incident_id, step.id, step.evidence)
-                )
+                await CompleteStepModal(self.incident_id, step.id, step.evidence).show(interaction)
                 return
             reply = start_reply(interaction, update=True)
             if self.action == "done":
@@ -115,47 +124,62 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
             await reply_with_error(interaction, error)
 
 
-class _StepModal(discord.ui.Modal):
-    """Base for the modals a checklist button opens; the answer re-renders the checklist."""
+class StepForm(PersistentForm):
+    """The forms a checklist button opens (skip reason, evidence); the answer re-renders the
+    checklist. Registered once with ``bot.forms``: its template covers both kinds."""
+
+    template = STEP_FORM_TEMPLATE
+    action: ClassVar[str]
 
     def __init__(self, title: str, incident_id: str, step_id: str) -> None:
-        super().__init__(title=title[:45], timeout=600)
-        self.incident_id = incident_id
-        self.step_id = step_id
+        super().__init__(
+            title=title[:45], custom_id=step_form_id(incident_id, step_id, self.action)
+        )
 
-    def command(self, interaction: discord.Interaction) -> Any:
+    @staticmethod
+    def command(step_id: str, actor: Actor, values: Mapping[str, str]) -> Command:
         raise NotImplementedError
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    @classmethod
+    async def submit(
+        cls, interaction: discord.Interaction, ids: re.Match[str], values: Mapping[str, str]
+    ) -> None:
         bot = _bot(interaction)
         require(bot.settings, interaction.user, Access.RESPONDER)
         start_reply(interaction, update=True)
-        state = await bot.channels.execute(self.incident_id, self.command(interaction))
-        await bot.channels.answer_with_checklist(interaction, state, self.step_id)
+        form = SkipStepModal if ids["action"] == "skip" else CompleteStepModal
+        actor = actor_for(bot.settings, interaction.user)
+        state = await bot.channels.execute(
+            ids["incident"], form.command(ids["step"], actor, values)
+        )
+        await bot.channels.answer_with_checklist(interaction, state, ids["step"])
 
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception, /
-    ) -> None:
-        await reply_with_error(interaction, error)
 
+class SkipStepModal(StepForm):
+    """``cb:form:{incident}:{step}:skip``: why the step is skipped."""
 
-class SkipStepModal(_StepModal):
-    reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Why is this step skipped?",
-        style=discord.TextStyle.paragraph,
-        max_length=1000,
-        custom_id="reason",
-    )
+    action = "skip"
 
     def __init__(self, incident_id: str, step_id: str) -> None:
         super().__init__("Skip step", incident_id, step_id)
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Why is this step skipped?",
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            custom_id="reason",
+        )
+        self.add_item(self.reason)
 
-    def command(self, interaction: discord.Interaction) -> SkipStep:
-        actor = actor_for(_bot(interaction).settings, interaction.user)
-        return SkipStep(self.step_id, self.reason.value, actor=actor)
+    @staticmethod
+    def command(step_id: str, actor: Actor, values: Mapping[str, str]) -> Command:
+        return SkipStep(step_id, values.get("reason", ""), actor=actor)
 
 
-class CompleteStepModal(_StepModal):
+class CompleteStepModal(StepForm):
+    """``cb:form:{incident}:{step}:done``: the evidence the step asks for, and a note."""
+
+    action = "done"
+
     def __init__(self, incident_id: str, step_id: str, evidence_kind: str) -> None:
         super().__init__("Complete step", incident_id, step_id)
         label = {"link": "Link (evidence)", "hash": "Hash (evidence)"}.get(
@@ -170,10 +194,10 @@ class CompleteStepModal(_StepModal):
         self.add_item(self.evidence)
         self.add_item(self.note)
 
-    def command(self, interaction: discord.Interaction) -> CompleteStep:
-        actor = actor_for(_bot(interaction).settings, interaction.user)
+    @staticmethod
+    def command(step_id: str, actor: Actor, values: Mapping[str, str]) -> Command:
         return CompleteStep(
-            self.step_id, note=self.note.value, evidence=self.evidence.value, actor=actor
+            step_id, note=values.get("note", ""), evidence=values.get("evidence"), actor=actor
         )
 
 

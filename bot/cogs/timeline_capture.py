@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,9 @@ from discord.ext import commands
 
 from bot.access import Access, actor_for, has_access, require, service_actor
 from bot.attachments import read_attachment
+from bot.custom_ids import CORRECT_FORM_TEMPLATE, correct_form_id
 from bot.errors import UserFacingError, best_effort, reply_with_error
+from bot.forms import PersistentForm
 from bot.lean_payloads import was_filled
 from bot.render import tagged
 from bot.replies import start_reply
@@ -69,10 +73,12 @@ class TimelineCapture(commands.Cog):
     async def cog_load(self) -> None:
         for menu in self.menus:
             self.bot.tree.add_command(menu)
+        self.bot.forms.add(CorrectEntryModal)
 
     async def cog_unload(self) -> None:
         for menu in self.menus:
             self.bot.tree.remove_command(menu.name, type=menu.type)
+        self.bot.forms.remove(CorrectEntryModal)
 
     async def _image_hashes(self, message: discord.Message) -> tuple[tuple[str, str], ...]:
         found: list[tuple[str, str]] = []
@@ -143,9 +149,7 @@ class TimelineCapture(commands.Cog):
                 )
             state = await self.bot.channels.state(incident_id)
             current = state.messages[str(message.id)].content
-            await interaction.response.send_modal(
-                CorrectEntryModal(incident_id, entry.version, current)
-            )
+            await CorrectEntryModal(incident_id, entry.version, current).show(interaction)
         except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
             await reply_with_error(interaction, error)
 
@@ -248,13 +252,19 @@ class TimelineCapture(commands.Cog):
             await self._record_deleted(message_id)
 
 
-class CorrectEntryModal(discord.ui.Modal):
-    """The corrected wording of a captured message's timeline entry, and why."""
+class CorrectEntryModal(PersistentForm):
+    """``cb:fix:{incident}:{entry}``: the corrected wording of a captured message's entry, and why.
+
+    A ``PersistentForm``: a correction typed while the bot restarted is still recorded.
+    """
+
+    template = CORRECT_FORM_TEMPLATE
 
     def __init__(self, incident_id: str, entry: int, current: str) -> None:
-        super().__init__(title=f"Correct timeline entry #{entry}"[:45], timeout=600)
-        self.incident_id = incident_id
-        self.entry = entry
+        super().__init__(
+            title=f"Correct timeline entry #{entry}"[:45],
+            custom_id=correct_form_id(incident_id, entry),
+        )
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Corrected text",
             style=discord.TextStyle.paragraph,
@@ -268,21 +278,21 @@ class CorrectEntryModal(discord.ui.Modal):
         self.add_item(self.text)
         self.add_item(self.reason)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    @classmethod
+    async def submit(
+        cls, interaction: discord.Interaction, ids: re.Match[str], values: Mapping[str, str]
+    ) -> None:
         bot: CrisisBot = interaction.client  # type: ignore[assignment]
         require(bot.settings, interaction.user, Access.RESPONDER)
         reply = start_reply(interaction)
         actor = actor_for(bot.settings, interaction.user)
-        command = CorrectTimelineEntry(self.entry, self.reason.value, self.text.value, actor=actor)
+        command = CorrectTimelineEntry(
+            int(ids["entry"]), values.get("reason", ""), values.get("text", ""), actor=actor
+        )
         _, answer = await bot.channels.execute_described(
-            self.incident_id, command, interaction.user.mention
+            ids["incident"], command, interaction.user.mention
         )
         await reply.send(answer, allowed_mentions=discord.AllowedMentions.none())
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction, error: Exception, /
-    ) -> None:
-        await reply_with_error(interaction, error)
 
 
 async def setup(bot: CrisisBot) -> None:
