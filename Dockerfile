@@ -1,14 +1,14 @@
 # crisisbot: bot + lookup API on the embedded SQLite default.
 FROM python:3.11-slim
 
-# gcc builds pdqhash from source.
+# gcc builds pdqhash from source and hashdb._hamming (the native Hamming search).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc g++ \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 crisisbot
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY hashdb ./hashdb
 COPY protocols ./protocols
 COPY bot ./bot

@@ -15,6 +15,8 @@ from collections.abc import Collection
 
 __all__ = ["BadHashMonitor"]
 
+_NOTHING: frozenset[int] = frozenset()
+
 
 class BadHashMonitor:
     def __init__(self, *, window: int = 1000, share: float = 0.2, min_queries: int = 20) -> None:
@@ -28,17 +30,21 @@ class BadHashMonitor:
 
     def observe(self, signal: str, matched: Collection[int]) -> set[int]:
         """Record one query and its matched entry ids; return the ids now flagged as likely bad."""
-        recent = self._recent.setdefault(signal, deque())
-        counts = self._counts.setdefault(signal, Counter())
-        ids = frozenset(matched)
+        recent = self._recent.get(signal)
+        if recent is None:
+            recent = self._recent[signal] = deque()
+            self._counts[signal] = Counter()
+        counts = self._counts[signal]
+        ids = frozenset(matched) if matched else _NOTHING  # most queries match nothing
         recent.append(ids)
-        counts.update(ids)
+        if ids:
+            counts.update(ids)
         if len(recent) > self.window:
             for old in recent.popleft():
                 counts[old] -= 1
                 if counts[old] <= 0:
                     del counts[old]
-        if len(recent) < self.min_queries:
+        if not ids or len(recent) < self.min_queries:
             return set()
         needed = self.share * len(recent)
         return {i for i in ids if counts[i] >= needed}

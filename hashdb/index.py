@@ -14,7 +14,11 @@ Hamming space with multi-index hashing"), written in numpy:
   brute-forced (``np.bitwise_count``);
 - removal sets a tombstone; the arrays are compacted when a quarter of the rows are dead;
 - radii too large for the tables to pay off (``r // m > 2``) fall back to a brute-force scan, still
-  exact.
+  exact;
+- the search itself runs in the native module ``hashdb._hamming`` when it is built (``setup.py``;
+  see its header for why), which also keeps each chunk table's codes' first two words in bucket
+  order (``_prefix``, 16 bytes per hash per chunk) so a probe reads contiguous runs; it releases
+  the GIL, and a batch is split across the CPUs. Without it the same answers come from numpy.
 
 ``ExactIndex`` (MD5, SHA-256) is a dict from value to rows.
 
@@ -24,10 +28,18 @@ the list an entry belongs to, so per-list thresholds apply after one search at t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from itertools import combinations
 
 import numpy as np
+
+try:
+    from hashdb import _hamming as _native
+except ImportError:  # built without a C compiler: the numpy path gives the same answers
+    _native = None
 
 __all__ = ["ExactIndex", "HammingIndex", "QueryResult", "hex_to_words"]
 
@@ -35,8 +47,13 @@ QueryResult = tuple[np.ndarray, np.ndarray, np.ndarray]
 _CHUNK_BITS = 16
 _NKEYS = 1 << _CHUNK_BITS
 _MAX_FLIPS = 2
-#: queries searched together by ``query_many``
+#: queries searched together by ``query_many``'s numpy path
 _BATCH = 64
+#: code words kept in bucket order for the native search (a random pair differs in ~64 of these
+#: 128 bits, so almost no candidate needs its full code read)
+_PREFIX_WORDS = 2
+#: a batch at least this long is split across threads by the native search
+_PARALLEL_MIN = 8
 
 
 def hex_to_words(values: Iterable[str], bits: int) -> np.ndarray:
@@ -64,7 +81,8 @@ _EMPTY = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int32))
 class HammingIndex:
     """Exact Hamming-radius search over fixed-width binary codes with incremental add/remove."""
 
-    def __init__(self, bits: int, *, tail_limit: int = 8192) -> None:
+    def __init__(self, bits: int, *, tail_limit: int = 8192, native: bool = True) -> None:
+        """``native=False`` keeps to the numpy path even when ``hashdb._hamming`` is built."""
         if bits % 64:
             raise ValueError("bits must be a multiple of 64")
         self.bits = bits
@@ -81,7 +99,9 @@ class HammingIndex:
         self._row_of: dict[int, int] | None = None
         self._built = 0
         self._order = np.empty(0, np.int32)
-        self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int32)
+        self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int64)
+        self._prefix = np.empty((0, min(_PREFIX_WORDS, self.words)), np.uint64)
+        self.native = native and _native is not None
 
     def __len__(self) -> int:
         return self._n - self._dead
@@ -150,15 +170,14 @@ class HammingIndex:
         self._n, self._dead, self._built = n, 0, 0
         self._row_of = None
         self._order = np.empty(0, np.int32)
+        self._prefix = self._prefix[:0]
 
     def rebuild(self) -> None:
         """Index every row in the chunk tables (called automatically when the tail is long)."""
         n = self._n
         keys = self._codes[:n].view(np.uint16)  # (n, chunks)
         order = np.empty((self.chunks, n), np.int32)
-        # int32 while every position in the flattened order table fits (n < 134M for PDQ)
-        wide = self.chunks * n >= 2**31
-        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64 if wide else np.int32)
+        offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
         for c in range(self.chunks):
             column = keys[:, c]
             order[c] = np.argsort(column, kind="stable")
@@ -167,6 +186,14 @@ class HammingIndex:
         # ``take`` finds every probed range of every chunk
         offsets += (np.arange(self.chunks, dtype=offsets.dtype) * n)[:, None]
         self._order, self._offsets, self._built = order.ravel(), offsets.ravel(), n
+        if self.native:
+            self._prefix = self._codes[:n, : self._prefix.shape[1]].take(self._order, axis=0)
+
+    def prepare(self) -> None:
+        """Rebuild the tables now if the rows added since the last build are too many to scan;
+        called after a bulk load so the first query does not pay for it."""
+        if self._n - self._built > self.tail_limit:
+            self.rebuild()
 
     # -- search -----------------------------------------------------------------------------
     def query(self, value: str, radius: int) -> QueryResult:
@@ -182,14 +209,54 @@ class HammingIndex:
         if flips > _MAX_FLIPS:  # brute force, one query at a time (bounded memory)
             everything = np.arange(self._n)
             return [self._verify(everything, None, q[None, :], radius)[0] for q in queries]
-        if self._n - self._built > self.tail_limit:
-            self.rebuild()
+        self.prepare()
+        if self.native:
+            return self._native_query(queries, radius, flips)
         out: list[QueryResult] = []
         for start in range(0, len(queries), _BATCH):  # bounds the temporaries (~4k rows a query)
             part = queries[start : start + _BATCH]
             rows, owner = self._candidates(part, flips)
             out += self._verify(rows, owner, part, radius)
         return out
+
+    def _native_query(self, queries: np.ndarray, radius: int, flips: int) -> list[QueryResult]:
+        """``query_many`` through ``hashdb._hamming``, the batch split across the CPUs."""
+        workers = _cpus()
+        if workers < 2 or len(queries) < _PARALLEL_MIN:
+            rows, dist, counts = self._native_search(queries, radius, flips)
+        else:
+            first, *rest = np.array_split(queries, min(workers, len(queries)))
+            # the other parts go to the pool; this thread searches the first meanwhile
+            futures = [_executor().submit(self._native_search, p, radius, flips) for p in rest]
+            done = [self._native_search(first, radius, flips)]
+            done += [future.result() for future in futures]
+            rows, dist, counts = (np.concatenate(column) for column in zip(*done, strict=True))
+        ids, tags = self._ids.take(rows), self._tags.take(rows)
+        bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+        return [
+            (ids[a:b], dist[a:b], tags[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    def _native_search(
+        self, queries: np.ndarray, radius: int, flips: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, distances and per-query hit counts; ``flips`` past the tables: brute force."""
+        assert _native is not None
+        queries = np.ascontiguousarray(queries)
+        counts = np.empty(len(queries), np.int64)
+        capacity = 64 * len(queries)
+        while True:
+            rows = np.empty(capacity, np.int64)
+            dist = np.empty(capacity, np.int32)
+            total = _native.search(
+                self._codes, self._alive.view(np.uint8), self._prefix, self._order,
+                self._offsets, self.words, self._prefix.shape[1], self.chunks, self._n,
+                self._built, queries, radius, -1 if flips > _MAX_FLIPS else flips,
+                rows, dist, counts,
+            )  # fmt: skip
+            if total <= capacity:
+                return rows[:total], dist[:total], counts
+            capacity = total
 
     def _candidates(self, queries: np.ndarray, flips: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Candidate rows of every query and, for a batch, the query each row belongs to.
@@ -269,7 +336,10 @@ class HammingIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the arrays (capacity included)."""
-        arrays = (self._codes, self._ids, self._tags, self._alive, self._order, self._offsets)
+        arrays = (
+            self._codes, self._ids, self._tags, self._alive, self._order, self._offsets,
+            self._prefix,
+        )  # fmt: skip
         return sum(a.nbytes for a in arrays)
 
 
@@ -283,6 +353,20 @@ def _popcount(
         q = queries[0, w] if owner is None else queries[:, w].take(owner)
         out += np.bitwise_count(x[:, w] ^ q)
     return out
+
+
+@cache
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@cache
+def _executor() -> ThreadPoolExecutor:
+    """Threads for splitting a native batch (the kernel releases the GIL)."""
+    return ThreadPoolExecutor(max_workers=_cpus() - 1, thread_name_prefix="hamming")
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:
@@ -317,6 +401,9 @@ class ExactIndex:
                     del self._by_value[value]
                 removed += 1
         return removed
+
+    def prepare(self) -> None:
+        """Nothing to build: a dict is always ready."""
 
     def query(self, value: str, radius: int = 0) -> QueryResult:
         bucket = self._by_value.get(value)

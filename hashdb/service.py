@@ -42,6 +42,7 @@ from hashdb.errors import (
 )
 from hashdb.hashing import QueryHash, hash_bytes, hash_bytes_for_query
 from hashdb.index import ExactIndex, HammingIndex
+from hashdb.index_guard import IndexGuard
 from hashdb.models import (
     LIST_KINDS,
     VERDICTS,
@@ -128,6 +129,7 @@ class HashService:
         self._tags: dict[str, int] = {}
         self._tag_names: list[str] = []
         self._refresh_lock = asyncio.Lock()
+        self._guard = IndexGuard()
 
     # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -407,7 +409,8 @@ class HashService:
                 rows = await self.store.index_changes(self._seq, _REFRESH_PAGE)
                 if not rows:
                     break
-                self._apply(rows)
+                async with self._guard.changing():
+                    self._apply(rows)
                 self._seq = rows[-1].seq
                 if len(rows) < _REFRESH_PAGE:
                     break
@@ -458,6 +461,8 @@ class HashService:
                         [(row.entry_id << _KIND_BITS) | code for code in _KIND_CODES.values()]
                     )
         flush()
+        for index in (*self._indexes.values(), *self._variant_indexes.values()):
+            index.prepare()
 
     def index_sizes(self) -> dict[str, int]:
         """Live entries per signal type in this process's index (after the last refresh)."""
@@ -487,7 +492,7 @@ class HashService:
             chosen = [self._lists[n] for n in wanted]
         return [hl for hl in chosen if include_exercise or not hl.exercise]
 
-    def _search(
+    async def _search(
         self,
         signal: SignalType,
         value_groups: Sequence[Sequence[str]],
@@ -507,11 +512,15 @@ class HashService:
         variant_cap = VARIANT_RADIUS.get(signal.name, 0)
         variants = self._variant_indexes.get(signal.name)
         values = [value for group in value_groups for value in group]
-        direct = self._indexes[signal.name].query_many(values, radius)
-        derived = (
-            variants.query_many(values, min(radius, variant_cap))
-            if variants is not None and len(variants)
-            else None
+        index = self._indexes[signal.name]
+        direct, derived = await self._guard.search(
+            lambda: (
+                index.query_many(values, radius),
+                variants.query_many(values, min(radius, variant_cap))
+                if variants is not None and len(variants)
+                else None,
+            ),
+            values=len(values),
         )
         mask = (1 << _KIND_BITS) - 1
 
@@ -532,6 +541,8 @@ class HashService:
             found: _Hits = {}
             for at in range(position, position + len(group)):
                 ids, distances, tags = direct[at]
+                if len(ids) == 0 and derived is None:  # most queries match nothing
+                    continue
                 for entry_id, distance, tag in zip(
                     ids.tolist(), distances.tolist(), tags.tolist(), strict=True
                 ):
@@ -561,16 +572,21 @@ class HashService:
             by_signal[query.hash.signal].append(position)
         for signal_name, positions in by_signal.items():
             groups = [queries[p].search_values for p in positions]
-            for p, found in zip(
-                positions, self._search(get_signal(signal_name), groups, candidates), strict=True
-            ):
+            found_groups = await self._search(get_signal(signal_name), groups, candidates)
+            for p, found in zip(positions, found_groups, strict=True):
                 hits[p] = found
         wanted = {i for found in hits for i in found}
         entries = await self.store.get_entries(wanted) if wanted else {}
         results = []
         for query, found in zip(queries, hits, strict=True):
+            exact = get_signal(query.hash.signal).exact
+            if not found:  # most queries: no bookkeeping beyond the bad-hash window
+                if not exact:
+                    self._bad_hashes.observe(query.hash.signal, ())
+                results.append(MatchResult(query=query.hash, matches=[], allow_matches=[]))
+                continue
             flagged: set[int] = set()
-            if not get_signal(query.hash.signal).exact:
+            if not exact:
                 block_ids = [i for i, (_, hl, _) in found.items() if hl.kind == "block"]
                 flagged = self._bad_hashes.observe(query.hash.signal, block_ids)
             matches = [

@@ -80,12 +80,22 @@ async def match_batch(request: web.Request) -> web.Response:
         (required_str(q, "signal", f"queries[{i}]."), required_str(q, "value", f"queries[{i}]."))
         for i, q in enumerate(items)
     ]
-    for i, (signal, value) in enumerate(queries):  # name the bad one; the core only says why
+    try:  # the core validates every hash before it searches any
+        results = await match_queries(request, key, queries)
+    except InvalidHash:
+        _name_bad_query(queries)
+        raise
+    return web.json_response({"results": results})
+
+
+def _name_bad_query(queries: list[tuple[str, str]]) -> None:
+    """Raise the first malformed query's error with its position (the core only says why);
+    parsed again only on this error path, so a good batch is parsed once."""
+    for i, (signal, value) in enumerate(queries):
         try:
             get_signal(signal).parse(value)
         except InvalidHash as exc:
             raise InvalidHash(f"queries[{i}]: {exc}") from None
-    return web.json_response({"results": await match_queries(request, key, queries)})
 
 
 async def _read_upload(request: web.Request, limit: int) -> tuple[str, bytes]:

@@ -93,6 +93,9 @@ class SignalRegistry:
             self._lookup[key.lower()] = signal
 
     def get(self, name: str) -> SignalType:
+        found = self._lookup.get(name) if isinstance(name, str) else None
+        if found is not None:  # the usual case, once per hash of every batch: keep it cheap
+            return found
         try:
             return self._lookup[str(name).strip().lower()]
         except KeyError:

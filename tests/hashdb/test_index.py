@@ -5,7 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hashdb import index as index_module
 from hashdb.index import ExactIndex, HammingIndex
+
+
+@pytest.fixture(params=[True, False], ids=["native", "numpy"])
+def native(request: pytest.FixtureRequest) -> bool:
+    """Every HammingIndex test runs on both search paths, which must agree exactly."""
+    return bool(request.param)
+
+
+def test_native_kernel_is_built() -> None:
+    # setup.py builds it on any machine with a C compiler (the project needs one for pdqhash)
+    assert index_module._native is not None
+    assert HammingIndex(256).native and not HammingIndex(256, native=False).native
 
 
 def random_codes(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
@@ -25,7 +38,7 @@ def brute_force(codes: np.ndarray, alive: np.ndarray, query: np.ndarray, radius:
 
 
 @pytest.mark.parametrize(("bits", "radii"), [(256, (0, 15, 31, 40, 47, 80)), (64, (0, 5, 10, 14))])
-def test_radius_search_is_exact(bits: int, radii: tuple[int, ...]) -> None:
+def test_radius_search_is_exact(bits: int, radii: tuple[int, ...], native: bool) -> None:
     rng = np.random.default_rng(bits)
     base = random_codes(rng, 300, bits)
     # clusters of near-duplicates at every distance up to well past the largest radius
@@ -34,7 +47,7 @@ def test_radius_search_is_exact(bits: int, radii: tuple[int, ...]) -> None:
         for i in range(3000)
     ]
     codes = np.concatenate([base, np.array(planted), random_codes(rng, 5000, bits)])
-    index = HammingIndex(bits, tail_limit=1000)
+    index = HammingIndex(bits, tail_limit=1000, native=native)
     ids = list(range(1, len(codes) + 1))
     index.add(ids[:4000], [c.tobytes().hex() for c in codes[:4000]], [0] * 4000)
     index.rebuild()
@@ -54,13 +67,13 @@ def test_radius_search_is_exact(bits: int, radii: tuple[int, ...]) -> None:
 
 
 @pytest.mark.parametrize("radius", [0, 15, 31, 47, 80])
-def test_batch_query_equals_brute_force_per_query(radius: int) -> None:
+def test_batch_query_equals_brute_force_per_query(radius: int, native: bool) -> None:
     rng = np.random.default_rng(radius)
     base = random_codes(rng, 200, 256)
     planted = [near(rng, base[i % 200], int(rng.integers(0, 60))) for i in range(2000)]
     codes = np.concatenate([base, np.array(planted), random_codes(rng, 3000, 256)])
     hexes = [c.tobytes().hex() for c in codes]
-    index = HammingIndex(256, tail_limit=1000)
+    index = HammingIndex(256, tail_limit=1000, native=native)
     index.add(range(1, 4001), hexes[:4000], [i % 3 for i in range(4000)])
     index.rebuild()
     index.add(range(4001, len(codes) + 1), hexes[4000:], [5] * (len(codes) - 4000))  # tail
@@ -83,11 +96,11 @@ def test_batch_query_equals_brute_force_per_query(radius: int) -> None:
     assert index.query_many([], radius) == []
 
 
-def test_incremental_add_remove_and_compaction() -> None:
+def test_incremental_add_remove_and_compaction(native: bool) -> None:
     rng = np.random.default_rng(7)
     codes = random_codes(rng, 5000, 256)
     hexes = [c.tobytes().hex() for c in codes]
-    index = HammingIndex(256, tail_limit=100)
+    index = HammingIndex(256, tail_limit=100, native=native)
     for start in range(0, 5000, 250):  # many small adds: rebuilds happen on query
         index.add(range(start + 1, start + 251), hexes[start : start + 250], [7] * 250)
         found, distances, tags = index.query(hexes[start], 0)
@@ -101,18 +114,18 @@ def test_incremental_add_remove_and_compaction() -> None:
     assert index.query(hexes[4500], 0)[0].size == 0
 
 
-def test_ids_out_of_order_still_remove() -> None:
+def test_ids_out_of_order_still_remove(native: bool) -> None:
     rng = np.random.default_rng(3)
     hexes = [c.tobytes().hex() for c in random_codes(rng, 10, 256)]
-    index = HammingIndex(256)
+    index = HammingIndex(256, native=native)
     index.add([50, 10, 30, 20, 40, 60, 70, 80, 90, 100], hexes, [0] * 10)
     index.remove([30])
     assert index.query(hexes[2], 0)[0].size == 0
     assert index.query(hexes[1], 0)[0].tolist() == [10]
 
 
-def test_empty_index_and_memory() -> None:
-    index = HammingIndex(256)
+def test_empty_index_and_memory(native: bool) -> None:
+    index = HammingIndex(256, native=native)
     assert index.query("00" * 32, 31)[0].size == 0
     index.add([1], ["ff" * 32], [0])
     assert index.memory_bytes() > 0
