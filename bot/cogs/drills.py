@@ -10,8 +10,12 @@ the drill channel) control the run; at the end the after-action report is posted
 file with a one-line summary.
 
 The runner writes through ``bot.channels.execute`` so the pinned summary follows the drill; the
-bot's own deadline dispatcher handles overdue steps. A run lives in memory: after a restart the
-drill incident stays open without further injects (start a new run).
+bot's own deadline dispatcher handles overdue steps. A run survives a restart: its start, pauses,
+resumes and end are exercise-control notes in the timeline (``protocols.drills.resume``), so once
+incidents are resumed after a start, every open drill incident whose run has not ended plays on
+from the timeline: injects already recorded are not delivered again, and those that fell due
+while the bot was away are delivered at once, marked LATE. Stopping the bot is therefore not the
+end of a run (no report is posted then); ``/drill stop`` and the scenario's end are.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.access import Access, actor_for
 from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
+from protocols.commands import AddNote
 from protocols.drills import (
     DrillClock,
     DrillNotice,
@@ -38,8 +44,14 @@ from protocols.drills import (
     format_offset,
     render_report,
 )
+from protocols.drills.errors import DrillHalted
 from protocols.drills.ports import PostedAt
+from protocols.drills.resume import find_run, restored_log, run_control_note, run_started_note
 from protocols.drills.run_log import ActionTaken
+from protocols.drills.runner import CONTROLLER
+from protocols.drills.scenario import Scenario
+from protocols.errors import ProtocolError
+from protocols.state import IncidentState
 
 if TYPE_CHECKING:
     from bot.client import CrisisBot
@@ -48,6 +60,8 @@ __all__ = ["ChannelSink", "Drills", "setup"]
 
 log = logging.getLogger(__name__)
 _LIMIT = 1900  # Discord allows 2000 characters per message
+#: how long a stopping bot waits for a drill to finish the inject it is posting
+HALT_SECONDS = 5.0
 
 
 class ChannelSink:
@@ -106,9 +120,86 @@ class Drills(CrisisCog):
         self.runs: dict[str, _Run] = {}  # incident id -> running drill
 
     async def cog_unload(self) -> None:
+        """The bot stops: the runs halt with it, without ending (they resume at the next start).
+
+        Halting lets an inject being posted be recorded too, so it is not posted again later.
+        """
         for run in self.runs.values():
-            await run.runner.stop()
-            run.task.cancel()
+            run.runner.halt()
+        tasks = [run.task for run in self.runs.values()]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=HALT_SECONDS)
+            for task in late:
+                task.cancel()
+
+    async def _note(self, runner: DrillRunner, text: str) -> None:
+        """An exercise-control note in the drill's timeline: what a resume reads back."""
+        await self.bot.channels.execute(runner.incident_id, AddNote(text, actor=CONTROLLER))
+
+    def _runner(
+        self,
+        scenario: Scenario,
+        state: IncidentState,
+        channel: discord.abc.Messageable,
+        channel_id: int,
+        clock: DrillClock,
+        run_id: str | None = None,
+    ) -> DrillRunner:
+        return create_runner(
+            scenario,
+            library=self.bot.library,
+            incidents=_ChannelIncidents(self.bot),  # type: ignore[arg-type]
+            hash_service=self.bot.hashes,
+            clock=clock,
+            sink=ChannelSink(channel, channel_id),
+            run_id=run_id,
+            incident_id=state.id,
+            timer=False,
+        )
+
+    def _play_in_background(self, runner: DrillRunner, channel: discord.abc.Messageable) -> None:
+        task = asyncio.create_task(self._play(runner, channel), name=f"drill-{runner.incident_id}")
+        self.runs[runner.incident_id] = _Run(runner, task)
+
+    @commands.Cog.listener()
+    async def on_incidents_resumed(self) -> None:
+        """After a start: play on every drill run the timeline says has not ended."""
+        for state in await self.bot.incidents.list(open_only=True):
+            if state.drill and state.id not in self.runs:
+                try:
+                    await self._resume_run(state)
+                except Exception:  # noqa: BLE001 - one broken run must not stop the others
+                    log.exception("drill run of %s could not be resumed", state.id)
+
+    async def _resume_run(self, state: IncidentState) -> None:
+        events = [r.event for r in await self.bot.incidents.events(state.id)]
+        record = find_run(events, actor_id=CONTROLLER.id, t0=state.opened_at)
+        binding = self.bot.channels.binding(state.id)
+        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
+        if record is None or record.ended or not isinstance(channel, discord.abc.Messageable):
+            return
+        scenario = self.scenarios.find(record.scenario_id)
+        if scenario.version != record.version:
+            await channel.send(
+                f"**[DRILL]** Run `{record.run_id}` cannot go on after the restart: scenario "
+                f"{scenario.id} is now v{scenario.version}, the run played v{record.version}."
+            )
+            return
+        clock = record.clock(state.opened_at, self.bot.clock)
+        runner = self._runner(scenario, state, channel, channel.id, clock, record.run_id)
+        exercise_list = runner.hashes.list_name
+        runner.restore(
+            *restored_log(
+                events, scenario, actor_id=CONTROLLER.id, exercise_list=exercise_list, clock=clock
+            )
+        )
+        await channel.send(
+            f"**[DRILL {format_offset(clock.elapsed())}]** The bot restarted; run "
+            f"`{record.run_id}` goes on{' (paused)' if clock.paused else ''}. Injects that fell "
+            "due meanwhile follow now, marked LATE."
+        )
+        self._play_in_background(runner, channel)
+        log.info("drill run %s of %s resumed", record.run_id, state.id)
 
     def _run_here(self, interaction: discord.Interaction) -> _Run:
         incident_id = self.bot.channels.require_incident_channel(interaction.channel)
@@ -154,23 +245,16 @@ class Drills(CrisisCog):
         channel = None if binding is None else self.bot.get_channel(binding.channel_id)
         if binding is None or not isinstance(channel, discord.abc.Messageable):
             raise UserFacingError(f"Drill incident `{state.id}` has no channel to play in.")
-        runner = create_runner(
-            chosen,
-            library=self.bot.library,
-            incidents=_ChannelIncidents(self.bot),  # type: ignore[arg-type]
-            hash_service=self.bot.hashes,
-            clock=DrillClock(state.opened_at, speed=speed, wall=self.bot.clock),
-            sink=ChannelSink(channel, binding.channel_id),
-            incident_id=state.id,
-            timer=False,
-        )
+        clock = DrillClock(state.opened_at, speed=speed, wall=self.bot.clock)
+        runner = self._runner(chosen, state, channel, binding.channel_id, clock)
         await runner.start()
-        task = asyncio.create_task(self._play(runner, channel), name=f"drill-{state.id}")
-        self.runs[state.id] = _Run(runner, task)
+        await self._note(runner, run_started_note(runner.run_id, chosen, speed))
+        self._play_in_background(runner, channel)
 
     async def _play(self, runner: DrillRunner, channel: discord.abc.Messageable) -> None:
         try:
             report = await runner.run()
+            await self._note_end(runner)
             text = render_report(report, "md", timezone=self.bot.timezone)
             summary = report.summary
             await channel.send(
@@ -180,18 +264,34 @@ class Drills(CrisisCog):
                     io.BytesIO(text.encode("utf-8")), filename=f"DRILL-{report.run_id}-aar.md"
                 ),
             )
+        except DrillHalted:
+            return  # the bot stops; the run goes on at the next start
         except Exception:  # noqa: BLE001 - a failed drill must not take the bot down; logged
             log.exception("drill %s failed", runner.incident_id)
             await channel.send("**[DRILL]** The drill stopped because of an internal error.")
 
+    async def _note_end(self, runner: DrillRunner) -> None:
+        """The run is over: note it, so that a restart does not resume it."""
+        ended = runner.ended if runner.ended is not None else runner.clock.elapsed()
+        try:
+            await self._note(
+                runner, run_control_note(runner.run_id, "ended", ended, runner.end_reason)
+            )
+        except ProtocolError as error:  # closed by the players: there is nothing to resume
+            log.info("end of drill run %s not noted: %s", runner.run_id, error)
+
     @drill.command(name="pause", description="Pause the drill running in this channel")
     async def pause(self, interaction: discord.Interaction) -> None:
-        await self._run_here(interaction).runner.pause()
+        runner = self._run_here(interaction).runner
+        await runner.pause()
+        await self._note(runner, run_control_note(runner.run_id, "paused", runner.clock.elapsed()))
         await self.reply(interaction).send("**[DRILL]** paused")
 
     @drill.command(name="resume", description="Resume the paused drill in this channel")
     async def resume(self, interaction: discord.Interaction) -> None:
-        await self._run_here(interaction).runner.resume()
+        runner = self._run_here(interaction).runner
+        await runner.resume()
+        await self._note(runner, run_control_note(runner.run_id, "resumed", runner.clock.elapsed()))
         await self.reply(interaction).send("**[DRILL]** resumed")
 
     @drill.command(name="stop", description="Stop the drill and post its after-action report")

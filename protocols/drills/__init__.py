@@ -16,7 +16,8 @@ Pure core (no Discord, no HTTP, no CLI). Public surface:
 Module map: ``offsets`` (T+mm:ss), ``located_yaml`` (positions), ``scenario`` (model),
 ``scenario_loader``, ``scenario_library``, ``actions``, ``synthetic_media`` (seeded pictures),
 ``clock``, ``ports``, ``exercise_hashes`` (the one exercise-only list), ``runner``,
-``run_log``, ``after_action``, ``report_render``, ``terminal``, ``session``.
+``resume`` (a run continued from the timeline after a restart), ``run_log``,
+``after_action``, ``report_render``, ``terminal``, ``session``.
 """
 
 from __future__ import annotations

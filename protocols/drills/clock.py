@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 __all__ = ["DrillClock"]
@@ -115,6 +115,18 @@ class DrillClock:
         self._settle()
         self._stopped = True
         self._changed.set()
+
+    def restore(self, anchors: Sequence[tuple[datetime, timedelta, bool]]) -> None:
+        """Continue a run another clock began (``protocols.drills.resume``): take over its
+        anchors (wall time, drill time, running after it), so events of the earlier part map to
+        drill time, and set drill time to what it is now on the wall clock (it ran on while
+        nobody watched, unless the run was paused: then it stays paused)."""
+        if self._wall is None or not anchors:
+            raise ValueError("restoring a clock needs its wall clock and at least one anchor")
+        self._anchors = list(anchors)
+        self._wall_at_base = None
+        self._base = self.offset_at(self._wall())
+        self._paused = not anchors[-1][2]
 
     def interrupt(self) -> None:
         """Wake a ``wait_until`` early (for example because a participant acted)."""

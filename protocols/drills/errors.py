@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from protocols.drills.located_yaml import Issue
 from protocols.errors import ProtocolError, ProtocolLoadError
 
-__all__ = ["BadAction", "DrillError", "ScenarioLoadError", "UnknownScenario"]
+__all__ = ["BadAction", "DrillError", "DrillHalted", "ScenarioLoadError", "UnknownScenario"]
 
 
 class DrillError(ProtocolError):
@@ -45,3 +45,7 @@ class UnknownScenario(DrillError):
 
 class BadAction(DrillError):
     """A participant's action is malformed or names an unknown step, role, upload or player."""
+
+
+class DrillHalted(DrillError):
+    """The run was halted to go on later (its process stops), so it has no report (yet)."""

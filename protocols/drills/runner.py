@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,9 +31,10 @@ from protocols.actors import HASH_COORDINATOR, INCIDENT_ADMIN, TIMELINE_RECORDER
 from protocols.drills.actions import ParticipantAction, ScriptedAction, parse_action_line
 from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
-from protocols.drills.errors import BadAction, DrillError
+from protocols.drills.errors import BadAction, DrillError, DrillHalted
 from protocols.drills.offsets import format_offset
 from protocols.drills.ports import DrillNotice, DrillSink, ExerciseHashes, PostedAt
+from protocols.drills.resume import inject_content_prefix
 from protocols.drills.run_log import (
     ActionTaken,
     DrillLogEntry,
@@ -127,6 +128,7 @@ class DrillRunner:
         self._upload_hashes: dict[str, tuple[str, str]] = {}
         self._announced_overdue: set[str] = set()
         self._started = False
+        self._halted = False
         self._state: IncidentState | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -193,6 +195,20 @@ class DrillRunner:
         if CONTROLLER.id in (await self.state()).holders(lead):  # the declarer got the lead role
             await self._execute(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
 
+    def restore(
+        self, log: Sequence[DrillLogEntry], uploads: Mapping[str, tuple[str, str]]
+    ) -> None:
+        """Continue a run an earlier process started (``protocols.drills.resume``): ``log`` is
+        what it did, ``uploads`` the hashes of the uploads it injected. Injects in ``log`` are not
+        delivered again; the exercise list and the incident exist already, so ``start`` is done.
+        """
+        delivered = {e.inject_id for e in log if isinstance(e, InjectDelivered)}
+        self.log = list(log)
+        self._upload_hashes = dict(uploads)
+        self._items = [i for i in self._items if i.inject is None or i.inject.id not in delivered]
+        self._next = 0
+        self._started = True
+
     # -- controls --------------------------------------------------------------------------------
     async def pause(self) -> None:
         self.clock.pause()
@@ -203,6 +219,15 @@ class DrillRunner:
         await self._show("control", "resumed")
 
     async def stop(self) -> None:
+        self.clock.stop()
+
+    def halt(self) -> None:
+        """Stop playing without ending the run (its process stops; ``resume`` continues it).
+
+        What is being delivered is delivered (and recorded) first; then :meth:`run` raises
+        :class:`DrillHalted` instead of ending the drill and reporting.
+        """
+        self._halted = True
         self.clock.stop()
 
     def submit(self, action: ParticipantAction | str) -> None:
@@ -228,6 +253,9 @@ class DrillRunner:
             await self._check_deadlines()
             if await self._finished():
                 break
+        if self._halted:
+            at = format_offset(self.clock.elapsed())
+            raise DrillHalted(f"drill run {self.run_id} halted at {at}")
         if self.clock.stopped and not self.end_reason:
             self.end_reason = "stopped"
         self.clock.stop()
@@ -326,6 +354,8 @@ class DrillRunner:
                 )
         else:
             text = f"{inject.sender}: {inject.text}" if inject.sender else inject.text
+        if at > inject.at:  # only after a resume: drill time ran on while nobody delivered it
+            text = f"LATE (due {format_offset(inject.at)}, the drill was resumed) · {text}"
         self.log.append(InjectDelivered(at, inject.id, inject.kind.value, text))
         posted = await self._show(
             inject.kind.value, f"{inject.id} · {text}", inject_id=inject.id, image=image
@@ -341,7 +371,7 @@ class DrillRunner:
                     channel_id=channel_id,
                     author_id=CONTROLLER.id,
                     author_name=inject.sender or CONTROLLER.name,
-                    content=f"[DRILL inject {inject.id}] {text}",
+                    content=f"{inject_content_prefix(inject.id)} {text}",
                     posted_at=self.incidents.clock(),  # the engine's own time
                     image_hashes=image_hashes,
                     actor=CONTROLLER,
