@@ -109,11 +109,12 @@ async def _load(url: str, token: str, mode: str, queries: list[str], seconds: fl
                 latencies.append(time.perf_counter() - started)
                 i += concurrency
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker(k) for k in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "requests": len(latencies),
+        "client_cores": cpu / elapsed,
         "errors": errors,
         "elapsed": elapsed,
         "p50_ms": _percentile(latencies, 0.50) * 1000,
@@ -198,7 +199,7 @@ async def _bench(quick: bool) -> None:
                 app = create_app(
                     hash_service=svc, access_store=access_store, settings=config, clock=utc_now
                 )
-                runner = await serve_api(app, "127.0.0.1", 0)
+                runner = await serve_api(app, "127.0.0.1", 0, tune_gc=True)  # as crisisbot serve
                 try:
                     from hashdb.api.keys import ACCESS
 

@@ -28,12 +28,30 @@ class BadHashMonitor:
         self._recent: dict[str, deque[frozenset[int]]] = {}
         self._counts: dict[str, Counter[int]] = {}
 
-    def observe(self, signal: str, matched: Collection[int]) -> set[int]:
-        """Record one query and its matched entry ids; return the ids now flagged as likely bad."""
+    def observe_misses(self, signal: str, count: int) -> None:
+        """Record ``count`` queries that matched nothing (``observe(signal, ())`` each, at once:
+        most of a batch)."""
+        if count <= 0:
+            return
+        recent = self._window(signal)
+        counts = self._counts[signal]
+        recent.extend([_NOTHING] * count)
+        while len(recent) > self.window:
+            for old in recent.popleft():
+                counts[old] -= 1
+                if counts[old] <= 0:
+                    del counts[old]
+
+    def _window(self, signal: str) -> deque[frozenset[int]]:
         recent = self._recent.get(signal)
         if recent is None:
             recent = self._recent[signal] = deque()
             self._counts[signal] = Counter()
+        return recent
+
+    def observe(self, signal: str, matched: Collection[int]) -> set[int]:
+        """Record one query and its matched entry ids; return the ids now flagged as likely bad."""
+        recent = self._window(signal)
         counts = self._counts[signal]
         ids = frozenset(matched) if matched else _NOTHING  # most queries match nothing
         recent.append(ids)

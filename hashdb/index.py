@@ -221,15 +221,15 @@ class HammingIndex:
 
     def _native_query(self, queries: np.ndarray, radius: int, flips: int) -> list[QueryResult]:
         """``query_many`` through ``hashdb._hamming``, the batch split across the CPUs."""
-        workers = _cpus()
-        if workers < 2 or len(queries) < _PARALLEL_MIN:
+        if _cpus() < 2 or len(queries) < _PARALLEL_MIN:
             rows, dist, counts = self._native_search(queries, radius, flips)
         else:
-            first, *rest = np.array_split(queries, min(workers, len(queries)))
-            # the other parts go to the pool; this thread searches the first meanwhile
-            futures = [_executor().submit(self._native_search, p, radius, flips) for p in rest]
-            done = [self._native_search(first, radius, flips)]
-            done += [future.result() for future in futures]
+            # a slice per CPU, to one pool of a thread per CPU shared by every search in the
+            # process: a lone batch uses every core, concurrent batches share them without
+            # oversubscribing (smaller slices cost more: each starts its prefetch pipeline cold)
+            parts = np.array_split(queries, _cpus())
+            futures = [_executor().submit(self._native_search, p, radius, flips) for p in parts]
+            done = [future.result() for future in futures]
             rows, dist, counts = (np.concatenate(column) for column in zip(*done, strict=True))
         ids, tags = self._ids.take(rows), self._tags.take(rows)
         bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
@@ -366,7 +366,7 @@ def _cpus() -> int:
 @cache
 def _executor() -> ThreadPoolExecutor:
     """Threads for splitting a native batch (the kernel releases the GIL)."""
-    return ThreadPoolExecutor(max_workers=_cpus() - 1, thread_name_prefix="hamming")
+    return ThreadPoolExecutor(max_workers=_cpus(), thread_name_prefix="hamming")
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:

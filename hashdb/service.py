@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from typing import Literal
 from hashdb.bad_hash import BadHashMonitor
 from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.decoding import HashLimits
+from hashdb.entry_cache import EntryCache
 from hashdb.errors import (
     DrillListViolation,
     EntryNotFound,
@@ -130,6 +131,7 @@ class HashService:
         self._tag_names: list[str] = []
         self._refresh_lock = asyncio.Lock()
         self._guard = IndexGuard()
+        self._entry_cache = EntryCache()
 
     # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -405,6 +407,7 @@ class HashService:
             marker = self.store.change_marker()
             if marker is not None and marker == self._marker:
                 return self._seq  # nothing committed anywhere since the last full read
+            self._entry_cache.clear()  # a removal or a verdict may have changed an entry
             while True:
                 rows = await self.store.index_changes(self._seq, _REFRESH_PAGE)
                 if not rows:
@@ -576,13 +579,14 @@ class HashService:
             for p, found in zip(positions, found_groups, strict=True):
                 hits[p] = found
         wanted = {i for found in hits for i in found}
-        entries = await self.store.get_entries(wanted) if wanted else {}
+        entries = await self._entry_cache.get_many(wanted, self.store.get_entries) if wanted else {}
         results = []
+        misses: Counter[str] = Counter()
         for query, found in zip(queries, hits, strict=True):
             exact = get_signal(query.hash.signal).exact
-            if not found:  # most queries: no bookkeeping beyond the bad-hash window
+            if not found:  # most queries: counted in the bad-hash window at the end, at once
                 if not exact:
-                    self._bad_hashes.observe(query.hash.signal, ())
+                    misses[query.hash.signal] += 1
                 results.append(MatchResult(query=query.hash, matches=[], allow_matches=[]))
                 continue
             flagged: set[int] = set()
@@ -610,6 +614,8 @@ class HashService:
                     allow_matches=[m for m in matches if self._lists[m.list_name].kind == "allow"],
                 )
             )
+        for signal_name, count in misses.items():
+            self._bad_hashes.observe_misses(signal_name, count)
         return results
 
     async def match(
@@ -639,8 +645,11 @@ class HashService:
     ) -> list[MatchResult]:
         """``match`` for a batch, in order; every hash is validated before any is searched."""
         parsed = []
+        signals: dict[str, SignalType] = {}  # a batch is usually of one signal type
         for signal_name, value in queries:
-            signal = get_signal(signal_name)
+            signal = signals.get(signal_name) or signals.setdefault(
+                signal_name, get_signal(signal_name)
+            )
             normal = signal.parse(value)
             parsed.append(QueryHash(ContentHash(signal.name, normal), (normal,)))
         return await self._match_queries(parsed, lists, include_exercise)

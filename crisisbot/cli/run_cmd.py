@@ -90,7 +90,7 @@ async def serve(
             settings=api_config(settings),
             clock=clock,
         )
-        runner = await serve_api(app, host, port)
+        runner = await serve_api(app, host, port, tune_gc=True)
         log.info("lookup API listening on http://%s:%s", host, port)
         bot: CrisisBot | None = None
         bot_task: asyncio.Task[None] | None = None

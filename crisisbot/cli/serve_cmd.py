@@ -40,7 +40,7 @@ async def serve_until(
         app = create_app(
             hash_service=hashes, access_store=access, settings=api_config(settings), clock=clock
         )
-        runner = await serve_api(app, host, port)
+        runner = await serve_api(app, host, port, tune_gc=True)
         try:
             bound = runner.addresses[0][1] if runner.addresses else port
             print(f"lookup API listening on http://{host}:{bound}", file=sys.stderr, flush=True)

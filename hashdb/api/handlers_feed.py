@@ -15,6 +15,7 @@ from hashdb.access import Scope
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import match_queries
+from hashdb.api.jsonio import json_response
 from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.render import render_change
 from hashdb.api.requests import query_int, required_str
@@ -48,7 +49,7 @@ async def changes(request: web.Request) -> web.Response:
         "next_cursor": str(page[-1].seq if page else since),
         "has_more": len(page) == limit,
     }
-    return web.json_response(body)
+    return json_response(body)
 
 
 async def hma_lookup(request: web.Request) -> web.Response:
@@ -67,4 +68,4 @@ async def hma_lookup(request: web.Request) -> web.Response:
         body.setdefault(match["list_name"], []).append(
             {"bank_content_id": match["entry_id"], "distance": str(match["distance"])}
         )
-    return web.json_response(body)
+    return json_response(body)

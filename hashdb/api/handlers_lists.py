@@ -11,6 +11,7 @@ from hashdb.access import AuditAction, Forbidden, Scope, can_remove_entry
 from hashdb.api.auth import authorize, flag, include_exercise
 from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import visible_entry
+from hashdb.api.jsonio import json_response
 from hashdb.api.keys import ACCESS, CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.render import render_entry, render_list
 from hashdb.api.requests import (
@@ -30,7 +31,7 @@ async def lists(request: web.Request) -> web.Response:
     """``GET /v1/lists``: the lists this key may see."""
     key = await authorize(request, Scope.QUERY)
     visible = await request.app[LISTS].visible(key, include_exercise=include_exercise(request, key))
-    return web.json_response({"lists": [render_list(hl) for hl in visible.values()]})
+    return json_response({"lists": [render_list(hl) for hl in visible.values()]})
 
 
 async def get_list(request: web.Request) -> web.Response:
@@ -38,7 +39,7 @@ async def get_list(request: web.Request) -> web.Response:
     hash_list = await request.app[LISTS].get(
         key, request.match_info["name"], include_exercise=include_exercise(request, key)
     )
-    return web.json_response(render_list(hash_list))
+    return json_response(render_list(hash_list))
 
 
 async def list_entries(request: web.Request) -> web.Response:
@@ -58,13 +59,13 @@ async def list_entries(request: web.Request) -> web.Response:
         "entries": [render_entry(e, lists_by_name) for e in page[:limit]],
         "next_after": page[limit - 1].id if len(page) > limit else None,
     }
-    return web.json_response(body)
+    return json_response(body)
 
 
 async def get_entry(request: web.Request) -> web.Response:
     key = await authorize(request, Scope.QUERY)
     entry, lists_by_name = await visible_entry(request, key)
-    return web.json_response(render_entry(entry, lists_by_name))
+    return json_response(render_entry(entry, lists_by_name))
 
 
 async def add_entries(request: web.Request) -> web.Response:
@@ -103,9 +104,7 @@ async def add_entries(request: web.Request) -> web.Response:
             {"list": hash_list.name, "signal": entry.signal, "value": entry.value},
         )
     lists_by_name = {hash_list.name: hash_list}
-    return web.json_response(
-        {"entries": [render_entry(e, lists_by_name) for e in added]}, status=201
-    )
+    return json_response({"entries": [render_entry(e, lists_by_name) for e in added]}, status=201)
 
 
 async def remove_entry(request: web.Request) -> web.Response:
@@ -128,7 +127,7 @@ async def remove_entry(request: web.Request) -> web.Response:
         f"entry:{entry.id}",
         {"list": entry.list_name, "reason": reason.strip()},
     )
-    return web.json_response(render_entry(removed, lists_by_name))
+    return json_response(render_entry(removed, lists_by_name))
 
 
 async def create_list(request: web.Request) -> web.Response:
@@ -160,4 +159,4 @@ async def create_list(request: web.Request) -> web.Response:
         key.actor, AuditAction.LIST_CREATE, f"list:{name}", {"exercise": exercise}
     )
     request.app[LISTS].put(hash_list)
-    return web.json_response(render_list(hash_list), status=201)
+    return json_response(render_list(hash_list), status=201)

@@ -13,6 +13,7 @@ from aiohttp import web
 from hashdb.access import ApiKey, Scope
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import PayloadTooLarge, RequestInvalid
+from hashdb.api.jsonio import json_response
 from hashdb.api.keys import ACCESS, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import json_body, object_list, optional_str, required_str
@@ -66,7 +67,7 @@ async def match_one(request: web.Request) -> web.Response:
     query = dict(request.query)
     signal, value = required_str(query, "signal"), required_str(query, "value")
     (result,) = await match_queries(request, key, [(signal, value)])
-    return web.json_response(result)
+    return json_response(result)
 
 
 async def match_batch(request: web.Request) -> web.Response:
@@ -85,7 +86,7 @@ async def match_batch(request: web.Request) -> web.Response:
     except InvalidHash:
         _name_bad_query(queries)
         raise
-    return web.json_response({"results": results})
+    return json_response({"results": results})
 
 
 def _name_bad_query(queries: list[tuple[str, str]]) -> None:
@@ -138,7 +139,7 @@ async def match_upload(request: web.Request) -> web.Response:
         sum(len(r["matches"]) for r in rendered),
         sum(len(r["allow_matches"]) for r in rendered),
     )
-    return web.json_response({"file": {"name": name, "bytes": size}, "results": rendered})
+    return json_response({"file": {"name": name, "bytes": size}, "results": rendered})
 
 
 async def feedback(request: web.Request) -> web.Response:
@@ -153,7 +154,7 @@ async def feedback(request: web.Request) -> web.Response:
     svc = request.app[HASH_SERVICE]
     await svc.record_feedback(entry.id, verdict=cast(Verdict, verdict), note=note, by=key.actor)
     updated = await svc.get_entry(entry.id)
-    return web.json_response(render_entry(updated, lists), status=201)
+    return json_response(render_entry(updated, lists), status=201)
 
 
 def entry_id_of(request: web.Request) -> int:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from hashdb.access import Scope
 from hashdb.api.auth import authorize
+from hashdb.api.jsonio import json_response
 from hashdb.api.keys import ACCESS, HASH_SERVICE, METRICS
 from hashdb.api.openapi import openapi_document
 from hashdb.api.requests import query_int
@@ -17,7 +18,7 @@ __all__ = ["audit", "health", "keys", "metrics", "openapi", "ready"]
 
 async def health(request: web.Request) -> web.Response:
     """Liveness: the process answers. No key needed."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def ready(request: web.Request) -> web.Response:
@@ -36,8 +37,8 @@ async def ready(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
         failed = "hash_service" if "access_store" in checks else "access_store"
         checks[failed] = f"error: {type(exc).__name__}"
-        return web.json_response({"status": "unavailable", "checks": checks}, status=503)
-    return web.json_response({"status": "ready", "checks": checks})
+        return json_response({"status": "unavailable", "checks": checks}, status=503)
+    return json_response({"status": "ready", "checks": checks})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -53,13 +54,13 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+    return json_response(openapi_document())
 
 
 async def keys(request: web.Request) -> web.Response:
     """``GET /v1/keys`` (admin): every key with its query count; never a token."""
     await authorize(request, Scope.ADMIN)
-    return web.json_response({"keys": [k.to_dict() for k in await request.app[ACCESS].keys()]})
+    return json_response({"keys": [k.to_dict() for k in await request.app[ACCESS].keys()]})
 
 
 async def audit(request: web.Request) -> web.Response:
@@ -70,4 +71,4 @@ async def audit(request: web.Request) -> web.Response:
         actor=request.query.get("actor"),
         action=request.query.get("action"),
     )
-    return web.json_response({"records": [r.to_dict() for r in records]})
+    return json_response({"records": [r.to_dict() for r in records]})

@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 
 from hashdb.access import RateLimited
 from hashdb.api.errors import error_body, status_for
+from hashdb.api.jsonio import json_response
 from hashdb.api.keys import METRICS
 from hashdb.errors import HashDBError
 
@@ -28,7 +29,7 @@ _CODES = {413: "payload_too_large"}
 
 
 def json_error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response(error_body(code, message), status=status)
+    return json_response(error_body(code, message), status=status)
 
 
 def _route_name(request: web.Request) -> str:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from hashdb.api.errors import BatchTooLarge, RequestInvalid
+from hashdb.api.jsonio import JSONDecodeError, loads
 
 __all__ = ["json_body", "optional_str", "query_int", "required_str", "string_list"]
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(await request.read())
+    except JSONDecodeError:
         raise RequestInvalid("the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise RequestInvalid("the request body must be a JSON object")

@@ -161,3 +161,30 @@ async def test_the_api_runs_on_postgresql(tmp_path: Path, clock: FakeClock) -> N
         conn = await asyncpg.connect(PG_DSN)
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await conn.close()
+
+
+async def test_serving_with_gc_tuning_freezes_start_up_objects(tmp_path: Path) -> None:
+    import gc
+    from datetime import UTC, datetime
+
+    from hashdb import open_hash_service
+    from hashdb.access import open_access_store
+    from hashdb.api import create_app, serve_api
+    from hashdb.api.server import SERVING_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    db = str(tmp_path / "gc.db")
+    async with open_hash_service(db) as svc, open_access_store(db) as store:
+        runner = await serve_api(
+            create_app(hash_service=svc, access_store=store, clock=lambda: datetime.now(UTC)),
+            "127.0.0.1",
+            0,
+            tune_gc=True,
+        )
+        try:
+            assert gc.get_threshold()[0] == SERVING_GC_THRESHOLD
+            assert gc.get_freeze_count() > 0
+        finally:
+            await runner.cleanup()
+            gc.unfreeze()
+            gc.set_threshold(*before)

@@ -40,3 +40,39 @@ async def test_change_waits_for_a_running_search_even_after_cancellation() -> No
     await changer
     assert events == ["search done", "changed"]
     assert search.cancelled()
+
+
+async def test_searches_run_together_and_a_waiting_change_holds_off_new_ones() -> None:
+    guard = IndexGuard()
+    both_running = threading.Barrier(2, timeout=5)
+    events: list[str] = []
+
+    def search() -> str:
+        both_running.wait()  # would time out if the second search waited for the first
+        return "ok"
+
+    assert await asyncio.gather(
+        guard.search(search, values=100), guard.search(search, values=100)
+    ) == ["ok", "ok"]
+
+    release = threading.Event()
+
+    def held_search() -> str:
+        release.wait(5)
+        events.append("first search")
+        return "ok"
+
+    async def change() -> None:
+        async with guard.changing():
+            events.append("change")
+
+    first = asyncio.create_task(guard.search(held_search, values=100))
+    await asyncio.sleep(0.05)
+    changer = asyncio.create_task(change())
+    await asyncio.sleep(0.05)
+    later = asyncio.create_task(guard.search(lambda: events.append("later search"), values=1))
+    await asyncio.sleep(0.05)
+    assert events == []  # the change waits for the first search; the later one for the change
+    release.set()
+    await asyncio.gather(first, changer, later)
+    assert events == ["first search", "change", "later search"]

@@ -192,6 +192,23 @@ def test_bad_hash_monitor_window() -> None:
     assert monitor.observe("phash", [1]) == set()  # windows are per signal type
 
 
+def test_bad_hash_monitor_counts_misses_in_bulk_like_one_at_a_time() -> None:
+    one_by_one = BadHashMonitor(window=10, share=0.5, min_queries=4)
+    in_bulk = BadHashMonitor(window=10, share=0.5, min_queries=4)
+    for monitor in (one_by_one, in_bulk):
+        for _ in range(5):
+            monitor.observe("pdq", [7])
+    for _ in range(3):
+        one_by_one.observe("pdq", [])
+    in_bulk.observe_misses("pdq", 3)
+    in_bulk.observe_misses("pdq", 0)
+    assert one_by_one.observe("pdq", [7]) == in_bulk.observe("pdq", [7]) == {7}  # 6 of 9
+    for _ in range(12):
+        one_by_one.observe("pdq", [])
+    in_bulk.observe_misses("pdq", 12)  # longer than the window: 7 slides out entirely
+    assert one_by_one.observe("pdq", [7]) == in_bulk.observe("pdq", [7]) == set()
+
+
 async def test_writes_by_another_service_are_visible_to_the_next_match(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.db")
     async with open_hash_service(path) as reader, open_hash_service(path) as writer:
