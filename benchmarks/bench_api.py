@@ -225,7 +225,8 @@ async def _bench(quick: bool) -> None:
          batch["errors"], BATCH_GOAL),
     ]  # fmt: skip
     print(f"cores: {os.cpu_count()}; index: {size:,} PDQ; load: {seconds:.0f} s per mode, "
-          "client in a separate process")  # fmt: skip
+          f"client in a separate process (it used {single['client_cores']:.2f} / "
+          f"{batch['client_cores']:.2f} cores)")  # fmt: skip
     header = (
         f"{'measure':<18}{'in-process':>12}{'HTTP':>10}{'HTTP/in-proc':>14}"
         f"{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'goal':>9}  met"
