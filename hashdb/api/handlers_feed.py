@@ -57,7 +57,9 @@ async def hma_lookup(request: web.Request) -> web.Response:
 
     ``{"LIST_NAME": [{"bank_content_id": ID, "distance": "D"}]}``: HMA's banks are our lists,
     content ids are entry ids, distances are strings. Only block lists are reported (HMA has no
-    allow lists); a key still needs the ``query`` scope.
+    allow lists); a key still needs the ``query`` scope. A match in an exercise list (served only
+    with ``include_exercise=true`` to an exercise key) also carries ``"drill": true``, so a drill
+    hit can never pass for a real one; real matches keep HMA's exact two-field shape.
     """
     key = await authorize(request, Scope.QUERY, queries=1)
     query = dict(request.query)
@@ -65,7 +67,11 @@ async def hma_lookup(request: web.Request) -> web.Response:
     (result,) = await match_queries(request, key, [(signal, value)])
     body: dict[str, list[dict[str, object]]] = {}
     for match in result["matches"]:
-        body.setdefault(match["list_name"], []).append(
-            {"bank_content_id": match["entry_id"], "distance": str(match["distance"])}
-        )
+        item: dict[str, object] = {
+            "bank_content_id": match["entry_id"],
+            "distance": str(match["distance"]),
+        }
+        if match["drill"]:
+            item["drill"] = True
+        body.setdefault(match["list_name"], []).append(item)
     return json_response(body)

@@ -201,7 +201,17 @@ _SCHEMAS: dict[str, Any] = {
         "description": "list name -> matches, as Meta's Hasher-Matcher-Actioner answers",
         "additionalProperties": {
             "type": "array",
-            "items": _obj({"bank_content_id": _INT, "distance": _STR}),
+            "items": _obj(
+                {
+                    "bank_content_id": _INT,
+                    "distance": _STR,
+                    "drill": {
+                        "const": True,
+                        "description": "present (true) only on matches in exercise lists",
+                    },
+                },
+                required=["bank_content_id", "distance"],
+            ),
         },
     },
     "Health": _obj({"status": _STR}),
