@@ -22,6 +22,7 @@ adapter and takes its seams (store, clock, limits) as arguments.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
@@ -58,9 +59,11 @@ from hashdb.models import (
 from hashdb.signals import PDQ_MIN_QUALITY, SIGNALS, SignalType, get_signal
 from hashdb.store import HashStore, IndexChange, make_store
 from hashdb.variants import VARIANT_KINDS, VARIANT_RADIUS
+from hashdb.write_events import ENTRY_ADD, ENTRY_REMOVE, LIST_CREATE, WriteEvent, WriteObserver
 
 __all__ = ["HashService", "open_hash_service", "system_clock"]
 
+_log = logging.getLogger("hashdb.service")
 _LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
 _REFRESH_PAGE = 50_000
 #: a genuine PDQ hash has about half its bits set (each bit is "above the median"); hashes far
@@ -132,6 +135,7 @@ class HashService:
         self._refresh_lock = asyncio.Lock()
         self._guard = IndexGuard()
         self._entry_cache = EntryCache()
+        self._write_observers: list[WriteObserver] = []
 
     # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -156,6 +160,28 @@ class HashService:
         if hash_list is None:
             raise ListNotFound(f"no hash list named {name!r}")
         return hash_list
+
+    # -- observers --------------------------------------------------------------------------
+    def add_write_observer(self, observer: WriteObserver) -> None:
+        """Call ``observer`` with every add, removal and list creation this service commits
+        (once, however often it is registered)."""
+        if observer not in self._write_observers:
+            self._write_observers.append(observer)
+
+    def remove_write_observer(self, observer: WriteObserver) -> None:
+        if observer in self._write_observers:
+            self._write_observers.remove(observer)
+
+    async def _announce(self, events: Sequence[WriteEvent]) -> None:
+        """Tell the observers; the write is committed already, so a failing observer is
+        logged, not raised to the caller (the change log still holds the write)."""
+        if not events:
+            return
+        for observer in self._write_observers:
+            try:
+                await observer(events)
+            except Exception:  # noqa: BLE001 - one broken observer must not undo the others
+                _log.exception("a write observer failed on %s", sorted({e.action for e in events}))
 
     # -- lists ------------------------------------------------------------------------------
     async def create_list(
@@ -212,6 +238,9 @@ class HashService:
         )
         created = await self.store.create_list(hash_list)
         self._lists[name] = created
+        await self._announce(
+            [WriteEvent(LIST_CREATE, created_by, f"list:{name}", {"exercise": created.exercise})]
+        )
         return created
 
     async def get_list(self, name: str) -> HashList:
@@ -337,7 +366,21 @@ class HashService:
         checked = [self._check_entry(hash_list, item) for item in items]
         if not checked:
             return []
-        return await self.store.add_entries(list_name, checked, added_by=added_by, at=self.now())
+        at = self.now()
+        entries = await self.store.add_entries(list_name, checked, added_by=added_by, at=at)
+        await self._announce(
+            [
+                WriteEvent(
+                    ENTRY_ADD,
+                    added_by,
+                    f"entry:{entry.id}",
+                    {"list": list_name, "signal": entry.signal, "value": entry.value},
+                )
+                for entry in entries
+                if entry.added_at == at  # not a hash that was already in the list
+            ]
+        )
+        return entries
 
     async def validate_entries(
         self, list_name: str, items: Sequence[NewEntry]
@@ -361,9 +404,20 @@ class HashService:
             raise InvalidArgument("a removal needs a reason")
         if not removed_by:
             raise InvalidArgument("removed_by is required")
-        return await self.store.remove_entry(
+        removed = await self.store.remove_entry(
             int(entry_id), reason=reason.strip(), removed_by=removed_by, at=self.now()
         )
+        await self._announce(
+            [
+                WriteEvent(
+                    ENTRY_REMOVE,
+                    removed_by,
+                    f"entry:{removed.id}",
+                    {"list": removed.list_name, "reason": reason.strip()},
+                )
+            ]
+        )
+        return removed
 
     async def get_entry(self, entry_id: int) -> Entry:
         found = await self.store.get_entries([int(entry_id)])

@@ -31,7 +31,9 @@ from hashdb import (
     NewEntry,
     hash_file,
     open_hash_service,
+    system_clock,
 )
+from hashdb.access import AccessService, open_access_store
 from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
@@ -138,7 +140,14 @@ def _run(coro_factory: Any) -> Any:
     settings = state().settings
 
     async def main() -> Any:
-        async with open_service(settings) as service:
+        async with (
+            open_service(settings) as service,
+            open_access_store(database_target(settings)) as access_store,
+        ):
+            # adds, removals and new lists from the CLI go to the same audit log as the API's
+            service.add_write_observer(
+                AccessService(access_store, clock=system_clock).record_writes
+            )
             return await coro_factory(service)
 
     return run_async(main())

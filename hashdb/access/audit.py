@@ -10,17 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hashdb import write_events
+
 __all__ = ["AuditAction", "AuditRecord"]
 
 
 class AuditAction:
     """The actions that are audited (plain strings so new ones need no migration)."""
 
-    ENTRY_ADD = "entry.add"
-    ENTRY_REMOVE = "entry.remove"
+    ENTRY_ADD = write_events.ENTRY_ADD  # hash-list writes: recorded from the service's events
+    ENTRY_REMOVE = write_events.ENTRY_REMOVE
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
-    LIST_CREATE = "list.create"
+    LIST_CREATE = write_events.LIST_CREATE
 
 
 @dataclass(frozen=True)

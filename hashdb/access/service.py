@@ -10,7 +10,7 @@ refused at most ``key_cache_seconds`` later; a key revoked through this service 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from hashdb.access.keys import (
 )
 from hashdb.access.rate_limit import RateLimiter
 from hashdb.access.store import AccessStore
+from hashdb.write_events import WriteEvent
 
 __all__ = ["AccessService", "RateLimits"]
 
@@ -174,6 +175,15 @@ class AccessService:
                 )
             ]
         )
+
+    async def record_writes(self, events: Sequence[WriteEvent]) -> None:
+        """Audit a hash service's committed writes, whichever entry point made them: register
+        with ``HashService.add_write_observer(access.record_writes)``."""
+        at = self._clock()
+        await self.store.append_audit(
+            [AuditRecord(at=at, actor=e.actor, action=e.action, target=e.target,
+                         detail=dict(e.detail)) for e in events]
+        )  # fmt: skip
 
     async def audit(self, **filters: Any) -> list[AuditRecord]:
         return await self.store.audit(**filters)

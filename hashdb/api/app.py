@@ -65,7 +65,11 @@ async def _background_jobs(app: web.Application) -> AsyncIterator[None]:
             await access.flush_usage()
 
     task = asyncio.create_task(loop(), name="api-usage-flush")
+    # every write through this service is audited while the API runs, whichever adapter made
+    # it (the API's handlers, or the Discord bot sharing the service in ``crisisbot run``)
+    app[HASH_SERVICE].add_write_observer(access.record_writes)
     yield
+    app[HASH_SERVICE].remove_write_observer(access.record_writes)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

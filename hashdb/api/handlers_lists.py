@@ -7,12 +7,12 @@ from typing import cast
 
 from aiohttp import web
 
-from hashdb.access import AuditAction, Forbidden, Scope, can_remove_entry
+from hashdb.access import Forbidden, Scope, can_remove_entry
 from hashdb.api.auth import authorize, flag, include_exercise
 from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import visible_entry
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import ACCESS, CONFIG, HASH_SERVICE, LISTS
+from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.render import render_entry, render_list
 from hashdb.api.requests import (
     json_body,
@@ -95,14 +95,6 @@ async def add_entries(request: web.Request) -> web.Response:
             )
         )
     added = await request.app[HASH_SERVICE].add_entries(hash_list.name, new, added_by=key.actor)
-    access = request.app[ACCESS]
-    for entry in added:
-        await access.record(
-            key.actor,
-            AuditAction.ENTRY_ADD,
-            f"entry:{entry.id}",
-            {"list": hash_list.name, "signal": entry.signal, "value": entry.value},
-        )
     lists_by_name = {hash_list.name: hash_list}
     return json_response({"entries": [render_entry(e, lists_by_name) for e in added]}, status=201)
 
@@ -120,12 +112,6 @@ async def remove_entry(request: web.Request) -> web.Response:
         raise Forbidden("contribute keys may remove only entries their own platform added")
     removed = await request.app[HASH_SERVICE].remove_entry(
         entry.id, reason=reason.strip(), removed_by=key.actor
-    )
-    await request.app[ACCESS].record(
-        key.actor,
-        AuditAction.ENTRY_REMOVE,
-        f"entry:{entry.id}",
-        {"list": entry.list_name, "reason": reason.strip()},
     )
     return json_response(render_entry(removed, lists_by_name))
 
@@ -154,9 +140,6 @@ async def create_list(request: web.Request) -> web.Response:
         visibility=cast(Visibility, optional_str(body, "visibility") or "private"),
         shared_with=tuple(string_list(body, "shared_with")),
         created_by=key.actor,
-    )
-    await request.app[ACCESS].record(
-        key.actor, AuditAction.LIST_CREATE, f"list:{name}", {"exercise": exercise}
     )
     request.app[LISTS].put(hash_list)
     return json_response(render_list(hash_list), status=201)

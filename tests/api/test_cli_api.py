@@ -102,3 +102,28 @@ async def test_sync_then_serve_the_local_copy(tmp_path: Path, clock: FakeClock) 
     finally:
         server.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(server.wait(), 30) == 0
+
+
+async def test_cli_writes_are_in_the_audit_log(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    code, _, err = await crisisbot(db, "hashdb", "create", "tve", "--by", "cli:ana")
+    assert code == 0, err
+    code, out, err = await crisisbot(
+        db, "hashdb", "add", "tve", "--hash", f"pdq:{pdq(1)}", "--by", "cli:ana", "--json"
+    )
+    assert code == 0, err
+    (entry,) = json.loads(out)["added"]
+    code, _, err = await crisisbot(  # the same hash again: nothing new, nothing audited
+        db, "hashdb", "add", "tve", "--hash", f"pdq:{pdq(1)}", "--by", "cli:ana"
+    )
+    assert code == 0, err
+    code, _, err = await crisisbot(
+        db, "hashdb", "remove", str(entry["id"]), "--reason", "duplicate", "--by", "cli:bo"
+    )
+    assert code == 0, err
+    code, out, _ = await crisisbot(db, "keys", "audit", "--json")
+    assert [(r["action"], r["actor"], r["target"]) for r in json.loads(out)] == [
+        ("entry.remove", "cli:bo", f"entry:{entry['id']}"),
+        ("entry.add", "cli:ana", f"entry:{entry['id']}"),
+        ("list.create", "cli:ana", "list:tve"),
+    ]

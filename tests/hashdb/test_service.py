@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hashdb import (
 )
 from hashdb.bad_hash import BadHashMonitor
 from hashdb.perceptual import pdq_hash
+from hashdb.write_events import WriteEvent
 
 from .imaging import encode, synthetic_photo
 
@@ -331,3 +333,33 @@ async def test_mirrored_copy_matches_exactly_at_any_size(
     results = {r.query.signal: r for r in await service.match_bytes(mirrored, name="m.png")}
     assert [m.distance for m in results["pdq"].matches] == [0]
     assert [m.distance for m in results["phash"].matches] == [0]
+
+
+async def test_write_observers_hear_committed_writes_and_cannot_undo_them(
+    service: HashService, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard: list[tuple[str, str, str]] = []
+
+    async def listener(events: Sequence[WriteEvent]) -> None:
+        heard.extend((e.action, e.actor, e.target) for e in events)
+
+    async def broken(events: Sequence[WriteEvent]) -> None:
+        raise RuntimeError("audit store is down")
+
+    service.add_write_observer(broken)
+    service.add_write_observer(listener)
+    service.add_write_observer(listener)  # registered once
+    await service.create_list("l", created_by="ana")
+    entry = await service.add_entry("l", "pdq", PDQ, added_by="ana", quality=100)
+    await service.add_entry("l", "pdq", PDQ, added_by="bo", quality=100)  # already there
+    await service.remove_entry(entry.id, reason="test", removed_by="bo")
+    assert heard == [
+        ("list.create", "ana", "list:l"),
+        ("entry.add", "ana", f"entry:{entry.id}"),
+        ("entry.remove", "bo", f"entry:{entry.id}"),
+    ]
+    assert "a write observer failed" in caplog.text  # logged; the writes stand
+    assert (await service.get_entry(entry.id)).removed_by == "bo"
+    service.remove_write_observer(listener)
+    await service.create_list("m", created_by="ana")
+    assert len(heard) == 3
