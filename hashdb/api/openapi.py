@@ -11,6 +11,8 @@ import copy
 from functools import cache
 from typing import Any
 
+from hashdb.api.errors import STATUS_BY_ERROR
+
 __all__ = ["openapi_document"]
 
 
@@ -57,12 +59,34 @@ _LIST_FIELDS: dict[str, Any] = {
     "shared_with": _STR_LIST,
 }
 
+
+def _codes_by_status() -> dict[int, list[str]]:
+    """Every error code the server sends, by status, read from the one table that maps them,
+    so the document cannot name fewer codes than a client may meet."""
+    found: dict[int, list[str]] = {}
+    for status, code in STATUS_BY_ERROR.values():
+        if code not in found.setdefault(status, []):
+            found[status].append(code)
+    return found
+
+
+_CODES = _codes_by_status()
+
+#: codes the middleware gives conditions outside any documented operation
+_ROUTING_CODES = "`not_found` (unknown path), `method_not_allowed` (405), `internal_error` (500)"
+
+_ERROR_CODE_TEXT = (
+    "stable machine-readable code: "
+    + "; ".join(f"{status}: {', '.join(codes)}" for status, codes in sorted(_CODES.items()))
+    + f"; and {_ROUTING_CODES}"
+)
+
 _SCHEMAS: dict[str, Any] = {
     "Error": _obj(
         {
             "error": _obj(
                 {
-                    "code": {**_STR, "description": "stable machine-readable code"},
+                    "code": {**_STR, "description": _ERROR_CODE_TEXT},
                     "message": {**_STR, "description": "what went wrong, for humans"},
                 }
             )
@@ -265,6 +289,11 @@ def _param(
     }
 
 
+def _bounded(low: int, high: int | None) -> dict[str, Any]:
+    """An integer parameter's bounds; beyond them the server answers 400 invalid_request."""
+    return {**_INT, "minimum": low, **({} if high is None else {"maximum": high})}
+
+
 _EXERCISE = _param(
     "include_exercise",
     "query",
@@ -357,7 +386,8 @@ _PATHS: dict[str, Any] = {
                         "queries": {
                             "type": "array",
                             "items": _ref("Query"),
-                            "description": "at most api.max_batch queries",
+                            "minItems": 1,
+                            "description": "1 to api.max_batch (1000) queries",
                         }
                     }
                 )
@@ -414,8 +444,8 @@ _PATHS: dict[str, Any] = {
             {"200": _json(_ref("EntryPage"), "Entries by ascending id")},
             params=[
                 _LIST_NAME,
-                _param("after", "query", _INT, "return entries with a larger id"),
-                _param("limit", "query", _INT, "page size, 1..10000 (default 1000)"),
+                _param("after", "query", _bounded(0, None), "return entries with a larger id"),
+                _param("limit", "query", _bounded(1, 10_000), "page size (default 1000)"),
                 _param("include_removed", "query", _BOOL, "also removed entries"),
                 _EXERCISE,
             ],
@@ -426,7 +456,18 @@ _PATHS: dict[str, Any] = {
             "contribute",
             {"201": _json(_ref("Entries"), "All entries were added")},
             params=[_LIST_NAME, _EXERCISE],
-            body=_json_body(_obj({"entries": {"type": "array", "items": _ref("NewEntry")}})),
+            body=_json_body(
+                _obj(
+                    {
+                        "entries": {
+                            "type": "array",
+                            "items": _ref("NewEntry"),
+                            "minItems": 1,
+                            "description": "1 to api.max_batch (1000) entries",
+                        }
+                    }
+                )
+            ),
             errors=(400, 404, 413),
         ),
     },
@@ -437,6 +478,16 @@ _PATHS: dict[str, Any] = {
             {
                 "200": {
                     "description": "The list's active entries, streamed",
+                    "headers": {
+                        "X-Crisisbot-Drill": {
+                            "schema": {"enum": ["true", "false"]},
+                            "description": "true when the list is an exercise (drill) list",
+                        },
+                        "Content-Disposition": {
+                            "schema": _STR,
+                            "description": "attachment; DRILL-<name> for a drill list",
+                        },
+                    },
                     "content": {
                         "text/csv": {"schema": _STR},
                         "application/x-ndjson": {"schema": _STR},
@@ -494,7 +545,12 @@ _PATHS: dict[str, Any] = {
             {"200": _json(_ref("ChangePage"), "Adds and removals in order")},
             params=[
                 _param("since", "query", _STR, "cursor from a previous next_cursor (default 0)"),
-                _param("limit", "query", _INT, "page size (default 1000)"),
+                _param(
+                    "limit",
+                    "query",
+                    _bounded(1, None),
+                    "page size (default 1000), at most api.changes_max_limit (5000)",
+                ),
                 _EXERCISE,
             ],
             errors=(400,),
@@ -507,7 +563,7 @@ _PATHS: dict[str, Any] = {
             "admin",
             {"200": _json(_ref("Audit"), "Newest first")},
             params=[
-                _param("limit", "query", _INT, "at most this many (default 100)"),
+                _param("limit", "query", _bounded(1, 10_000), "at most this many (default 100)"),
                 _param("actor", "query", _STR, "only this actor"),
                 _param("action", "query", _STR, "only this action, e.g. entry.add"),
             ],
@@ -530,7 +586,10 @@ _PATHS: dict[str, Any] = {
 }
 
 _ERROR_TEXT = {
-    400: "Malformed request, hash or cursor, or a batch over api.max_batch",
+    400: (
+        "Malformed request, hash or cursor, an empty batch or one over api.max_batch, "
+        "or a degenerate (low-quality) PDQ hash added without allow_low_quality"
+    ),
     401: "No key, or a malformed, unknown or revoked key",
     403: "The key's scope or exercise flag does not allow this",
     404: "Unknown list or entry (or one this key may not see)",
@@ -543,7 +602,10 @@ _ERROR_TEXT = {
 
 @cache
 def _document() -> dict[str, Any]:
-    responses: dict[str, Any] = {f"E{s}": _json(_ref("Error"), t) for s, t in _ERROR_TEXT.items()}
+    responses: dict[str, Any] = {
+        f"E{s}": _json(_ref("Error"), f"{t}. Codes: {', '.join(_CODES[s])}")
+        for s, t in _ERROR_TEXT.items()
+    }
     responses["E429"]["headers"] = {
         "Retry-After": {"schema": _INT, "description": "seconds until a retry can succeed"}
     }

@@ -6,6 +6,12 @@ calling the API as an outside client would), so that they cannot drift apart aga
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from hashdb.api import ApiConfig
+from hashdb.api.errors import STATUS_BY_ERROR
+from hashdb.api.openapi import openapi_document
+
 from .conftest import ApiEnv
 from .helpers import pdq
 
@@ -28,3 +34,72 @@ async def test_hma_lookup_marks_matches_in_exercise_lists(api: ApiEnv) -> None:
     }
     status, body, _ = await api.call("GET", lookup, token)
     assert body == {"gifct": [{"bank_content_id": real.id, "distance": "0"}]}
+
+
+def _errors_paragraph() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("**Errors.**")
+    return readme[start : readme.index("\n\n", start)]
+
+
+#: codes no request to the API can produce: keys are only looked up by id from the CLI, and the
+#: API adds to a drill list only drill entries
+_CLI_ONLY_CODES = {"key_not_found", "drill_list_violation"}
+
+
+def test_readme_and_openapi_name_every_error_code_a_client_can_meet() -> None:
+    codes = {code for _, code in STATUS_BY_ERROR.values()} - _CLI_ONLY_CODES
+    codes |= {"not_found", "method_not_allowed"}
+    paragraph = _errors_paragraph()
+    assert {c for c in codes if f"`{c}`" not in paragraph and f" {c}`" not in paragraph} == set()
+    described = openapi_document()["components"]["schemas"]["Error"]["properties"]["error"]
+    assert {c for c in codes if c not in described["properties"]["code"]["description"]} == set()
+
+
+async def test_low_quality_hash_is_refused_with_its_documented_code(api: ApiEnv) -> None:
+    await api.svc.create_list("gifct", visibility="public", created_by="t")
+    token = await api.key(scope="contribute")
+    flat = {"signal": "pdq", "value": "0" * 64}
+    status, body, _ = await api.call(
+        "POST", "/v1/lists/gifct/entries", token, json={"entries": [flat]}
+    )
+    assert (status, body["error"]["code"]) == (400, "low_quality_hash")
+    forced = {**flat, "allow_low_quality": True}
+    status, _, _ = await api.call(
+        "POST", "/v1/lists/gifct/entries", token, json={"entries": [forced]}
+    )
+    assert status == 201
+
+
+async def test_empty_batches_are_refused_as_the_document_says(api: ApiEnv) -> None:
+    await api.svc.create_list("gifct", visibility="public", created_by="t")
+    token = await api.key(scope="contribute")
+    paths = openapi_document()["paths"]
+    for path, field in [("/v1/match", "queries"), ("/v1/lists/gifct/entries", "entries")]:
+        template = path.replace("gifct", "{name}")
+        schema = paths[template]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["properties"][field]["minItems"] == 1
+        status, body, _ = await api.call("POST", path, token, json={field: []})
+        assert (status, body["error"]["code"]) == (400, "invalid_request"), path
+
+
+async def test_documented_parameter_bounds_are_the_servers(api: ApiEnv) -> None:
+    """Every bounded integer parameter: the documented extremes are accepted, one beyond is 400."""
+    await api.svc.create_list("gifct", visibility="public", created_by="t")
+    token = await api.key(platform="hub", scope="admin")
+    maxima = {"/v1/changes": ApiConfig().changes_max_limit}
+    checked = 0
+    for template, operations in openapi_document()["paths"].items():
+        for param in operations.get("get", {}).get("parameters", []):
+            schema = param["schema"]
+            if "minimum" not in schema:
+                continue
+            path = template.replace("{name}", "gifct")
+            high = schema.get("maximum", maxima.get(template))
+            for value, want in [(schema["minimum"], 200), (schema["minimum"] - 1, 400)] + (
+                [(high, 200), (high + 1, 400)] if high is not None else []
+            ):
+                status, _, _ = await api.call("GET", f"{path}?{param['name']}={value}", token)
+                assert status == want, (template, param["name"], value)
+                checked += 1
+    assert checked >= 10
