@@ -252,8 +252,12 @@ def _csv_line(values: Iterable[object]) -> str:
     return buffer.getvalue()
 
 
-def iter_export(entries: Iterable[Entry], fmt: str) -> Iterator[str]:
-    """Lines (each ending in a newline) of ``entries`` in ``fmt``; CSV starts with its header."""
+def iter_export(entries: Iterable[Entry], fmt: str, *, drill: bool | None = None) -> Iterator[str]:
+    """Lines (each ending in a newline) of ``entries`` in ``fmt``; CSV starts with its header.
+
+    ``drill`` (the API passes it) adds ``"drill"`` to every JSON line, so a line of an exercise
+    list read on its own still says it is not real; importers ignore the field.
+    """
     if fmt == "csv":
         yield _csv_line(_EXPORT_CSV_COLUMNS)
         for e in entries:
@@ -273,7 +277,8 @@ def iter_export(entries: Iterable[Entry], fmt: str) -> Iterator[str]:
             )
     elif fmt == "jsonl":
         for e in entries:
-            yield json.dumps(e.to_dict(), sort_keys=True) + "\n"
+            line = e.to_dict() if drill is None else {**e.to_dict(), "drill": drill}
+            yield json.dumps(line, sort_keys=True) + "\n"
     elif fmt == "text":
         for e in entries:
             yield f"{e.signal} {get_signal(e.signal).format(e.value)}\n"

@@ -3,7 +3,8 @@
 The lines come from :func:`hashdb.formats.iter_export` (the same code as ``crisisbot hashdb
 export``), so a file exported here imports anywhere the CLI's does. They are sent in chunks of
 about 64 KiB as they are produced. An exercise list is exported with ``X-Crisisbot-Drill: true``
-and a file name starting ``DRILL-``, because the plain-text format has nowhere to say so.
+and a file name starting ``DRILL-``, because the plain-text format has nowhere to say so; JSON
+lines carry ``"drill"`` as every entry the API sends does.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ async def export_list(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     buffer: list[str] = []
     size = 0
-    for line in iter_export(entries, fmt):
+    for line in iter_export(entries, fmt, drill=bool(hash_list.exercise)):
         buffer.append(line)
         size += len(line)
         if size >= _CHUNK:

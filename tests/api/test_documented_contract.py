@@ -6,11 +6,13 @@ calling the API as an outside client would), so that they cannot drift apart aga
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hashdb.api import ApiConfig
 from hashdb.api.errors import STATUS_BY_ERROR
 from hashdb.api.openapi import openapi_document
+from hashdb.formats import parse_entries
 
 from .conftest import ApiEnv
 from .helpers import pdq
@@ -103,3 +105,20 @@ async def test_documented_parameter_bounds_are_the_servers(api: ApiEnv) -> None:
                 assert status == want, (template, param["name"], value)
                 checked += 1
     assert checked >= 10
+
+
+async def test_json_lines_export_marks_every_line_of_a_drill_list(api: ApiEnv) -> None:
+    """README: every export touching a drill list is marked — each JSON line as well as the
+    header and file name; the lines still import (the field is ignored)."""
+    await api.svc.create_list("gifct", visibility="public", created_by="t")
+    await api.svc.create_list("drill", visibility="public", exercise=True, created_by="t")
+    await api.svc.add_entry("gifct", "pdq", pdq(1), added_by="t")
+    await api.svc.add_entry("drill", "pdq", pdq(2), added_by="t", exercise=True)
+    token = await api.key(exercise=True)
+    for name, drill in [("drill", True), ("gifct", False)]:
+        path = f"/v1/lists/{name}/export?format=jsonl&include_exercise=true"
+        status, text, headers = await api.call("GET", path, token)
+        assert status == 200 and headers["X-Crisisbot-Drill"] == str(drill).lower()
+        lines = text.splitlines()
+        assert [json.loads(line)["drill"] for line in lines] == [drill]
+        assert [e.value for e in parse_entries(lines, "jsonl")] == [pdq(2 if drill else 1)]
