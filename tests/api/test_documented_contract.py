@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openapi_schema_validator import OAS31Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
 from hashdb.api import ApiConfig
 from hashdb.api.errors import STATUS_BY_ERROR
 from hashdb.api.openapi import openapi_document
@@ -16,6 +20,7 @@ from hashdb.formats import parse_entries
 
 from .conftest import ApiEnv
 from .helpers import pdq
+from .test_cli_api import crisisbot
 
 
 async def test_hma_lookup_marks_matches_in_exercise_lists(api: ApiEnv) -> None:
@@ -122,3 +127,29 @@ async def test_json_lines_export_marks_every_line_of_a_drill_list(api: ApiEnv) -
         lines = text.splitlines()
         assert [json.loads(line)["drill"] for line in lines] == [drill]
         assert [e.value for e in parse_entries(lines, "jsonl")] == [pdq(2 if drill else 1)]
+
+
+def _schema_check(name: str, value: object) -> None:
+    """``value`` is an instance of the OpenAPI document's component schema ``name``."""
+    document = openapi_document()
+    registry = Registry().with_resource("urn:doc", Resource.from_contents(document, DRAFT202012))
+    schema = {"$ref": f"urn:doc#/components/schemas/{name}"}
+    OAS31Validator(schema, registry=registry).validate(value)
+
+
+async def test_keys_json_output_has_the_documented_shapes(tmp_path: Path) -> None:
+    """README: ``keys create --json`` is the key as /v1/keys shows it plus its token, ``keys list
+    --json`` an array of keys, ``keys revoke --json`` the revoked key, ``keys audit --json`` an
+    array of records as /v1/audit answers."""
+    db = tmp_path / "k.db"
+    code, out, _ = await crisisbot(db, "keys", "create", "--platform", "small", "--json")
+    created = json.loads(out)
+    _schema_check("ApiKey", {k: v for k, v in created.items() if k != "token"})
+    assert created["token"].startswith(f"cbk_{created['key_id']}_")
+    code, out, _ = await crisisbot(db, "keys", "revoke", created["key_id"], "--json")
+    _schema_check("ApiKey", json.loads(out))
+    code, out, _ = await crisisbot(db, "keys", "list", "--json")
+    _schema_check("Keys", {"keys": json.loads(out)})
+    code, out, _ = await crisisbot(db, "keys", "audit", "--limit", "1", "--json")
+    _schema_check("Audit", {"records": json.loads(out)})
+    assert len(json.loads(out)) == 1
