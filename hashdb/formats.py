@@ -95,6 +95,7 @@ def _entry(signal: object, value: object, **extra: object) -> NewEntry:
         incident_id=str(incident) if incident else None,
         quality=_quality(extra.get("quality")),
         variants=_variants(extra.get("variants")),
+        exercise=extra.get("drill") is True,
     )
 
 
@@ -193,6 +194,9 @@ def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Itera
                     incident_id=obj.get("incident_id"),
                     quality=obj.get("quality"),
                     variants=obj.get("variants"),
+                    # a line of a drill list's export says so: the service then refuses it for
+                    # a real list (drill hashes never reach real lists, even by file)
+                    drill=obj.get("drill"),
                 ),
             )
         except HashDBError as exc:

@@ -462,7 +462,14 @@ def import_cmd(
                 errors.append(str(item))
             else:
                 good.append(
-                    (line, replace(item, allow_low_quality=allow_low_quality, exercise=exercise))
+                    (
+                        line,
+                        replace(
+                            item,
+                            allow_low_quality=allow_low_quality,
+                            exercise=exercise or item.exercise,  # a drill line stays a drill line
+                        ),
+                    )
                 )
 
     async def main(svc: HashService) -> int:

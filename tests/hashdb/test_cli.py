@@ -158,3 +158,27 @@ def test_bad_config_names_the_key(tmp_path: Path) -> None:
     result = run(tmp_path, "--config", str(cfg), "hashdb", "lists")
     assert result.returncode != 0
     assert "hashdb.max_file_bytes" in result.stderr
+
+
+def test_a_drill_export_cannot_be_imported_into_a_real_list(tmp_path: Path) -> None:
+    pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+    source = tmp_path / "drill.jsonl"  # as the API exports an exercise list: every line marked
+    source.write_text(
+        json.dumps({"signal": "pdq", "value": pdq, "drill": True}) + "\n"
+        + json.dumps({"signal": "md5", "value": "cd" * 16, "drill": False}) + "\n"
+    )  # fmt: skip
+    run(tmp_path, "hashdb", "create", "real")
+    result = run(tmp_path, "hashdb", "import", "real", str(source), "--json")
+    assert result.returncode == 1
+    body = json.loads(result.stdout)
+    assert body["imported"] == 1  # the unmarked line only
+    (error,) = body["errors"]
+    assert error.startswith(f"{source}:1:") and "drill" in error.lower()
+    exported = run(tmp_path, "hashdb", "export", "real", "--format", "text")
+    assert exported.stdout.splitlines() == [f"md5 {'cd' * 16}"]
+
+    run(tmp_path, "hashdb", "create", "exercise", "--exercise")
+    drill_only = tmp_path / "drill-only.jsonl"
+    drill_only.write_text(source.read_text().splitlines()[0] + "\n")
+    imported = run(tmp_path, "hashdb", "import", "exercise", str(drill_only), "--json")
+    assert imported.returncode == 0 and json.loads(imported.stdout)["imported"] == 1
