@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -15,7 +16,7 @@ from hashdb import HashService, InvalidArgument, InvalidHash, LowQualityHash, Ne
 from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.hashing import hash_bytes, hash_bytes_for_query
 from hashdb.perceptual import pdq_hash
-from hashdb.variants import VARIANT_KINDS, content_box, stored_variants
+from hashdb.variants import VARIANT_KINDS, content_box, rotated, stored_variants
 
 from .imaging import encode, synthetic_photo
 
@@ -92,11 +93,29 @@ def test_hashing_from_pixels_gives_the_variants_to_store() -> None:
     assert all(h.variants == () for h in hash_bytes(encode(PHOTO)))  # opt-in: ~20 ms an image
     kinds = {v.kind for v in hashes["pdq"].variants}
     assert {"crop-5", "crop-10", "crop-15", "crop-top-12", "crop-bottom-12"} <= kinds
-    assert kinds <= set(VARIANT_KINDS) and {v.kind for v in hashes["phash"].variants} == kinds
+    turns = {"rotate-ccw-4", "rotate-cw-4", "straighten-ccw-4", "straighten-cw-4"}
+    assert kinds <= set(VARIANT_KINDS) and not kinds & turns  # PDQ: crops only
+    assert {v.kind for v in hashes["phash"].variants} == kinds | turns  # pHash: and small turns
     assert hashes["md5"].variants == () and hashes["sha256"].variants == ()
     assert "square" in kinds  # 640x480: at least 1.2 times wider than high
     pdq = hashes["pdq"]
     assert pdq == ContentHash("pdq", pdq.value, pdq.quality)  # variants are not its identity
+
+
+@pytest.mark.parametrize("degrees", [4.0, -4.0, 10.0])
+def test_a_straightened_turn_keeps_the_shape_and_no_uncovered_corner(degrees: float) -> None:
+    white = Image.new("RGB", (640, 480), (255, 255, 255))
+    turned = rotated(white, degrees)
+    assert turned.size == (640, 480) and turned.getpixel((0, 0)) == (0, 0, 0)  # black corners
+    straight = rotated(white, degrees, straighten=True)
+    assert abs(straight.width / straight.height - 640 / 480) < 0.01
+    assert straight.width < 640 and np.asarray(straight).min() >= 128  # only the turned picture
+    # and as large as it can be: 3 % larger, the same centred box takes in a black corner
+    w, h = straight.width * 1.03, straight.height * 1.03
+    wider = turned.crop(
+        (round(320 - w / 2), round(240 - h / 2), round(320 + w / 2), round(240 + h / 2))
+    )
+    assert np.asarray(wider).min() < 128
 
 
 def _on_canvas(
