@@ -33,6 +33,7 @@ from hashdb import get_signal, hash_bytes
 from hashdb.decoding import HashLimits, decode_image
 from hashdb.hashing import hash_bytes_for_query
 from hashdb.index import HammingIndex
+from hashdb.service import variant_prefix
 from hashdb.variants import VARIANT_RADIUS, stored_variants
 from tests.hashdb.photo_edits import EVERYDAY, HARD, PHOTOS, Edit, load_photo, photo_bytes
 
@@ -181,8 +182,8 @@ def _latency(indexes: Searched, values: list[str], per_image: int) -> tuple[floa
     return statistics.median(single) * 1e3, statistics.median(images) * 1e3
 
 
-def _index(codes: np.ndarray) -> HammingIndex:
-    index = HammingIndex(codes.shape[1] * 8)
+def _index(codes: np.ndarray, *, prefix: bool = True) -> HammingIndex:
+    index = HammingIndex(codes.shape[1] * 8, prefix=prefix)
     for chunk in range(0, len(codes), 500_000):
         part = codes[chunk : chunk + 500_000]
         ids = np.arange(chunk, chunk + len(part))
@@ -229,7 +230,8 @@ def bench_scale(
     entries = _index(primary)
     build = time.perf_counter() - start
     start = time.perf_counter()
-    variants = _index(variant_codes)
+    # as the service builds its variant index
+    variants = _index(variant_codes, prefix=variant_prefix(width * 8))
     variant_build = time.perf_counter() - start
     base_ms = 0.0
     setups = (

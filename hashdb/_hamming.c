@@ -90,8 +90,10 @@ static void collect_ranges(const Tables *t, const uint64_t *q, const uint16_t *m
             if (e > s) {
                 /* every cache line of the run: runs are too short for the hardware's
                  * stream prefetcher to catch on */
-                const char *first = (const char *)(t->prefix + s * t->pwords);
-                const char *last = (const char *)(t->prefix + e * t->pwords);
+                const char *first = t->pwords ? (const char *)(t->prefix + s * t->pwords)
+                                              : (const char *)(t->order + s);
+                const char *last = t->pwords ? (const char *)(t->prefix + e * t->pwords)
+                                             : (const char *)(t->order + e);
                 for (const char *line = first; line < last; line += 64) __builtin_prefetch(line);
                 r->starts[r->count] = s;
                 r->ends[r->count] = e;
@@ -108,7 +110,8 @@ static int prefix_distance(const uint64_t *x, const uint64_t *q, Py_ssize_t word
     return d;
 }
 
-/* Stage 3: scan the runs, prefix words first and the full code only for the rare survivor;
+/* Stage 3: scan the runs, prefix words first and the full code only for the rare survivor
+ * (with no prefix table, pwords == 0, every candidate's full code: less memory, more misses);
  * then brute-force the rows not in the tables yet (every row when flips < 0). */
 POPCNT_CLONES
 static void scan(const Tables *t, const uint64_t *q, int radius, int flips, const Ranges *r,

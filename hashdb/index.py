@@ -81,8 +81,14 @@ _EMPTY = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int32))
 class HammingIndex:
     """Exact Hamming-radius search over fixed-width binary codes with incremental add/remove."""
 
-    def __init__(self, bits: int, *, tail_limit: int = 8192, native: bool = True) -> None:
-        """``native=False`` keeps to the numpy path even when ``hashdb._hamming`` is built."""
+    def __init__(
+        self, bits: int, *, tail_limit: int = 8192, native: bool = True, prefix: bool = True
+    ) -> None:
+        """``native=False`` keeps to the numpy path even when ``hashdb._hamming`` is built.
+
+        ``prefix=False`` skips the bucket-ordered prefix tables (16 bytes per hash per chunk:
+        ~250 MB per million PDQ hashes): for an index searched at a small radius, where a query
+        has few candidates and memory matters more (the service's crop-variant rows)."""
         if bits % 64:
             raise ValueError("bits must be a multiple of 64")
         self.bits = bits
@@ -100,7 +106,7 @@ class HammingIndex:
         self._built = 0
         self._order = np.empty(0, np.int32)
         self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int64)
-        self._prefix = np.empty((0, min(_PREFIX_WORDS, self.words)), np.uint64)
+        self._prefix = np.empty((0, min(_PREFIX_WORDS, self.words) if prefix else 0), np.uint64)
         self.native = native and _native is not None
 
     def __len__(self) -> int:
@@ -186,7 +192,7 @@ class HammingIndex:
         # ``take`` finds every probed range of every chunk
         offsets += (np.arange(self.chunks, dtype=offsets.dtype) * n)[:, None]
         self._order, self._offsets, self._built = order.ravel(), offsets.ravel(), n
-        if self.native:
+        if self.native and self._prefix.shape[1]:
             self._prefix = self._codes[:n, : self._prefix.shape[1]].take(self._order, axis=0)
 
     def prepare(self) -> None:

@@ -9,10 +9,12 @@ from hashdb import index as index_module
 from hashdb.index import ExactIndex, HammingIndex
 
 
-@pytest.fixture(params=[True, False], ids=["native", "numpy"])
-def native(request: pytest.FixtureRequest) -> bool:
-    """Every HammingIndex test runs on both search paths, which must agree exactly."""
-    return bool(request.param)
+@pytest.fixture(params=["native", "native-no-prefix", "numpy"])
+def native(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every HammingIndex test runs on every search path, which must agree exactly."""
+    if request.param == "native-no-prefix":
+        monkeypatch.setattr(index_module, "_PREFIX_WORDS", 0)
+    return request.param != "numpy"
 
 
 def test_native_kernel_is_built() -> None:
