@@ -9,7 +9,8 @@ simply running the sync again.
 
 Mirror lists copy the remote list's kind, thresholds, labels and exercise flag, and are created
 ``public`` on the local copy (the local server's keys are the platform's own). Drill lists are
-pulled only with ``include_exercise`` (and a key allowed to ask).
+pulled only with ``include_exercise`` (and a key allowed to ask); that mode keeps a cursor of its
+own, so a mirror first synced without drills gets them all the first time it asks.
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ async def sync_from(
 ) -> SyncReport:
     """Pull every change since the stored cursor (or ``max_pages`` pages) into the local copy."""
     source = base_url.rstrip("/")
-    cursor = await access_store.get_cursor(source) or "0"
+    # each mode keeps its own cursor: turning ``include_exercise`` on later replays the feed from
+    # the start for the drill lists the first syncs left out (re-applying a page is idempotent)
+    cursor_key = f"{source} +exercise" if include_exercise else source
+    cursor = await access_store.get_cursor(cursor_key) or "0"
     report = SyncReport(source=source, cursor=cursor)
     own_session = session is None
     client = session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
@@ -205,7 +209,7 @@ async def sync_from(
             page = await remote.get("/v1/changes", since=cursor, limit=str(page_size))
             await _apply_page(mirror, page["changes"], report)
             cursor = page["next_cursor"]
-            await access_store.set_cursor(source, cursor, clock())
+            await access_store.set_cursor(cursor_key, cursor, clock())
             report.pages += 1
             report.cursor = cursor
             if not page["has_more"]:

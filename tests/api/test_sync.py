@@ -116,3 +116,30 @@ async def test_synced_entries_keep_their_variants_and_match_the_same_way(
             assert [(m.entry.id, m.matched_variant) for m in result.matches] == [
                 (mirrored.id, "crop-10")
             ]
+
+
+async def test_asking_for_drills_later_brings_every_drill_list(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    (tmp_path / "remote").mkdir()
+    async with running_api(tmp_path / "remote", clock) as remote:
+        await remote.svc.create_list("real", visibility="public", created_by="t")
+        await remote.svc.create_list("drill", visibility="public", exercise=True, created_by="t")
+        await remote.svc.add_entry("real", "pdq", pdq(1), added_by="t")
+        await remote.svc.add_entry("drill", "pdq", pdq(2), added_by="t", exercise=True)
+        key = await remote.key("small", exercise=True)
+        local_db = str(tmp_path / "local.db")
+        async with (
+            open_hash_service(local_db, clock=clock) as local,
+            open_access_store(local_db) as store,
+        ):
+            kwargs = dict(hash_service=local, access_store=store, clock=clock)
+            first = await sync_from(remote.url, key, **kwargs)
+            assert first.added == 1 and [hl.name for hl in await local.lists()] == ["mirror.real"]
+            with_drills = await sync_from(remote.url, key, include_exercise=True, **kwargs)
+            assert (with_drills.added, with_drills.skipped) == (1, 1)  # the real one: once
+            assert await active_values(local, "mirror.drill") == [pdq(2)]
+            assert (await local.get_list("mirror.drill")).exercise
+            assert await active_values(local, "mirror.real") == [pdq(1)]
+            again = await sync_from(remote.url, key, include_exercise=True, **kwargs)
+            assert (again.added, again.skipped) == (0, 0)
