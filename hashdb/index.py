@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from itertools import combinations
+from typing import NamedTuple
 
 import numpy as np
 
@@ -41,9 +42,21 @@ try:
 except ImportError:  # built without a C compiler: the numpy path gives the same answers
     _native = None
 
-__all__ = ["ExactIndex", "HammingIndex", "QueryResult", "hex_to_words"]
+__all__ = ["ExactIndex", "HammingIndex", "QueryResult", "Tables", "hex_to_words"]
 
 QueryResult = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class Tables(NamedTuple):
+    """Chunk tables from ``HammingIndex.build_tables``, for ``install``."""
+
+    generation: int
+    rows: int
+    order: np.ndarray
+    offsets: np.ndarray
+    prefix: np.ndarray
+
+
 _CHUNK_BITS = 16
 _NKEYS = 1 << _CHUNK_BITS
 _MAX_FLIPS = 2
@@ -82,13 +95,22 @@ class HammingIndex:
     """Exact Hamming-radius search over fixed-width binary codes with incremental add/remove."""
 
     def __init__(
-        self, bits: int, *, tail_limit: int = 8192, native: bool = True, prefix: bool = True
+        self,
+        bits: int,
+        *,
+        tail_limit: int = 8192,
+        native: bool = True,
+        prefix: bool = True,
+        auto_rebuild: bool = True,
     ) -> None:
         """``native=False`` keeps to the numpy path even when ``hashdb._hamming`` is built.
 
         ``prefix=False`` skips the bucket-ordered prefix tables (16 bytes per hash per chunk:
         ~250 MB per million PDQ hashes): for an index searched at a small radius, where a query
-        has few candidates and memory matters more (the service's crop-variant rows)."""
+        has few candidates and memory matters more (the service's crop-variant rows).
+
+        ``auto_rebuild=False``: searches never rebuild the tables (they scan a longer tail
+        instead); the owner calls ``build_tables``/``install`` (the service, in the background)."""
         if bits % 64:
             raise ValueError("bits must be a multiple of 64")
         self.bits = bits
@@ -108,6 +130,8 @@ class HammingIndex:
         self._offsets = np.zeros(self.chunks * (_NKEYS + 1), np.int64)
         self._prefix = np.empty((0, min(_PREFIX_WORDS, self.words) if prefix else 0), np.uint64)
         self.native = native and _native is not None
+        self.auto_rebuild = auto_rebuild
+        self._generation = 0
 
     def __len__(self) -> int:
         return self._n - self._dead
@@ -177,11 +201,21 @@ class HammingIndex:
         self._row_of = None
         self._order = np.empty(0, np.int32)
         self._prefix = self._prefix[:0]
+        self._generation += 1  # tables built before this describe rows that moved
 
     def rebuild(self) -> None:
         """Index every row in the chunk tables (called automatically when the tail is long)."""
-        n = self._n
-        keys = self._codes[:n].view(np.uint16)  # (n, chunks)
+        self.install(self.build_tables())
+
+    def build_tables(self) -> Tables:
+        """The chunk tables of every row added so far, computed without changing the index.
+
+        Only reads rows that adds never touch again, so it may run in a worker thread while
+        searches (and adds or removals) go on; ``install`` then swaps the tables in. At a million
+        PDQ hashes this takes over a second, too long to hold searches up for.
+        """
+        n, codes, generation = self._n, self._codes, self._generation
+        keys = codes[:n].view(np.uint16)  # (n, chunks)
         order = np.empty((self.chunks, n), np.int32)
         offsets = np.zeros((self.chunks, _NKEYS + 1), np.int64)
         for c in range(self.chunks):
@@ -191,14 +225,34 @@ class HammingIndex:
         # offsets point into the flattened order table (chunk c's rows start at c * n), so one
         # ``take`` finds every probed range of every chunk
         offsets += (np.arange(self.chunks, dtype=offsets.dtype) * n)[:, None]
-        self._order, self._offsets, self._built = order.ravel(), offsets.ravel(), n
+        flat = order.ravel()
+        prefix = self._prefix[:0]
         if self.native and self._prefix.shape[1]:
-            self._prefix = self._codes[:n, : self._prefix.shape[1]].take(self._order, axis=0)
+            prefix = codes[:n, : self._prefix.shape[1]].take(flat, axis=0)
+        return Tables(generation, n, flat, offsets.ravel(), prefix)
+
+    def install(self, tables: Tables) -> bool:
+        """Use tables from ``build_tables``; False (and nothing changes) if a compaction rewrote
+        the rows since they were built. Rows added meanwhile stay in the scanned tail."""
+        if tables.generation != self._generation or tables.rows < self._built:
+            return False  # rows moved by a compaction, or a newer build is in already
+        self._order, self._offsets, self._prefix = tables.order, tables.offsets, tables.prefix
+        self._built = tables.rows
+        return True
+
+    def needs_rebuild(self) -> bool:
+        """Whether the rows added since the last build are too many to scan on every query."""
+        return self._n - self._built > self.tail_limit
+
+    @property
+    def unbuilt_rows(self) -> int:
+        """Rows not in the tables yet (scanned one by one on every query)."""
+        return self._n - self._built
 
     def prepare(self) -> None:
-        """Rebuild the tables now if the rows added since the last build are too many to scan;
-        called after a bulk load so the first query does not pay for it."""
-        if self._n - self._built > self.tail_limit:
+        """Rebuild the tables now if ``needs_rebuild``; called after a bulk load so the first
+        query does not pay for it."""
+        if self.needs_rebuild():
             self.rebuild()
 
     # -- search -----------------------------------------------------------------------------
@@ -215,7 +269,8 @@ class HammingIndex:
         if flips > _MAX_FLIPS:  # brute force, one query at a time (bounded memory)
             everything = np.arange(self._n)
             return [self._verify(everything, None, q[None, :], radius)[0] for q in queries]
-        self.prepare()
+        if self.auto_rebuild:
+            self.prepare()
         if self.native:
             return self._native_query(queries, radius, flips)
         out: list[QueryResult] = []
@@ -410,6 +465,9 @@ class ExactIndex:
 
     def prepare(self) -> None:
         """Nothing to build: a dict is always ready."""
+
+    def needs_rebuild(self) -> bool:
+        return False
 
     def query(self, value: str, radius: int = 0) -> QueryResult:
         bucket = self._by_value.get(value)

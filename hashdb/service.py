@@ -134,11 +134,13 @@ class HashService:
         self.limits = limits or HashLimits()
         self._clock = clock or system_clock
         self._bad_hashes = BadHashMonitor(window=bad_hash_window, share=bad_hash_share)
+        # the service rebuilds tables itself, in the background (``_apply``)
         self._indexes: dict[str, HammingIndex | ExactIndex] = {
-            s.name: ExactIndex() if s.exact else HammingIndex(s.bits) for s in SIGNALS
+            s.name: ExactIndex() if s.exact else HammingIndex(s.bits, auto_rebuild=False)
+            for s in SIGNALS
         }
         self._variant_indexes = {
-            s.name: HammingIndex(s.bits, prefix=variant_prefix(s.bits))
+            s.name: HammingIndex(s.bits, prefix=variant_prefix(s.bits), auto_rebuild=False)
             for s in SIGNALS
             if not s.exact
         }
@@ -152,6 +154,7 @@ class HashService:
         self._guard = IndexGuard()
         self._entry_cache = EntryCache()
         self._write_observers: list[WriteObserver] = []
+        self._rebuilds: dict[int, asyncio.Task[None]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -535,7 +538,41 @@ class HashService:
                     )
         flush()
         for index in (*self._indexes.values(), *self._variant_indexes.values()):
-            index.prepare()
+            if not isinstance(index, HammingIndex) or not index.needs_rebuild():
+                continue
+            if index.unbuilt_rows > len(index) // 2:
+                index.rebuild()  # mostly new (a first load, a bulk import): build it now
+            else:
+                self._rebuild_in_background(index)
+
+    def _rebuild_in_background(self, index: HammingIndex) -> None:
+        """Build ``index``'s tables in a worker thread while searches go on, then swap them in
+        under the guard. Why: at a million PDQ hashes a build takes over a second, and a steady
+        trickle of adds would otherwise stop every lookup for that long every few thousand adds.
+        """
+        if id(index) in self._rebuilds:
+            return  # one at a time; the next refresh starts another if still needed
+
+        async def run() -> None:
+            try:
+                # again while adds outpace it, or a compaction made a build useless
+                while index.needs_rebuild():
+                    tables = await asyncio.to_thread(index.build_tables)
+                    async with self._guard.changing():
+                        index.install(tables)
+            finally:
+                del self._rebuilds[id(index)]
+
+        self._rebuilds[id(index)] = asyncio.get_running_loop().create_task(
+            run(), name="hashdb-index-rebuild"
+        )
+
+    async def close(self) -> None:
+        """Wait for background index builds (called by ``open_hash_service`` on exit)."""
+        pending = list(self._rebuilds.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def index_sizes(self) -> dict[str, int]:
         """Live entries per signal type in this process's index (after the last refresh)."""
@@ -785,6 +822,9 @@ async def open_hash_service(
         )
         await service.refresh()
         await service._reload_lists()
-        yield service
+        try:
+            yield service
+        finally:
+            await service.close()
     finally:
         await backend.close()

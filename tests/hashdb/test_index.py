@@ -143,3 +143,35 @@ def test_exact_index() -> None:
     assert index.query("aa")[0].tolist() == [2]
     index.remove([2])
     assert index.query("aa")[0].size == 0 and len(index) == 1
+
+
+def test_tables_built_aside_are_installed_unless_rows_moved(native: bool) -> None:
+    rng = np.random.default_rng(11)
+    hexes = [c.tobytes().hex() for c in random_codes(rng, 3000, 256)]
+    index = HammingIndex(256, tail_limit=100, native=native, auto_rebuild=False)
+    index.add(range(1, 1001), hexes[:1000], [0] * 1000)
+    assert index.needs_rebuild() and index.unbuilt_rows == 1000
+    tables = index.build_tables()  # as in a worker thread: the index is unchanged meanwhile
+    index.add(range(1001, 1201), hexes[1000:1200], [0] * 200)  # added during the build
+    assert index.query(hexes[5], 0)[0].tolist() == [6]  # still found, by the scan
+    assert index.install(tables) and index.unbuilt_rows == 200
+    older = HammingIndex(256, auto_rebuild=False)
+    assert older.install(older.build_tables())  # empty tables for an empty index
+    assert index.install(tables._replace(rows=900)) is False  # older than what is in: refused
+    for i in (5, 999, 1000, 1199):
+        assert index.query(hexes[i], 0)[0].tolist() == [i + 1]
+
+    stale = index.build_tables()
+    index.remove(range(1, 1101))  # most rows dead: compaction moves the rest
+    assert index.install(stale) is False  # built from rows that moved: refused
+    assert index.query(hexes[1150], 0)[0].tolist() == [1151]
+    assert index.query(hexes[5], 0)[0].size == 0
+
+
+def test_searches_do_not_rebuild_an_index_that_opts_out() -> None:
+    rng = np.random.default_rng(12)
+    hexes = [c.tobytes().hex() for c in random_codes(rng, 500, 256)]
+    index = HammingIndex(256, tail_limit=10, auto_rebuild=False)
+    index.add(range(1, 501), hexes, [0] * 500)
+    assert index.query(hexes[42], 0)[0].tolist() == [43]
+    assert index.unbuilt_rows == 500  # scanned, not rebuilt by the search
