@@ -100,6 +100,11 @@ def _warn(message: str | None) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
+def _drill_mark(drill: bool) -> str:
+    """The prefix of every printed line about a drill incident (README: everything is marked)."""
+    return "[DRILL] " if drill else ""
+
+
 def _summary(s: IncidentState) -> dict[str, Any]:
     return {
         "id": s.id,
@@ -289,11 +294,13 @@ def timeline(incident_id: str, tz: str | None, as_json: bool) -> None:
     report = _with_service(lambda svc: svc.report(incident_id))
     clock = ReaderClock(_zone(tz))
     if as_json:
-        print_json([timeline_entry_json(e, clock) for e in report.timeline])
+        drill = report.state.drill
+        print_json([{**timeline_entry_json(e, clock), "drill": drill} for e in report.timeline])
         return
+    mark = _drill_mark(report.state.drill)
     for entry in report.timeline:
         when, what = timeline_cells(entry, clock, _TERMINAL)
-        click.echo(f"#{entry.version:<4} {when}  {entry.actor}: {what}")
+        click.echo(f"{mark}#{entry.version:<4} {when}  {entry.actor}: {what}")
 
 
 @command.command()
@@ -301,15 +308,23 @@ def timeline(incident_id: str, tz: str | None, as_json: bool) -> None:
 @json_option
 def verify(incident_id: str, as_json: bool) -> None:
     """Check the incident's hash chain; exit 1 if any event was edited or removed."""
-    report = _with_service(lambda svc: svc.verify(incident_id))
+
+    async def work(svc: IncidentService) -> Any:
+        report = await svc.verify(incident_id)
+        return report, (await svc.get(incident_id)).drill
+
+    report, drill = _with_service(work)
+    mark = _drill_mark(drill)
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "drill": drill})
     elif report.ok:
-        click.echo(f"{incident_id}: OK, {report.events_checked} events, head {report.head_hash}")
+        click.echo(
+            f"{mark}{incident_id}: OK, {report.events_checked} events, head {report.head_hash}"
+        )
     else:
-        click.echo(f"{incident_id}: TAMPERED", err=True)
+        click.echo(f"{mark}{incident_id}: TAMPERED", err=True)
         for problem in report.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"{mark}  {problem}", err=True)
     if not report.ok:
         raise SystemExit(1)
 
@@ -322,9 +337,11 @@ def due(incident_id: str, tz: str | None, as_json: bool) -> None:
     """List open steps with deadlines, overdue ones and pending escalations."""
 
     async def work(svc: IncidentService) -> Any:
-        return svc.due(await svc.get(incident_id))
+        s = await svc.get(incident_id)
+        return svc.due(s), s.drill
 
-    items = _with_service(work)
+    items, drill = _with_service(work)
+    mark = _drill_mark(drill)
     clock = ReaderClock(_zone(tz))
     if as_json:
         print_json(
@@ -335,6 +352,7 @@ def due(incident_id: str, tz: str | None, as_json: bool) -> None:
                     "overdue": d.overdue,
                     "escalation_due": d.escalation_due,
                     "notify_roles": list(d.notify_roles),
+                    "drill": drill,
                 }
                 for d in items
             ]
@@ -343,7 +361,7 @@ def due(incident_id: str, tz: str | None, as_json: bool) -> None:
     for d in items:
         flags = " OVERDUE" if d.overdue else ""
         flags += f" ESCALATE to {', '.join(d.notify_roles)}" if d.escalation_due else ""
-        click.echo(f"{clock.show(d.due_at)}  {d.step_id}: {d.title}{flags}")
+        click.echo(f"{mark}{clock.show(d.due_at)}  {d.step_id}: {d.title}{flags}")
 
 
 @command.command()
@@ -393,22 +411,25 @@ def _submit(build: Callable[[Actor], Command]) -> None:
     incident_id = meta["crisisbot.incident_id"]
     cmd = build(meta["crisisbot.actor"])
 
-    async def work(svc: IncidentService) -> tuple[list[StoredEvent], Any, str | None]:
+    async def work(svc: IncidentService) -> tuple[list[StoredEvent], Any, str | None, bool]:
         stored = await svc.execute(incident_id, cmd)
         current = await svc.get(incident_id)
-        return stored, svc.protocol_for(current), svc.protocol_drift(current)
+        return stored, svc.protocol_for(current), svc.protocol_drift(current), current.drill
 
-    stored, protocol, drift = _with_service(work)
+    stored, protocol, drift, drill = _with_service(work)
     _warn(drift)
     if meta["crisisbot.json"]:
-        print_json([_event_json(r, protocol) for r in stored])
+        print_json([{**_event_json(r, protocol), "drill": drill} for r in stored])
         return
+    mark = _drill_mark(drill)
     for record in stored:
-        click.echo(f"#{record.version} {describe_event(record.event, protocol)}")
+        click.echo(f"{mark}#{record.version} {describe_event(record.event, protocol)}")
         event = record.event
         if isinstance(event, RoleAssigned) and protocol.roles[event.role].instructions:
             role = protocol.roles[event.role]
-            click.echo(f"  Instructions for {event.user_name} ({role.name}): {role.instructions}")
+            click.echo(
+                f"{mark}  Instructions for {event.user_name} ({role.name}): {role.instructions}"
+            )
 
 
 @act_command()

@@ -161,3 +161,36 @@ def test_verify_fails_after_direct_sql_tampering(tmp_path: Path) -> None:
 def test_drill_exports_are_marked(tmp_path: Path, fmt: str) -> None:
     open_drill(tmp_path, "d1")
     assert "DRILL" in ok(tmp_path, "incident", "export", "d1", "--format", fmt)
+
+
+def test_drill_incident_outputs_mark_every_line_and_record(tmp_path: Path) -> None:
+    """README (drills): everything is marked DRILL, every printed line; `act`, `timeline`, `due`
+    and `verify` on a drill incident used to print unmarked lines and records."""
+    open_drill(tmp_path, "d1")
+    acted = ok(tmp_path, "incident", "act", "d1", "assign", "scribe", "u1", "--name", "Sam")
+    texts = {
+        "act": acted,
+        "note": ok(tmp_path, "incident", "act", "d1", "note", "hello"),
+        "timeline": ok(tmp_path, "incident", "timeline", "d1"),
+        "due": ok(tmp_path, "incident", "due", "d1"),
+        "verify": ok(tmp_path, "incident", "verify", "d1"),
+    }
+    for name, text in texts.items():
+        lines = text.splitlines()
+        assert lines, name
+        assert all(line.startswith("[DRILL] ") for line in lines), (name, text)
+    records = [
+        *json.loads(ok(tmp_path, "incident", "act", "d1", "note", "again", "--json")),
+        *json.loads(ok(tmp_path, "incident", "timeline", "d1", "--json")),
+        *json.loads(ok(tmp_path, "incident", "due", "d1", "--json")),
+        json.loads(ok(tmp_path, "incident", "verify", "d1", "--json")),
+    ]
+    assert records and all(r["drill"] is True for r in records)
+    # a real incident stays unmarked, with "drill": false
+    ok(tmp_path, "incident", "open", "--protocol", "gifct-cip", "--title", "R", "--severity",
+       "incident", "--id", "r1")  # fmt: skip
+    assert not ok(tmp_path, "incident", "act", "r1", "note", "x").startswith("[DRILL]")
+    assert not ok(tmp_path, "incident", "timeline", "r1").startswith("[DRILL]")
+    assert json.loads(ok(tmp_path, "incident", "verify", "r1", "--json"))["drill"] is False
+    due = json.loads(ok(tmp_path, "incident", "due", "r1", "--json"))
+    assert due and all(e["drill"] is False for e in due)
