@@ -337,6 +337,26 @@ def _message_fate(state: IncidentState, event: ev.Event) -> str:
     return f" [later {', '.join(fate)}]" if fate else ""
 
 
+def corrected_notes(state: IncidentState, events: Sequence[StoredEvent]) -> list[Note]:
+    """The notes as the timeline shows them: a note whose entry was corrected carries the new
+    wording and time, a retracted one is left out (the timeline keeps it, struck through)."""
+    notes = []
+    for r in events:
+        if not isinstance(r.event, ev.NoteAdded):
+            continue
+        correction = fold_corrections(state.corrections.get(r.version, ()))
+        if correction is not None and correction.retracted:
+            continue
+        text = r.event.text
+        at = r.event.at
+        if correction is not None:
+            text = correction.text if correction.text is not None else text
+            at = correction.time or at
+        notes.append(Note(at, r.event.actor_id, r.event.actor_name, text))
+    notes.sort(key=lambda n: n.at)
+    return notes
+
+
 def build_report(
     state: IncidentState, events: Sequence[StoredEvent], protocol: Protocol
 ) -> IncidentReport:
@@ -396,7 +416,7 @@ def build_report(
         time_to_activation=activation,
         activated_at=activated_at,
         stage_times=stage_times,
-        notes=list(state.notes),
+        notes=corrected_notes(state, events),
         hashes=list(state.linked_hashes.values()),
         timeline=timeline,
     )

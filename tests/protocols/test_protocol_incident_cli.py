@@ -194,3 +194,25 @@ def test_drill_incident_outputs_mark_every_line_and_record(tmp_path: Path) -> No
     assert json.loads(ok(tmp_path, "incident", "verify", "r1", "--json"))["drill"] is False
     due = json.loads(ok(tmp_path, "incident", "due", "r1", "--json"))
     assert due and all(e["drill"] is False for e in due)
+
+
+def test_exported_notes_follow_timeline_corrections(tmp_path: Path) -> None:
+    """A corrected note used to keep its old wording in the exports' notes, and a retracted one
+    stayed listed as if nothing happened; the notes now show what the timeline shows."""
+    ok(tmp_path, "incident", "open", "--protocol", "gifct-cip", "--title", "T", "--severity",
+       "incident", "--id", "n1")  # fmt: skip
+    ok(tmp_path, "incident", "act", "n1", "note", "Video confirmd")  # entry 3
+    ok(tmp_path, "incident", "act", "n1", "note", "Recorded twice")  # entry 4
+    ok(tmp_path, "incident", "act", "n1", "note", "Kept as is")  # entry 5
+    ok(tmp_path, "incident", "act", "n1", "correct", "--entry", "3", "--text", "Video confirmed",
+       "--reason", "typo")  # fmt: skip
+    ok(tmp_path, "incident", "act", "n1", "correct", "--entry", "4", "--retract",
+       "--reason", "duplicate")  # fmt: skip
+    report = json.loads(ok(tmp_path, "incident", "export", "n1", "--format", "json"))
+    assert [n["text"] for n in report["notes"]] == ["Video confirmed", "Kept as is"]
+    markdown = ok(tmp_path, "incident", "export", "n1", "--format", "md")
+    notes = markdown.split("## Notes")[1].split("##")[0]
+    assert "Video confirmed" in notes and "Kept as is" in notes
+    assert "confirmd" not in notes and "Recorded twice" not in notes
+    # the timeline still keeps both originals visible
+    assert "~~Note: Recorded twice~~" in markdown and "~~Note: Video confirmd~~" in markdown
