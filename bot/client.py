@@ -25,10 +25,12 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
 from bot import lean_payloads
-from bot.forms import FormDispatcher
+from bot.errors import reply_with_error
+from bot.forms import FormDispatcher, answer_unclaimed_click
 from bot.incident_channels import IncidentChannels
 from bot.replies import DEFER_AFTER
 from bot.views import AddUploadButton, StepButton, StepForm
@@ -116,6 +118,7 @@ class CrisisBot(commands.Bot):
         #: submits forms (modals) by their custom id, also those opened before a restart
         self.forms = FormDispatcher()
         self.add_listener(self.forms.on_interaction, "on_interaction")
+        self.add_listener(answer_unclaimed_click, "on_interaction")
         #: set once open incidents are re-bound to their channels after the gateway is ready
         self.resumed = asyncio.Event()
 
@@ -126,11 +129,22 @@ class CrisisBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in self._extensions:
             await self.load_extension(extension)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.add_dynamic_items(StepButton, AddUploadButton)
         self.forms.add(StepForm)
         if self.sync_commands:
             await self._sync_commands()
         self.loop.create_task(self._resume_when_ready(), name="crisisbot-resume")
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Errors no cog answered: a command name the tree does not know (an older version
+        Discord still offers, another client's guess) gets a private answer, not silence."""
+        command = interaction.command
+        if command is not None and command._has_any_error_handlers():
+            return  # the cog's hook (``CrisisCog.cog_app_command_error``) answered it
+        await reply_with_error(interaction, error)
 
     async def _sync_commands(self) -> None:
         """Register the app commands (to the guild, or globally without ``guild_id``).

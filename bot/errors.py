@@ -60,6 +60,17 @@ def error_message(error: BaseException) -> str:
         return f"⚠️ {error}"
     if isinstance(error, app_commands.CheckFailure):
         return f"⛔ {error}"
+    if isinstance(error, app_commands.CommandNotFound):
+        return (
+            f"⚠️ `/{' '.join([*error.parents, error.name])}` is not a command of this bot (Discord "
+            "may still offer an older version of it); nothing was changed."
+        )
+    if isinstance(error, app_commands.CommandSignatureMismatch):
+        return (
+            f"⚠️ `/{error.command.qualified_name}` arrived without an option it needs or with an "
+            "option of the wrong type (Discord may still offer an older version of the command); "
+            "nothing was changed."
+        )
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"⏳ Slow down: try again in {error.retry_after:.0f} s."
     return "❌ Something went wrong on our side; nothing was changed. The error has been logged."
@@ -74,6 +85,8 @@ def _expected(error: BaseException) -> bool:
             UserFacingError,
             AnswerNotDelivered,
             app_commands.CheckFailure,
+            app_commands.CommandNotFound,
+            app_commands.CommandSignatureMismatch,
         ),
     )
 
@@ -83,6 +96,10 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
     original = _unwrap(error)
     if not _expected(original):
         log.error("interaction failed", exc_info=original)
+    elif isinstance(
+        original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
+    ):
+        log.warning("interaction %s refused: %s", interaction.id, original)
     try:
         await reply_for(interaction).fail(error_message(original))
     except discord.HTTPException:

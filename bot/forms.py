@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.errors import reply_with_error
+from bot.errors import UserFacingError, reply_with_error
 
-__all__ = ["FormDispatcher", "PersistentForm", "submitted_values"]
+__all__ = ["FormDispatcher", "PersistentForm", "answer_unclaimed_click", "submitted_values"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,10 @@ class FormDispatcher:
     def remove(self, *forms: type[PersistentForm]) -> None:
         self._forms = [form for form in self._forms if form not in forms]
 
+    def claims(self, custom_id: str) -> bool:
+        """Whether a form of the bot handles a submit with ``custom_id``."""
+        return any(re.fullmatch(form.template, custom_id) for form in self._forms)
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
@@ -96,4 +100,35 @@ class FormDispatcher:
             except Exception as error:  # noqa: BLE001 - every failure is shown to the user
                 await reply_with_error(interaction, error)
             return
-        log.debug("modal submit %r matches no form of the bot", custom_id)
+        log.info("modal submit %r matches no form of the bot", custom_id)
+        await _answer_unclaimed(interaction, "form")
+
+
+async def answer_unclaimed_click(interaction: discord.Interaction) -> None:
+    """An ``on_interaction`` listener: a click no button of the bot handles (a custom id from an
+    older version, or made up by another client) gets a private answer instead of Discord's
+    "This interaction failed". Persistent buttons are ``DynamicItem`` templates; the only other
+    views are the bot's own unexpired ones, both looked up in discord.py's view store."""
+    if interaction.type is not discord.InteractionType.component:
+        return
+    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    custom_id = str(data.get("custom_id", ""))
+    key = (int(data.get("component_type", 0) or 0), custom_id)
+    store = interaction.client._connection._view_store  # discord.py keeps no public lookup
+    if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+        return
+    message_id = interaction.message.id if interaction.message is not None else None
+    if key in store._views.get(message_id, {}) or key in store._views.get(None, {}):
+        return
+    log.info("click on %r matches no button of the bot", custom_id)
+    await _answer_unclaimed(interaction, "button")
+
+
+async def _answer_unclaimed(interaction: discord.Interaction, what: str) -> None:
+    await reply_with_error(
+        interaction,
+        UserFacingError(
+            f"This {what} is not one the bot handles (any more); nothing was changed. Use the "
+            "incident's current checklist or the `/incident` commands."
+        ),
+    )

@@ -1,0 +1,91 @@
+"""Interactions the bot has no handler for still get a private answer, and change nothing.
+
+An independent client (or Discord itself, offering a stale version of a command or showing an old
+message) can send a command name the bot's tree does not know, a command without an option it
+needs, a click on a custom id no button of the bot carries, or a form submit no form matches.
+Discord shows "This interaction failed" when nothing answers; the bot answers privately instead.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from tests.bot.conftest import BotRunner, Services, Team
+from tests.bot.incident_flow import event_names, message_with, open_incident
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.payloads import EPHEMERAL
+from tests.fake_discord.state import FakeInteraction
+
+MODAL_SUBMIT = 5
+
+
+async def _send(fake: FakeDiscord, ix: FakeInteraction) -> dict:
+    ix.delivered_to = await fake.dispatch("INTERACTION_CREATE", ix.payload)
+    answer = await fake.wait_for_interaction_response(ix)
+    assert answer["type"] == 4, answer
+    assert answer["data"]["flags"] & EPHEMERAL, answer
+    return answer
+
+
+async def test_unknown_commands_and_missing_options_are_answered_privately(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        before = await event_names(services, incident_id)
+
+        ix = fake.interactions_factory.slash_command(
+            "incident status", {}, user=team.bob, channel=channel
+        )
+        ix.payload["data"].update(name="frobnicate", id="1234")
+        answer = await _send(fake, ix)
+        assert "`/frobnicate` is not a command" in answer["data"]["content"]
+
+        ix = fake.interactions_factory.slash_command(
+            "incident status", {}, user=team.bob, channel=channel
+        )
+        ix.payload["data"]["options"][0]["name"] = "frob"
+        answer = await _send(fake, ix)
+        assert "`/incident frob` is not a command" in answer["data"]["content"]
+
+        ix = fake.interactions_factory.slash_command(
+            "incident note", {"text": "x"}, user=team.bob, channel=channel
+        )
+        ix.payload["data"]["options"][0]["options"] = []  # the required `text` left out
+        answer = await _send(fake, ix)
+        assert "`/incident note` arrived without an option" in answer["data"]["content"]
+        assert "went wrong on our side" not in answer["data"]["content"]
+
+        assert await event_names(services, incident_id) == before
+
+
+async def test_clicks_and_form_submits_nothing_handles_are_answered_privately(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        before = await event_names(services, incident_id)
+        done = f"cb:step:{incident_id}:situational-awareness:done"
+        checklist = message_with(fake, channel, done)
+
+        for custom_id in ("incident:1:step:done", f"cb:step:{incident_id}:assess-criteria:x"):
+            click = await fake.click(checklist, custom_id, user=team.alice, check=False)
+            answer = await fake.wait_for_interaction_response(click)
+            assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL, answer
+            assert "not one the bot handles" in answer["data"]["content"]
+
+        ix = fake.interactions_factory.component(checklist, done, user=team.alice)
+        ix.payload["type"] = MODAL_SUBMIT
+        ix.payload["data"] = {"custom_id": "old-form:1", "components": []}
+        ix.type = MODAL_SUBMIT
+        answer = await _send(fake, ix)
+        assert "This form is not one the bot handles" in answer["data"]["content"]
+
+        # a real button on a copy of the message without components still works
+        stripped = {**copy.deepcopy(checklist), "components": []}
+        skip = f"cb:step:{incident_id}:situational-awareness:skip"
+        click = await fake.click(stripped, skip, user=team.alice, check=False)
+        assert (await fake.wait_for_interaction_response(click))["type"] == 9  # the reason form
+        assert len(click.callbacks) == 1
+
+        assert await event_names(services, incident_id) == before
