@@ -283,6 +283,8 @@ class Drills(CrisisCog):
     @drill.command(name="pause", description="Pause the drill running in this channel")
     async def pause(self, interaction: discord.Interaction) -> None:
         runner = self._run_here(interaction).runner
+        if runner.clock.paused:
+            raise UserFacingError("The drill is already paused; `/drill resume` plays on.")
         await runner.pause()
         await self._note(runner, run_control_note(runner.run_id, "paused", runner.clock.elapsed()))
         await self.reply(interaction).send("**[DRILL]** paused")
@@ -290,6 +292,8 @@ class Drills(CrisisCog):
     @drill.command(name="resume", description="Resume the paused drill in this channel")
     async def resume(self, interaction: discord.Interaction) -> None:
         runner = self._run_here(interaction).runner
+        if not runner.clock.paused:
+            raise UserFacingError("The drill is not paused; nothing to resume.")
         await runner.resume()
         await self._note(runner, run_control_note(runner.run_id, "resumed", runner.clock.elapsed()))
         await self.reply(interaction).send("**[DRILL]** resumed")

@@ -91,6 +91,9 @@ async def test_drill_start_injects_hash_pause_stop_and_report(
         assert "paused" in (await _answer(fake, ix))["data"]["content"]
         ix = await fake.slash_command("drill pause", {}, user=team.mallory, channel=channel)
         assert "⛔" in (await _answer(fake, ix))["data"]["content"]
+        ix = await fake.slash_command("drill pause", {}, user=team.alice, channel=channel)
+        again = (await _answer(fake, ix))["data"]  # refused: no second pause note
+        assert again["flags"] & EPHEMERAL and "already paused" in again["content"]
 
         # the hash coordinator adds U1's hash: it goes to the run's exercise list only
         ix = await fake.slash_command(
@@ -111,6 +114,15 @@ async def test_drill_start_injects_hash_pause_stop_and_report(
 
         ix = await fake.slash_command("drill resume", {}, user=team.alice, channel=channel)
         assert "resumed" in (await _answer(fake, ix))["data"]["content"]
+        ix = await fake.slash_command("drill resume", {}, user=team.alice, channel=channel)
+        again = (await _answer(fake, ix))["data"]
+        assert again["flags"] & EPHEMERAL and "not paused" in again["content"]
+        notes = [
+            n.text
+            for n in (await services.incidents.get(state.id)).notes
+            if " paused at " in n.text or " resumed at " in n.text
+        ]
+        assert len(notes) == 2, notes  # one pause, one resume
         ix = await fake.slash_command("drill stop", {}, user=team.alice, channel=channel)
         await _answer(fake, ix)
         await fake.wait_for(
