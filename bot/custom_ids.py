@@ -42,7 +42,9 @@ _PART = r"[^:]{1,80}"
 STEP_TEMPLATE: Final = rf"cb:step:(?P<incident>{_PART}):(?P<step>{_PART}):(?P<action>done|skip|own)"
 UPLOAD_ADD_TEMPLATE: Final = rf"cb:upadd:(?P<list>{_PART})"
 #: the form a checklist button opens (evidence, or a skip reason): as long as the button's id
-STEP_FORM_TEMPLATE: Final = rf"cb:form:(?P<incident>{_PART}):(?P<step>{_PART}):(?P<action>done|skip)"
+STEP_FORM_TEMPLATE: Final = (
+    rf"cb:form:(?P<incident>{_PART}):(?P<step>{_PART}):(?P<action>done|skip)"
+)
 #: the "Correct timeline entry" form of a captured message: incident and entry number
 CORRECT_FORM_TEMPLATE: Final = rf"cb:fix:(?P<incident>{_PART}):(?P<entry>[0-9]{{1,12}})"
 

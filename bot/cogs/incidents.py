@@ -2,9 +2,10 @@
 
 Each handler parses the input, calls one engine command through ``bot.channels.execute`` (which
 stores it in the timeline before anything is acknowledged) and renders the result. Commands other
-than ``open`` act on the incident whose channel (or a thread of it) they are run in. Opening and closing need the
-incident admin role; everything else the responder role (``CrisisCog.access``); the engine then
-applies the protocol's own role permissions. Errors are handled by ``CrisisCog``'s hook.
+than ``open`` act on the incident whose channel (or a thread of it) they are run in. Opening and
+closing need the incident admin role; everything else the responder role (``CrisisCog.access``);
+the engine then applies the protocol's own role permissions. Errors are handled by
+``CrisisCog``'s hook.
 """
 
 from __future__ import annotations

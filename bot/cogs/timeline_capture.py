@@ -169,7 +169,9 @@ class TimelineCapture(commands.Cog):
             return
         channel = self.bot.get_channel(payload.channel_id)
         if not isinstance(channel, discord.TextChannel | discord.Thread):  # an uncached thread
-            channel = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
+            channel = self.bot.get_partial_messageable(
+                payload.channel_id, guild_id=payload.guild_id
+            )
         message = discord.utils.get(self.bot.cached_messages, id=payload.message_id)
         if message is None:
             message = await best_effort(

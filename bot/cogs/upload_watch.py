@@ -1,9 +1,10 @@
 """Upload watch: attachments posted in watched channels are hashed and checked against the lists.
 
-Threads of a watched channel are watched too. Each attachment up to ``discord.upload_max_bytes`` is downloaded, hashed (the bytes are dropped
-at once, ``bot.attachments``) and matched. A match posts an alert to ``discord.alert_channel_id``
-with distance, list and labels, the upload's hashes, and one button per matched list that adds
-the upload's hashes to that list (hash coordinator role only; ``bot.views.AddUploadButton``).
+Threads of a watched channel are watched too. Each attachment up to ``discord.upload_max_bytes``
+is downloaded, hashed (the bytes are dropped at once, ``bot.attachments``) and matched. A match
+posts an alert to ``discord.alert_channel_id`` with distance, list and labels, the upload's
+hashes, and one button per matched list that adds the upload's hashes to that list (hash
+coordinator role only; ``bot.views.AddUploadButton``).
 Matches against entries linked to an open incident are recorded in that incident's timeline
 first; if the alert channel is missing or refuses the post, the alert goes to that incident's
 channel instead.

@@ -145,7 +145,13 @@ def restored_log(
             upload = next((u for u, h in uploads.items() if h == (event.signal, event.value)), "")
             at = clock.offset_at(event.at)
             added = HashAdded(
-                at, upload, event.actor_name, event.entry_id, exercise_list, event.signal, event.value
+                at,
+                upload,
+                event.actor_name,
+                event.entry_id,
+                exercise_list,
+                event.signal,
+                event.value,
             )
             log.append(added)
             continue

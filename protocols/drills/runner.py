@@ -195,9 +195,7 @@ class DrillRunner:
         if CONTROLLER.id in (await self.state()).holders(lead):  # the declarer got the lead role
             await self._execute(c.UnassignRole(lead, CONTROLLER.id, actor=CONTROLLER))
 
-    def restore(
-        self, log: Sequence[DrillLogEntry], uploads: Mapping[str, tuple[str, str]]
-    ) -> None:
+    def restore(self, log: Sequence[DrillLogEntry], uploads: Mapping[str, tuple[str, str]]) -> None:
         """Continue a run an earlier process started (``protocols.drills.resume``): ``log`` is
         what it did, ``uploads`` the hashes of the uploads it injected. Injects in ``log`` are not
         delivered again; the exercise list and the incident exist already, so ``start`` is done.
