@@ -341,8 +341,8 @@ class IncidentChannels:
         """
         page, content = self._checklist(state, step_id)
         binding = self._bindings.get(state.id)
-        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if binding is None or not isinstance(channel, discord.TextChannel):
+        channel = self.incident_channel(state.id)
+        if binding is None or channel is None:
             log.warning("incident %s has no channel; checklist not updated", state.id)
             return
         message_id = binding.page_message_ids.get(page.key)
@@ -362,8 +362,8 @@ class IncidentChannels:
     async def _refresh_summary(self, incident_id: str) -> None:
         """Edit the pinned summary; post (and pin) a new one if it is unknown or was deleted."""
         binding = self._bindings.get(incident_id)
-        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if binding is None or not isinstance(channel, discord.TextChannel):
+        channel = self.incident_channel(incident_id)
+        if binding is None or channel is None:
             return
         state = await self.state(incident_id)
         if binding.summary_message_id is not None:

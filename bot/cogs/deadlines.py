@@ -125,9 +125,8 @@ class Deadlines(commands.Cog):
             self.bot.channels.summaries.request(state.id)
 
     async def _post(self, state: IncidentState, roles: tuple[str, ...], text: str) -> None:
-        binding = self.bot.channels.binding(state.id)
-        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        channel = self.bot.channels.incident_channel(state.id)
+        if channel is None:
             return
         users = _mentions(state, roles)
         who = " ".join(f"<@{uid}>" for uid in users) or "(nobody holds the role yet: assign it!)"

@@ -140,8 +140,7 @@ class Drills(CrisisCog):
         self,
         scenario: Scenario,
         state: IncidentState,
-        channel: discord.abc.Messageable,
-        channel_id: int,
+        channel: discord.TextChannel,
         clock: DrillClock,
         run_id: str | None = None,
     ) -> DrillRunner:
@@ -151,7 +150,7 @@ class Drills(CrisisCog):
             incidents=_ChannelIncidents(self.bot),  # type: ignore[arg-type]
             hash_service=self.bot.hashes,
             clock=clock,
-            sink=ChannelSink(channel, channel_id),
+            sink=ChannelSink(channel, channel.id),
             run_id=run_id,
             incident_id=state.id,
             timer=False,
@@ -174,9 +173,8 @@ class Drills(CrisisCog):
     async def _resume_run(self, state: IncidentState) -> None:
         events = [r.event for r in await self.bot.incidents.events(state.id)]
         record = find_run(events, actor_id=CONTROLLER.id, t0=state.opened_at)
-        binding = self.bot.channels.binding(state.id)
-        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if record is None or record.ended or not isinstance(channel, discord.abc.Messageable):
+        channel = self.bot.channels.incident_channel(state.id)
+        if record is None or record.ended or channel is None:
             return
         scenario = self.scenarios.find(record.scenario_id)
         if scenario.version != record.version:
@@ -186,7 +184,7 @@ class Drills(CrisisCog):
             )
             return
         clock = record.clock(state.opened_at, self.bot.clock)
-        runner = self._runner(scenario, state, channel, channel.id, clock, record.run_id)
+        runner = self._runner(scenario, state, channel, clock, record.run_id)
         exercise_list = runner.hashes.list_name
         runner.restore(
             *restored_log(
@@ -241,12 +239,11 @@ class Drills(CrisisCog):
             severity=chosen.severity,
             drill=True,
         )
-        binding = self.bot.channels.binding(state.id)
-        channel = None if binding is None else self.bot.get_channel(binding.channel_id)
-        if binding is None or not isinstance(channel, discord.abc.Messageable):
+        channel = self.bot.channels.incident_channel(state.id)
+        if channel is None:
             raise UserFacingError(f"Drill incident `{state.id}` has no channel to play in.")
         clock = DrillClock(state.opened_at, speed=speed, wall=self.bot.clock)
-        runner = self._runner(chosen, state, channel, binding.channel_id, clock)
+        runner = self._runner(chosen, state, channel, clock)
         await runner.start()
         await self._note(runner, run_started_note(runner.run_id, chosen, speed))
         self._play_in_background(runner, channel)
