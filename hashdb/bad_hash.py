@@ -33,9 +33,12 @@ class BadHashMonitor:
         most of a batch)."""
         if count <= 0:
             return
-        recent = self._window(signal)
-        counts = self._counts[signal]
-        recent.extend([_NOTHING] * count)
+        self._window(signal).extend([_NOTHING] * count)
+        self._slide(signal)
+
+    def _slide(self, signal: str) -> None:
+        """Drop the oldest queries past the window, and their matches from the counts."""
+        recent, counts = self._recent[signal], self._counts[signal]
         while len(recent) > self.window:
             for old in recent.popleft():
                 counts[old] -= 1
@@ -57,11 +60,7 @@ class BadHashMonitor:
         recent.append(ids)
         if ids:
             counts.update(ids)
-        if len(recent) > self.window:
-            for old in recent.popleft():
-                counts[old] -= 1
-                if counts[old] <= 0:
-                    del counts[old]
+        self._slide(signal)
         if not ids or len(recent) < self.min_queries:
             return set()
         needed = self.share * len(recent)

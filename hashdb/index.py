@@ -242,7 +242,7 @@ class HammingIndex:
 
     def needs_rebuild(self) -> bool:
         """Whether the rows added since the last build are too many to scan on every query."""
-        return self._n - self._built > self.tail_limit
+        return self.unbuilt_rows > self.tail_limit
 
     @property
     def unbuilt_rows(self) -> int:
@@ -266,13 +266,13 @@ class HammingIndex:
             return [_EMPTY] * len(values)
         queries = hex_to_words(values, self.bits)  # (batch, words)
         flips = radius // self.chunks
+        if self.auto_rebuild:
+            self.prepare()
+        if self.native:  # past the tables' reach (flips > 2) the kernel scans every row
+            return self._native_query(queries, radius, flips)
         if flips > _MAX_FLIPS:  # brute force, one query at a time (bounded memory)
             everything = np.arange(self._n)
             return [self._verify(everything, None, q[None, :], radius)[0] for q in queries]
-        if self.auto_rebuild:
-            self.prepare()
-        if self.native:
-            return self._native_query(queries, radius, flips)
         out: list[QueryResult] = []
         for start in range(0, len(queries), _BATCH):  # bounds the temporaries (~4k rows a query)
             part = queries[start : start + _BATCH]
@@ -462,12 +462,6 @@ class ExactIndex:
                     del self._by_value[value]
                 removed += 1
         return removed
-
-    def prepare(self) -> None:
-        """Nothing to build: a dict is always ready."""
-
-    def needs_rebuild(self) -> bool:
-        return False
 
     def query(self, value: str, radius: int = 0) -> QueryResult:
         bucket = self._by_value.get(value)

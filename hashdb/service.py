@@ -154,7 +154,7 @@ class HashService:
         self._guard = IndexGuard()
         self._entry_cache = EntryCache()
         self._write_observers: list[WriteObserver] = []
-        self._rebuilds: dict[int, asyncio.Task[None]] = {}
+        self._rebuilds: dict[HammingIndex, asyncio.Task[None]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -539,7 +539,7 @@ class HashService:
         flush()
         for index in (*self._indexes.values(), *self._variant_indexes.values()):
             if not isinstance(index, HammingIndex) or not index.needs_rebuild():
-                continue
+                continue  # an ExactIndex (a dict) is always ready
             if index.unbuilt_rows > len(index) // 2:
                 index.rebuild()  # mostly new (a first load, a bulk import): build it now
             else:
@@ -550,7 +550,7 @@ class HashService:
         under the guard. Why: at a million PDQ hashes a build takes over a second, and a steady
         trickle of adds would otherwise stop every lookup for that long every few thousand adds.
         """
-        if id(index) in self._rebuilds:
+        if index in self._rebuilds:
             return  # one at a time; the next refresh starts another if still needed
 
         async def run() -> None:
@@ -561,9 +561,9 @@ class HashService:
                     async with self._guard.changing():
                         index.install(tables)
             finally:
-                del self._rebuilds[id(index)]
+                del self._rebuilds[index]
 
-        self._rebuilds[id(index)] = asyncio.get_running_loop().create_task(
+        self._rebuilds[index] = asyncio.get_running_loop().create_task(
             run(), name="hashdb-index-rebuild"
         )
 
@@ -752,11 +752,8 @@ class HashService:
     ) -> list[MatchResult]:
         """``match`` for a batch, in order; every hash is validated before any is searched."""
         parsed = []
-        signals: dict[str, SignalType] = {}  # a batch is usually of one signal type
         for signal_name, value in queries:
-            signal = signals.get(signal_name) or signals.setdefault(
-                signal_name, get_signal(signal_name)
-            )
+            signal = get_signal(signal_name)
             normal = signal.parse(value)
             parsed.append(QueryHash(ContentHash(signal.name, normal), (normal,)))
         return await self._match_queries(parsed, lists, include_exercise)

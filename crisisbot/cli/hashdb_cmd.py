@@ -136,19 +136,20 @@ def _parse_hash_option(text: str) -> tuple[str, str]:
     return signal, value
 
 
-def _run(coro_factory: Any) -> Any:
+def _run(coro_factory: Any, *, writes: bool = False) -> Any:
+    """Run ``coro_factory(service)``; with ``writes``, the service's adds, removals and new lists
+    go to the same audit log as the API's (the access store is opened only then)."""
     settings = state().settings
 
     async def main() -> Any:
-        async with (
-            open_service(settings) as service,
-            open_access_store(database_target(settings)) as access_store,
-        ):
-            # adds, removals and new lists from the CLI go to the same audit log as the API's
-            service.add_write_observer(
-                AccessService(access_store, clock=system_clock).record_writes
-            )
-            return await coro_factory(service)
+        async with open_service(settings) as service:
+            if not writes:
+                return await coro_factory(service)
+            async with open_access_store(database_target(settings)) as access_store:
+                service.add_write_observer(
+                    AccessService(access_store, clock=system_clock).record_writes
+                )
+                return await coro_factory(service)
 
     return run_async(main())
 
@@ -247,7 +248,8 @@ def create_cmd(
             visibility=visibility,
             shared_with=shared_with,
             created_by=_actor(by),
-        )
+        ),
+        writes=True,
     )
     if as_json:
         print_json(created.to_dict())
@@ -322,7 +324,7 @@ def add_cmd(
             added.extend(e.to_dict() for e in entries)
         return added, errors
 
-    added, errors = _run(main)
+    added, errors = _run(main, writes=True)
     lines = (f"#{e['id']}\t{e['list_name']}\t{e['signal']}\t{e['value']}" for e in added)
     emit_batch(as_json, {"added": added}, lines, errors)
 
@@ -415,7 +417,7 @@ def remove_cmd(entry_ids: tuple[int, ...], reason: str, by: str | None, as_json:
             removed.append(entry.to_dict())
         return removed, errors
 
-    removed, errors = _run(main)
+    removed, errors = _run(main, writes=True)
     lines = (f"Removed #{e['id']} from {e['list_name']}." for e in removed)
     emit_batch(as_json, {"removed": removed}, lines, errors)
 
@@ -487,7 +489,7 @@ def import_cmd(
             added += len(await svc.add_entries(list_name, ok, added_by=_actor(by)))
         return added
 
-    added = _run(main)
+    added = _run(main, writes=True)
     lines = [f"Imported {added} entries into {list_name!r}."]
     emit_batch(as_json, {"list": list_name, "imported": added}, lines, errors)
 

@@ -40,14 +40,6 @@ def _render_match(match: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_match_result(result: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
-    if not result.matches and not result.allow_matches:  # most lookups: no per-match work
-        return {
-            "query": result.query.to_dict(),
-            "matched": False,
-            "matches": [],
-            "allow_matches": [],
-            "drill": False,
-        }
     matches = [_render_match(m, lists) for m in result.matches]
     allow = [_render_match(m, lists) for m in result.allow_matches]
     return {
