@@ -18,9 +18,8 @@ from typing import Any
 
 import click
 
-from crisisbot.cli.common import json_option, print_json, run_async, state
+from crisisbot.cli.common import database_target, json_option, print_json, run_async, state
 from crisisbot.cli.protocol_cmd import build_library
-from crisisbot.config import is_sqlite_url, sqlite_path
 from protocols import (
     INCIDENT_ADMIN,
     ActivateIncident,
@@ -64,9 +63,7 @@ def _utc_now() -> datetime:
 @asynccontextmanager
 async def incident_service() -> AsyncIterator[IncidentService]:
     """The service on the configured database (SQLite path or PostgreSQL DSN)."""
-    settings = state().settings
-    url = settings.database.url
-    db = sqlite_path(url) if is_sqlite_url(url) else url
+    db = database_target(state().settings)
     library = build_library(skip_invalid=True)
     async with open_incident_service(db, library=library, clock=_utc_now) as svc:
         yield svc
