@@ -168,13 +168,8 @@ class AccessService:
     async def record(
         self, actor: str, action: str, target: str, detail: dict[str, Any] | None = None
     ) -> None:
-        await self.store.append_audit(
-            [
-                AuditRecord(
-                    at=self._clock(), actor=actor, action=action, target=target, detail=detail or {}
-                )
-            ]
-        )
+        """Audit one action (``record_writes`` for a batch)."""
+        await self.record_writes([WriteEvent(action, actor, target, detail or {})])
 
     async def record_writes(self, events: Sequence[WriteEvent]) -> None:
         """Audit a hash service's committed writes, whichever entry point made them: register
