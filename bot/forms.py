@@ -82,10 +82,6 @@ class FormDispatcher:
     def remove(self, *forms: type[PersistentForm]) -> None:
         self._forms = [form for form in self._forms if form not in forms]
 
-    def claims(self, custom_id: str) -> bool:
-        """Whether a form of the bot handles a submit with ``custom_id``."""
-        return any(re.fullmatch(form.template, custom_id) for form in self._forms)
-
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
