@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.render import checklist_pages
 from tests.bot.conftest import Services, Team
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, FakeInteraction
+from tests.fake_discord.payloads import EPHEMERAL
 
 PROTOCOL = "gifct-cip"
 
@@ -28,6 +29,14 @@ async def open_incident(
         what="summary and checklists posted",
     )
     return channel, state.id
+
+
+async def private_answer(fake: FakeDiscord, interaction: FakeInteraction) -> dict[str, Any]:
+    """The bot's answer to ``interaction``, checked to be a message only its user sees."""
+    answer = await fake.wait_for_interaction_response(interaction)
+    assert answer["type"] == 4, answer
+    assert answer["data"]["flags"] & EPHEMERAL, answer
+    return answer
 
 
 def bot_messages(fake: FakeDiscord, channel: dict[str, Any]) -> list[dict[str, Any]]:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from bot.custom_ids import step_button_id
 from tests.bot.conftest import BotRunner, Services, Team
-from tests.bot.incident_flow import event_names, message_with, open_incident
-from tests.fake_discord import FakeDiscord
-from tests.fake_discord.payloads import EPHEMERAL
+from tests.bot.incident_flow import event_names, message_with, open_incident, private_answer
+from tests.fake_discord import FakeDiscord, FakeInteraction
 
 OPEN = {"protocol": "gifct-cip", "title": "Shooting", "severity": "cip"}
 
 
-async def refusal(fake: FakeDiscord, interaction: object) -> str:
-    answer = await fake.wait_for_interaction_response(interaction)  # type: ignore[arg-type]
-    assert answer["type"] == 4
-    assert answer["data"]["flags"] & EPHEMERAL
-    return str(answer["data"]["content"])
+async def refusal(fake: FakeDiscord, interaction: FakeInteraction) -> str:
+    return str((await private_answer(fake, interaction))["data"]["content"])
 
 
 async def test_people_without_the_admin_role_cannot_open_incidents(

@@ -11,9 +11,8 @@ from __future__ import annotations
 import copy
 
 from tests.bot.conftest import BotRunner, Services, Team
-from tests.bot.incident_flow import event_names, message_with, open_incident
+from tests.bot.incident_flow import event_names, message_with, open_incident, private_answer
 from tests.fake_discord import FakeDiscord
-from tests.fake_discord.payloads import EPHEMERAL
 from tests.fake_discord.state import FakeInteraction
 
 MODAL_SUBMIT = 5
@@ -21,10 +20,7 @@ MODAL_SUBMIT = 5
 
 async def _send(fake: FakeDiscord, ix: FakeInteraction) -> dict:
     ix.delivered_to = await fake.dispatch("INTERACTION_CREATE", ix.payload)
-    answer = await fake.wait_for_interaction_response(ix)
-    assert answer["type"] == 4, answer
-    assert answer["data"]["flags"] & EPHEMERAL, answer
-    return answer
+    return await private_answer(fake, ix)
 
 
 async def test_unknown_commands_and_missing_options_are_answered_privately(
@@ -70,8 +66,7 @@ async def test_clicks_and_form_submits_nothing_handles_are_answered_privately(
 
         for custom_id in ("incident:1:step:done", f"cb:step:{incident_id}:assess-criteria:x"):
             click = await fake.click(checklist, custom_id, user=team.alice, check=False)
-            answer = await fake.wait_for_interaction_response(click)
-            assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL, answer
+            answer = await private_answer(fake, click)
             assert "not one the bot handles" in answer["data"]["content"]
 
         ix = fake.interactions_factory.component(checklist, done, user=team.alice)
