@@ -177,6 +177,16 @@ class World:
     mallory: FakeMember
     ops: dict
 
+    def responders_only_channel(self) -> dict:
+        """A text channel that only the responder role may see."""
+        return self.guild.add_text_channel(
+            "responders",
+            overwrites=[
+                {"id": self.guild.id, "type": OVERWRITE_ROLE, "deny": VIEW_CHANNEL},
+                {"id": self.responder.id, "type": OVERWRITE_ROLE, "allow": VIEW_CHANNEL},
+            ],
+        )
+
 
 @pytest.fixture
 def world(fake_discord: FakeDiscord) -> World:
@@ -445,13 +455,7 @@ async def test_payloads_discord_would_reject_are_rejected(world: World) -> None:
 
 async def test_interaction_member_carries_roles_and_channel_permissions(world: World) -> None:
     fake = world.fake
-    private = world.guild.add_text_channel(
-        "responders",
-        overwrites=[
-            {"id": world.guild.id, "type": OVERWRITE_ROLE, "deny": VIEW_CHANNEL},
-            {"id": world.responder.id, "type": OVERWRITE_ROLE, "allow": VIEW_CHANNEL},
-        ],
-    )
+    private = world.responders_only_channel()
     async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
         await fake.slash_command("export", user=world.alice, channel=private)
         await fake.slash_command("export", user=world.mallory, channel=private)
@@ -539,13 +543,7 @@ async def test_threads_arrive_with_guild_create_and_thread_create_and_carry_thei
     world: World,
 ) -> None:
     fake = world.fake
-    private = world.guild.add_text_channel(
-        "responders",
-        overwrites=[
-            {"id": world.guild.id, "type": OVERWRITE_ROLE, "deny": VIEW_CHANNEL},
-            {"id": world.responder.id, "type": OVERWRITE_ROLE, "allow": VIEW_CHANNEL},
-        ],
-    )
+    private = world.responders_only_channel()
     early = world.guild.add_thread(private, "before login", owner=world.alice)
     async with running_client(SampleBot(world.guild.id, members=True), fake) as bot:
         guild = bot.get_guild(world.guild.id)
