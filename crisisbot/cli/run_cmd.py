@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +28,15 @@ from hashdb.access import AccessStore, open_access_store
 from hashdb.api import ApiConfig, create_app, serve_api
 from protocols import IncidentService, ProtocolLibrary, open_incident_service
 
-__all__ = ["Services", "api_config", "command", "open_services", "serve"]
+__all__ = [
+    "Services",
+    "api_config",
+    "command",
+    "open_services",
+    "run_until_signal",
+    "serve",
+    "serve_until_signal",
+]
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +148,36 @@ def _raise_bot_failure(bot_task: asyncio.Task[None]) -> None:
         ) from None
 
 
+async def run_until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``main(stop)``; SIGINT or SIGTERM sets ``stop`` so it can shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await main(stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def serve_until_signal(
+    serve_fn: Callable[..., Awaitable[None]], host: str | None, port: int | None
+) -> None:
+    """``serve_fn(settings, host=, port=, stop=)`` until SIGINT/SIGTERM, bound to ``host`` and
+    ``port`` or, when not given, to ``api.host`` and ``api.port`` (``crisisbot run`` and
+    ``crisisbot serve``)."""
+    settings = state().settings
+    bind_host = host or settings.api.host
+    bind_port = settings.api.port if port is None else port
+    run_async(
+        run_until_signal(lambda stop: serve_fn(settings, host=bind_host, port=bind_port, stop=stop))
+    )
+
+
 @click.command(name="run")
 @click.option("--host", default=None, help="API bind address (default: api.host).")
 @click.option("--port", type=int, default=None, help="API port (default: api.port).")
 def command(host: str | None, port: int | None) -> None:
     """Run the Discord bot and the lookup API together until SIGINT/SIGTERM."""
-    from crisisbot.cli.serve_cmd import run_until_signal  # serve_cmd imports api_config from here
-
-    settings = state().settings
-    bind_host = host or settings.api.host
-    bind_port = settings.api.port if port is None else port
-    run_async(
-        run_until_signal(lambda stop: serve(settings, host=bind_host, port=bind_port, stop=stop))
-    )
+    serve_until_signal(serve, host, port)
