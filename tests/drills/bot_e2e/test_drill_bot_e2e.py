@@ -3,34 +3,13 @@ the real incident engine and the real hash database."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.client import CrisisBot
-from tests.bot.conftest import Clock, Services, Team
+from tests.bot.conftest import BotRunner, Services, Team
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.payloads import EPHEMERAL
-from tests.fake_discord.runner import running_client
-
-
-@contextlib.asynccontextmanager
-async def drill_bot(
-    fake: FakeDiscord, team: Team, services: Services, clock: Clock
-) -> AsyncIterator[CrisisBot]:
-    bot = CrisisBot(
-        settings=team.settings(),
-        incidents=services.incidents,
-        hashes=services.hashes,
-        library=services.library,
-        clock=clock,
-    )
-    async with running_client(bot, fake):
-        await asyncio.wait_for(bot.resumed.wait(), timeout=5)
-        yield bot
 
 
 def _contents(fake: FakeDiscord, channel_id: int) -> list[dict[str, Any]]:
@@ -48,9 +27,9 @@ async def test_drill_start_injects_hash_pause_stop_and_report(
     fake: FakeDiscord,
     team: Team,
     services: Services,
-    clock: Clock,
+    start_bot: BotRunner,
 ) -> None:
-    async with drill_bot(fake, team, services, clock) as bot:
+    async with start_bot() as bot:
         # a responder without the admin role may not start a drill
         ix = await fake.slash_command(
             "drill start",
