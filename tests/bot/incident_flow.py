@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.render import checklist_pages
@@ -51,6 +52,16 @@ def message_with(fake: FakeDiscord, channel: dict[str, Any], custom_id: str) -> 
             if any(c.get("custom_id") == custom_id for c in row.get("components", [])):
                 return message
     raise AssertionError(f"no message with {custom_id}")
+
+
+async def recorded(services: Services, incident_id: str, message: dict[str, Any]) -> Any:
+    """The timeline record of ``message``, once the (asynchronous) capture is stored."""
+    for _ in range(250):
+        found = (await services.incidents.get(incident_id)).messages.get(message["id"])
+        if found is not None:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"message {message['id']} not recorded")
 
 
 async def event_names(services: Services, incident_id: str) -> list[str]:

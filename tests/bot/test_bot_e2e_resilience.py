@@ -3,12 +3,16 @@ clicked afterwards; 429 responses injected mid-flow; a gateway drop while a mess
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.custom_ids import step_button_id
 from bot.incident_channels import ChannelBinding
 from tests.bot.conftest import BotRunner, Services, Team
-from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
+from tests.bot.incident_flow import (
+    bot_messages,
+    event_names,
+    message_with,
+    open_incident,
+    recorded,
+)
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.payloads import EPHEMERAL
 
@@ -136,12 +140,7 @@ async def test_gateway_drop_loses_no_captured_message(
         await fake.react(message, "📌", user=team.bob)  # sent while the bot reconnects
         await fake.wait_until_connected()
 
-        for _ in range(250):  # the capture is stored asynchronously after RESUME
-            if message["id"] in (await services.incidents.get(incident_id)).messages:
-                break
-            await asyncio.sleep(0.02)
-        state = await services.incidents.get(incident_id)
-        captured = state.messages[message["id"]]
+        captured = await recorded(services, incident_id, message)  # stored after RESUME
         assert captured.author_id == str(team.bob.id)
         assert captured.content == "Livestream link is spreading"
 

@@ -5,24 +5,11 @@ a thread of a watched channel is watched."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from tests.bot.conftest import BotRunner, Services, Team, list_with_pdq_of, sample_image
-from tests.bot.incident_flow import event_names, open_incident
+from tests.bot.incident_flow import event_names, open_incident, recorded
 from tests.fake_discord import FakeDiscord
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
-
-
-async def recorded(services: Services, incident_id: str, message: dict[str, Any]) -> Any:
-    """The timeline record of ``message``, once the (asynchronous) capture is stored."""
-    for _ in range(250):
-        found = (await services.incidents.get(incident_id)).messages.get(message["id"])
-        if found is not None:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"message {message['id']} not recorded")
 
 
 async def test_commands_autocomplete_and_captures_work_in_a_thread(
