@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from crisisbot.cli.common import json_option, print_json, run_async, state
-from crisisbot.config import Settings, is_sqlite_url, sqlite_path
+from crisisbot.cli.common import database_target, json_option, print_json, run_async, state
+from crisisbot.config import Settings
 from hashdb import (
     ContentHash,
     HashDBError,
@@ -63,12 +63,6 @@ def hash_limits(settings: Settings) -> HashLimits:
         video_frame_interval_seconds=cfg.video_frame_interval_seconds,
         video_max_frames=cfg.video_max_frames,
     )
-
-
-def database_target(settings: Settings) -> str:
-    """The ``db`` string ``open_hash_service`` takes: a SQLite path or the PostgreSQL DSN."""
-    url = settings.database.url
-    return sqlite_path(url) if is_sqlite_url(url) else url
 
 
 @asynccontextmanager
