@@ -213,9 +213,12 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
     clock = ReaderClock(_zone(tz))
     due_by_step = {d.step_id: d for d in due}
     steps = []
+    # step id -> its time as corrected, if so (the JSON and the text show the same)
+    shown_at: dict[str, datetime | None] = {}
     for index, step in protocol.steps():
         st = s.step(step.id)
         d = due_by_step.get(step.id)
+        shown_at[step.id] = corrected_time(s, st.version, st.at)
         steps.append(
             {
                 "stage": protocol.stages[index].id,
@@ -224,7 +227,7 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
                 "role": step.role,
                 "status": st.status,
                 "by": st.by_name,
-                "at": clock.iso(corrected_time(s, st.version, st.at)),  # as corrected, if so
+                "at": clock.iso(shown_at[step.id]),
                 "due_at": clock.iso(d.due_at) if d else None,
                 "overdue": bool(d and d.overdue),
             }
@@ -256,7 +259,7 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
         due_text = f" due {clock.show(due_by_step[row['id']].due_at)}" if row["due_at"] else ""
         late = " OVERDUE" if row["overdue"] else ""
         st = s.step(row["id"])
-        at = corrected_time(s, st.version, st.at)
+        at = shown_at[row["id"]]
         done = f" — {st.status} by {st.by_name} {clock.show(at)}" if st.finished else ""
         click.echo(f"  [{mark}] {row['stage']}/{row['id']}: {row['title']}{due_text}{late}{done}")
 
