@@ -490,6 +490,7 @@ class HashService:
                 self._seq = rows[-1].seq
                 if len(rows) < _REFRESH_PAGE:
                     break
+            await self._rebuild_tables()
             # read before the log: a commit after it changes the marker and the next refresh reads
             self._marker = marker
             return self._seq
@@ -537,11 +538,17 @@ class HashService:
                         [(row.entry_id << _KIND_BITS) | code for code in _KIND_CODES.values()]
                     )
         flush()
+
+    async def _rebuild_tables(self) -> None:
+        """After a refresh has applied every page: tables of indexes whose unbuilt tail is now
+        too long to scan. Decided once for the whole refresh, so a first load read in pages
+        is built once, in line, not page by page in the background."""
         for index in (*self._indexes.values(), *self._variant_indexes.values()):
             if not isinstance(index, HammingIndex) or not index.needs_rebuild():
                 continue  # an ExactIndex (a dict) is always ready
             if index.unbuilt_rows > len(index) // 2:
-                index.rebuild()  # mostly new (a first load, a bulk import): build it now
+                async with self._guard.changing():  # mostly new (a first load, a bulk import)
+                    index.rebuild()
             else:
                 self._rebuild_in_background(index)
 
