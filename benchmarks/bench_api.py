@@ -201,7 +201,7 @@ async def _bench(quick: bool) -> None:
                 )
                 runner = await serve_api(app, "127.0.0.1", 0, tune_gc=True)  # as crisisbot serve
                 try:
-                    from hashdb.api.keys import ACCESS
+                    from hashdb.api.app_keys import ACCESS
 
                     issued = await app[ACCESS].issue_key(
                         platform="bench", scope="query", created_by="bench"

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.coalesce import CoalescedRefresher
+from bot.coalesced_refresher import CoalescedRefresher
 from bot.custom_ids import parse_step_id
 from bot.errors import UserFacingError, best_effort
 from bot.render import (
@@ -52,8 +52,8 @@ from bot.render import (
     tagged,
 )
 from bot.replies import reply_for
+from protocols.definition import Protocol
 from protocols.exports import describe_event
-from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.timers import due_steps
 

@@ -19,7 +19,7 @@ from typing import Any
 import discord
 
 from bot.views import StepButton
-from protocols.model import Protocol, Stage, Step
+from protocols.definition import Protocol, Stage, Step
 from protocols.state import IncidentState
 
 __all__ = [

@@ -36,7 +36,7 @@ from hashdb.errors import (
     UnsupportedMedia,
 )
 from hashdb.hashing import hash_bytes, hash_file, pdq_dihedral_variants
-from hashdb.models import Change, Entry, HashList, Match, MatchResult, NewEntry
+from hashdb.records import Change, Entry, HashList, Match, MatchResult, NewEntry
 from hashdb.service import HashService, open_hash_service, system_clock
 from hashdb.signals import (
     SIGNAL_NAMES,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
 
-from hashdb.models import Entry
+from hashdb.records import Entry
 
 __all__ = ["EntryCache"]
 

@@ -29,7 +29,7 @@ from pathlib import PurePath
 
 from hashdb.content_hash import HashVariant
 from hashdb.errors import HashDBError, ImportFormatError, InvalidArgument
-from hashdb.models import Entry, NewEntry
+from hashdb.records import Entry, NewEntry
 from hashdb.signals import get_signal
 
 __all__ = [

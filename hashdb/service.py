@@ -45,7 +45,7 @@ from hashdb.errors import (
 from hashdb.hashing import QueryHash, hash_bytes, hash_bytes_for_query
 from hashdb.index import ExactIndex, HammingIndex
 from hashdb.index_guard import IndexGuard
-from hashdb.models import (
+from hashdb.records import (
     LIST_KINDS,
     VERDICTS,
     VISIBILITIES,

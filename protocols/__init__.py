@@ -45,6 +45,7 @@ from protocols.commands import (
     UnlinkHashEntry,
 )
 from protocols.decide import decide
+from protocols.definition import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 from protocols.durations import format_duration, parse_duration
 from protocols.errors import (
     ConcurrencyConflict,
@@ -94,7 +95,6 @@ from protocols.exports import (
     transparency_summary,
 )
 from protocols.loader import load_protocol, parse_protocol
-from protocols.model import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 from protocols.protocol_library import ProtocolLibrary
 from protocols.service import IncidentService, open_event_store, open_incident_service
 from protocols.state import (

@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from protocols import commands as c
 from protocols import events as ev
 from protocols.actors import HASH_COORDINATOR, INCIDENT_ADMIN, TIMELINE_RECORDER, Actor
+from protocols.definition import EVIDENCE_KINDS, Protocol, Step
 from protocols.errors import (
     DependencyNotMet,
     IncidentClosed,
@@ -23,7 +24,6 @@ from protocols.errors import (
     NotAllowed,
     UnknownProtocol,
 )
-from protocols.model import EVIDENCE_KINDS, Protocol, Step
 from protocols.permissions import require
 from protocols.protocol_snapshot import protocol_snapshot, snapshot_fingerprint
 from protocols.state import IncidentState, evolve

@@ -1,4 +1,4 @@
-"""Load and validate protocol YAML files into ``protocols.model`` objects.
+"""Load and validate protocol YAML files into ``protocols.definition`` objects.
 
 Why compose to nodes instead of ``safe_load``: every node keeps its line and column, so each error
 points at the exact place in the file (``gifct.yaml:41:15: step 'alert' has unknown role ...``).
@@ -35,9 +35,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from protocols.durations import parse_duration
-from protocols.errors import ProtocolLoadError
-from protocols.model import (
+from protocols.definition import (
     EVIDENCE_KINDS,
     Escalation,
     Protocol,
@@ -46,6 +44,8 @@ from protocols.model import (
     Stage,
     Step,
 )
+from protocols.durations import parse_duration
+from protocols.errors import ProtocolLoadError
 
 __all__ = ["load_protocol", "parse_protocol"]
 

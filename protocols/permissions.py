@@ -18,8 +18,8 @@ The rule, in order:
 from __future__ import annotations
 
 from protocols.actors import Actor
+from protocols.definition import Protocol
 from protocols.errors import NotAllowed
-from protocols.model import Protocol
 from protocols.state import IncidentState
 
 __all__ = ["may", "require"]

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from protocols.definition import Protocol
 from protocols.errors import ProtocolLoadError, UnknownProtocol
 from protocols.loader import load_protocol
-from protocols.model import Protocol
 
 __all__ = ["SHIPPED_DIR", "ProtocolLibrary"]
 

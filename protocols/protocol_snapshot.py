@@ -18,8 +18,8 @@ from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
+from protocols.definition import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 from protocols.errors import ProtocolError
-from protocols.model import Escalation, Protocol, Role, SeverityLevel, Stage, Step
 
 __all__ = [
     "protocol_fingerprint",

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from protocols.commands import Command, DeclareIncident
 from protocols.decide import decide
+from protocols.definition import Protocol
 from protocols.errors import (
     ConcurrencyConflict,
     ProtocolError,
@@ -51,7 +52,6 @@ from protocols.exports import (
     export_incident,
     transparency_summary,
 )
-from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
 from protocols.protocol_snapshot import protocol_fingerprint, protocol_from_snapshot
 from protocols.state import IncidentState, apply_in_place, replay

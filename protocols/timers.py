@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from protocols.model import Protocol, Step
+from protocols.definition import Protocol, Step
 from protocols.state import IncidentState
 
 __all__ = ["DueStep", "due_steps", "next_deadline", "step_due_at"]

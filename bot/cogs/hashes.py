@@ -19,7 +19,7 @@ from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
 from bot.render import match_lines, tagged
 from hashdb.content_hash import ContentHash
-from hashdb.models import Entry, NewEntry
+from hashdb.records import Entry, NewEntry
 from hashdb.signals import SIGNAL_NAMES, get_signal
 from protocols.commands import LinkHashEntry, UnlinkHashEntry
 

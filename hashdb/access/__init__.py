@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from hashdb.access.api_keys import ApiKey, IssuedKey, Scope
 from hashdb.access.audit import AuditAction, AuditRecord
 from hashdb.access.errors import (
     AccessError,
@@ -19,7 +20,6 @@ from hashdb.access.errors import (
     NotAuthenticated,
     RateLimited,
 )
-from hashdb.access.keys import ApiKey, IssuedKey, Scope
 from hashdb.access.policy import can_read, can_remove_entry, check_exercise_request, require_scope
 from hashdb.access.service import AccessService, RateLimits
 from hashdb.access.store import AccessStore

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hashdb.access.api_keys import ApiKey, Scope
 from hashdb.access.errors import Forbidden
-from hashdb.access.keys import ApiKey, Scope
 
 __all__ = ["can_read", "can_remove_entry", "check_exercise_request", "require_scope"]
 

@@ -15,14 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hashdb.access.audit import AuditAction, AuditRecord
-from hashdb.access.errors import (
-    InvalidKeyRequest,
-    KeyNotFound,
-    NotAuthenticated,
-    RateLimited,
-)
-from hashdb.access.keys import (
+from hashdb.access.api_keys import (
     ApiKey,
     IssuedKey,
     Scope,
@@ -31,6 +24,13 @@ from hashdb.access.keys import (
     parse_token,
     token_matches,
     valid_platform,
+)
+from hashdb.access.audit import AuditAction, AuditRecord
+from hashdb.access.errors import (
+    InvalidKeyRequest,
+    KeyNotFound,
+    NotAuthenticated,
+    RateLimited,
 )
 from hashdb.access.rate_limit import RateLimiter
 from hashdb.access.store import AccessStore

@@ -23,8 +23,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from hashdb.access.api_keys import ApiKey, Scope
 from hashdb.access.audit import AuditRecord
-from hashdb.access.keys import ApiKey, Scope
 
 __all__ = ["AccessStore", "SqlAccessStore", "MIGRATIONS"]
 

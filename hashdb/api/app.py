@@ -19,11 +19,11 @@ from aiohttp import web
 from hashdb import HashService
 from hashdb.access import AccessService, AccessStore, RateLimits
 from hashdb.api import handlers_feed, handlers_lists, handlers_match, handlers_ops
-from hashdb.api.coalesce import LookupCoalescer
+from hashdb.api.app_keys import ACCESS, CLOCK, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.config import ApiConfig
 from hashdb.api.export import export_list
-from hashdb.api.keys import ACCESS, CLOCK, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.lists import ListDirectory
+from hashdb.api.lookup_coalescer import LookupCoalescer
 from hashdb.api.metrics import ApiMetrics
 from hashdb.api.middleware import error_middleware, metrics_middleware
 

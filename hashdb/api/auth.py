@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from hashdb.access import ApiKey, Scope, check_exercise_request, require_scope
+from hashdb.api.app_keys import ACCESS
 from hashdb.api.errors import RequestInvalid
-from hashdb.api.keys import ACCESS
 
 __all__ = ["authorize", "flag", "include_exercise", "token_from"]
 

@@ -20,7 +20,7 @@ class ApiConfig:
     the background (a list created by another process is served after at most this long; reading
     it counts every list's entries, about 2 s with 1,000,000 entries on SQLite, during which the
     database answers nothing else, hence the long default). ``coalesce_lookups``: concurrent
-    single-hash lookups are matched together in one batch (:mod:`hashdb.api.coalesce`).
+    single-hash lookups are matched together in one batch (:mod:`hashdb.api.lookup_coalescer`).
     """
 
     max_batch: int = 1000

@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from hashdb.access import Scope
+from hashdb.api.app_keys import HASH_SERVICE, LISTS
 from hashdb.api.auth import authorize, include_exercise
-from hashdb.api.keys import HASH_SERVICE, LISTS
 from hashdb.errors import InvalidArgument
 from hashdb.formats import FORMATS, iter_export
 

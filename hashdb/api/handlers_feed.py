@@ -12,11 +12,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from hashdb.access import Scope
+from hashdb.api.app_keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import match_queries
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.render import render_change
 from hashdb.api.requests import query_int, required_str
 

@@ -8,11 +8,11 @@ from typing import cast
 from aiohttp import web
 
 from hashdb.access import Forbidden, Scope, can_remove_entry
+from hashdb.api.app_keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.auth import authorize, flag, include_exercise
 from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import visible_entry
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import CONFIG, HASH_SERVICE, LISTS
 from hashdb.api.render import render_entry, render_list
 from hashdb.api.requests import (
     json_body,
@@ -22,7 +22,7 @@ from hashdb.api.requests import (
     required_str,
     string_list,
 )
-from hashdb.models import ListKind, NewEntry, Visibility
+from hashdb.records import ListKind, NewEntry, Visibility
 
 __all__ = ["add_entries", "create_list", "get_entry", "get_list", "list_entries", "lists"]
 

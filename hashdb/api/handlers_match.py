@@ -11,14 +11,14 @@ from typing import Any, cast
 from aiohttp import web
 
 from hashdb.access import ApiKey, Scope
+from hashdb.api.app_keys import ACCESS, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import PayloadTooLarge, RequestInvalid
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import ACCESS, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
-from hashdb.models import Verdict
+from hashdb.records import Verdict
 from hashdb.signals import get_signal
 
 __all__ = [

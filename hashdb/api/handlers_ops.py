@@ -7,9 +7,9 @@ import asyncio
 from aiohttp import web
 
 from hashdb.access import Scope
+from hashdb.api.app_keys import ACCESS, HASH_SERVICE, METRICS
 from hashdb.api.auth import authorize
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import ACCESS, HASH_SERVICE, METRICS
 from hashdb.api.openapi import openapi_document
 from hashdb.api.requests import query_int
 

@@ -15,9 +15,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hashdb.access import RateLimited
+from hashdb.api.app_keys import METRICS
 from hashdb.api.errors import error_body, status_for
 from hashdb.api.jsonio import json_response
-from hashdb.api.keys import METRICS
 from hashdb.errors import HashDBError
 
 __all__ = ["error_middleware", "json_error", "metrics_middleware"]

@@ -25,7 +25,7 @@ import aiohttp
 from hashdb.access import AccessStore
 from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, HashDBError, ListNotFound
-from hashdb.models import NewEntry
+from hashdb.records import NewEntry
 
 __all__ = ["SyncError", "SyncReport", "sync_from"]
 

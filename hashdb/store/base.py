@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from hashdb.content_hash import HashVariant
-from hashdb.models import Change, Entry, HashList, NewEntry
+from hashdb.records import Change, Entry, HashList, NewEntry
 
 __all__ = ["HashStore", "IndexChange"]
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, ListExists, ListNotFound
-from hashdb.models import Change, Entry, HashList, NewEntry
+from hashdb.records import Change, Entry, HashList, NewEntry
 from hashdb.store.base import IndexChange
 from hashdb.store.migrations import MIGRATIONS
 

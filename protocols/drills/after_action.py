@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from protocols import events as ev
+from protocols.definition import Protocol
 from protocols.drills.offsets import format_offset
 from protocols.drills.run_log import (
     ActionTaken,
@@ -29,7 +30,6 @@ from protocols.drills.run_log import (
     UploadChecked,
 )
 from protocols.drills.scenario import Expectation, ExpectationKind, Scenario
-from protocols.model import Protocol
 
 __all__ = [
     "AfterActionReport",

@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from protocols import commands as c
 from protocols.actors import HASH_COORDINATOR, INCIDENT_ADMIN, TIMELINE_RECORDER, Actor
+from protocols.definition import Protocol
 from protocols.drills.actions import ParticipantAction, ScriptedAction, parse_action_line
 from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
@@ -45,7 +46,6 @@ from protocols.drills.run_log import (
 from protocols.drills.scenario import Inject, InjectKind, Scenario, UploadSpec
 from protocols.drills.synthetic_media import upload_image_bytes
 from protocols.errors import ProtocolError
-from protocols.model import Protocol
 from protocols.permissions import require
 from protocols.service import IncidentService
 from protocols.state import IncidentState

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from protocols.definition import Protocol
 from protocols.drills.errors import ScenarioLoadError
 from protocols.drills.located_yaml import Issues, NodeReader, compose_file_text
 from protocols.drills.offsets import format_offset, parse_duration, parse_offset
@@ -37,7 +38,6 @@ from protocols.drills.scenario import (
     Scenario,
     UploadSpec,
 )
-from protocols.model import Protocol
 from protocols.protocol_library import ProtocolLibrary
 
 __all__ = ["ProtocolLookup", "ProtocolSource", "load_scenario", "parse_scenario"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from protocols.definition import Protocol
 from protocols.errors import ProtocolError
 from protocols.exports.html_report import render_html
 from protocols.exports.markdown import render_markdown
@@ -29,7 +30,6 @@ from protocols.exports.transparency import (
     render_transparency,
     transparency_summary,
 )
-from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.store import StoredEvent
 

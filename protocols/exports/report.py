@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from protocols import events as ev
+from protocols.definition import Protocol
 from protocols.durations import format_duration
 from protocols.errors import ProtocolError
-from protocols.model import Protocol
 from protocols.state import IncidentState, LinkedHash, Note, TimelineCorrection
 from protocols.store import StoredEvent
 from protocols.timers import step_due_at

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from protocols import events as ev
+from protocols.definition import Protocol
 from protocols.durations import format_duration
 from protocols.exports.report import ReaderClock, as_of, corrected_time, step_outcome
-from protocols.model import Protocol
 from protocols.state import IncidentState
 from protocols.store import StoredEvent
 from protocols.timers import step_due_at

@@ -18,7 +18,7 @@ from aiohttp import web
 from hashdb import HashService, open_hash_service
 from hashdb.access import AccessService, AccessStore, open_access_store
 from hashdb.api import ApiConfig, create_app, serve_api
-from hashdb.api.keys import ACCESS
+from hashdb.api.app_keys import ACCESS
 
 from .conformance import check_response
 

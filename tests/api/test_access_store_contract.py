@@ -13,7 +13,7 @@ from hashdb.access import (
     NotAuthenticated,
     Scope,
 )
-from hashdb.access.keys import hash_token
+from hashdb.access.api_keys import hash_token
 
 from .conftest import FakeClock
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from hashdb import HashService, open_hash_service
 from hashdb.entry_cache import EntryCache
-from hashdb.models import Entry
 from hashdb.perceptual import pdq_hash
+from hashdb.records import Entry
 
 from .imaging import synthetic_photo
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hashdb.api.coalesce import LookupCoalescer
+from hashdb.api.lookup_coalescer import LookupCoalescer
 from hashdb.errors import HashDBError
 
 from .conftest import ApiEnv

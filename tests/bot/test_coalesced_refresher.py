@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.coalesce import CoalescedRefresher
+from bot.coalesced_refresher import CoalescedRefresher
 
 
 async def test_burst_of_requests_runs_refresh_once_per_key_with_latest_state() -> None:

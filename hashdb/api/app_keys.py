@@ -9,9 +9,9 @@ from aiohttp import web
 
 from hashdb import HashService
 from hashdb.access import AccessService
-from hashdb.api.coalesce import LookupCoalescer
 from hashdb.api.config import ApiConfig
 from hashdb.api.lists import ListDirectory
+from hashdb.api.lookup_coalescer import LookupCoalescer
 from hashdb.api.metrics import ApiMetrics
 
 __all__ = ["ACCESS", "CLOCK", "COALESCER", "CONFIG", "HASH_SERVICE", "LISTS", "METRICS"]
