@@ -8,7 +8,7 @@ forms opened before a restart work after it), syncs the
 app commands to the configured guild, and starts the background work that needs the gateway
 (resuming open incidents, the deadline dispatcher).
 
-Intents are exactly what the features need (see README, "Discord bot"): guilds (channels and
+Intents are exactly what the features need (see docs/bot.md): guilds (channels and
 roles), guild messages + message content (upload watch, timeline capture of edits and deletes),
 guild reactions (capture by reaction). No members or presence intent.
 """

@@ -1,4 +1,4 @@
-"""Who may do what. One table, used by ``decide``; documented in the README.
+"""Who may do what. One table, used by ``decide``; documented in docs/incidents.md.
 
 The rule, in order:
 

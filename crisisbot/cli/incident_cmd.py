@@ -98,7 +98,7 @@ def _warn(message: str | None) -> None:
 
 
 def _drill_mark(drill: bool) -> str:
-    """The prefix of every printed line about a drill incident (README: everything is marked)."""
+    """The prefix of every printed line about a drill incident (docs/incidents.md: all marked)."""
     return "[DRILL] " if drill else ""
 
 

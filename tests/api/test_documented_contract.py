@@ -1,4 +1,4 @@
-"""Promises of README's "Lookup API for platforms" and /v1/openapi.json that a platform relies on.
+"""Promises of docs/api.md (the lookup API) and /v1/openapi.json that a platform relies on.
 
 Each test pins a point where the running server and its documentation once disagreed (found by
 calling the API as an outside client would), so that they cannot drift apart again.
@@ -24,7 +24,7 @@ from .test_cli_api import crisisbot
 
 
 async def test_hma_lookup_marks_matches_in_exercise_lists(api: ApiEnv) -> None:
-    """README: every match touching a drill list carries ``"drill": true`` — HMA's answer too,
+    """docs/api.md: every match touching a drill list carries ``"drill": true`` — HMA's answer too,
     while real matches keep HMA's exact two-field shape."""
     await api.svc.create_list("gifct", visibility="public", created_by="t")
     await api.svc.create_list("drill", visibility="public", exercise=True, created_by="t")
@@ -44,9 +44,9 @@ async def test_hma_lookup_marks_matches_in_exercise_lists(api: ApiEnv) -> None:
 
 
 def _errors_paragraph() -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    start = readme.index("**Errors.**")
-    return readme[start : readme.index("\n\n", start)]
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    start = page.index("**Errors.**")
+    return page[start : page.index("\n\n", start)]
 
 
 #: codes no request to the API can produce: keys are only looked up by id from the CLI, and the
@@ -113,7 +113,7 @@ async def test_documented_parameter_bounds_are_the_servers(api: ApiEnv) -> None:
 
 
 async def test_json_lines_export_marks_every_line_of_a_drill_list(api: ApiEnv) -> None:
-    """README: every export touching a drill list is marked — each JSON line as well as the
+    """docs/api.md: every export touching a drill list is marked — each JSON line as well as the
     header and file name; the lines still import (the field is ignored)."""
     await api.svc.create_list("gifct", visibility="public", created_by="t")
     await api.svc.create_list("drill", visibility="public", exercise=True, created_by="t")
@@ -138,9 +138,9 @@ def _schema_check(name: str, value: object) -> None:
 
 
 async def test_keys_json_output_has_the_documented_shapes(tmp_path: Path) -> None:
-    """README: ``keys create --json`` is the key as /v1/keys shows it plus its token, ``keys list
-    --json`` an array of keys, ``keys revoke --json`` the revoked key, ``keys audit --json`` an
-    array of records as /v1/audit answers."""
+    """docs/api.md: ``keys create --json`` is the key as /v1/keys shows it plus its token,
+    ``keys list --json`` an array of keys, ``keys revoke --json`` the revoked key,
+    ``keys audit --json`` an array of records as /v1/audit answers."""
     db = tmp_path / "k.db"
     code, out, _ = await crisisbot(db, "keys", "create", "--platform", "small", "--json")
     created = json.loads(out)

@@ -1,5 +1,5 @@
 """A local fake Discord (REST, gateway websocket, CDN) for end-to-end tests of the bot with the
-real discord.py client. See README "Testing the bot against a local fake Discord"."""
+real discord.py client. See docs/bot.md, "Testing the bot against a local fake Discord"."""
 
 from __future__ import annotations
 

@@ -164,8 +164,8 @@ def test_drill_exports_are_marked(tmp_path: Path, fmt: str) -> None:
 
 
 def test_drill_incident_outputs_mark_every_line_and_record(tmp_path: Path) -> None:
-    """README (drills): everything is marked DRILL, every printed line; `act`, `timeline`, `due`
-    and `verify` on a drill incident used to print unmarked lines and records."""
+    """docs/incidents.md (exports): everything is marked DRILL, every printed line; `act`,
+    `timeline`, `due` and `verify` on a drill incident used to print unmarked lines and records."""
     open_drill(tmp_path, "d1")
     acted = ok(tmp_path, "incident", "act", "d1", "assign", "scribe", "u1", "--name", "Sam")
     texts = {
