@@ -33,10 +33,12 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from itertools import combinations
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 
+_native: ModuleType | None
 try:
     from hashdb import _hamming as _native
 except ImportError:  # built without a C compiler: the numpy path gives the same answers
