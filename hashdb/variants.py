@@ -31,7 +31,7 @@ Owns only pixel geometry and hashing; the service decides what to store and sear
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from PIL import Image
@@ -109,10 +109,20 @@ _MIN_KEEP = 0.25
 _MIN_KEEP_PIXELS = 32
 
 
+#: views that put each side's border first: top, bottom, left, right
+_SIDES: tuple[Callable[[np.ndarray], np.ndarray], ...] = (
+    lambda a: a,
+    lambda a: a[::-1],
+    lambda a: a.transpose(1, 0, 2),
+    lambda a: a.transpose(1, 0, 2)[::-1],
+)
+
+
 def _deviation(lines: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """Per pixel, the largest channel difference from ``colour`` (n, length)."""
     diff = np.abs(lines - colour)
-    return np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
+    deviation: np.ndarray = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
+    return deviation
 
 
 def _border_depth(lines: np.ndarray) -> tuple[int, np.ndarray]:
@@ -163,12 +173,7 @@ def content_box(image: Image.Image) -> Box | None:
     small = np.asarray(rgb.reduce(factor) if factor > 1 else rgb, dtype=np.int16)
     full = np.asarray(rgb)
     depths = []
-    for side in (
-        lambda a: a,  # top
-        lambda a: a[::-1],  # bottom
-        lambda a: a.transpose(1, 0, 2),  # left
-        lambda a: a.transpose(1, 0, 2)[::-1],  # right
-    ):
+    for side in _SIDES:
         depth, background = _border_depth(side(small))
         if depth >= len(side(small)):
             return None

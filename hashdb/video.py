@@ -67,7 +67,8 @@ def hash_video(data: bytes, *, name: str, limits: HashLimits) -> list[ContentHas
                     continue
                 next_time = seconds + limits.video_frame_interval_seconds
                 sampled += 1
-                image = frame.to_image()
+                # PyAV's stub leaves to_image() unannotated (it returns a PIL image)
+                image = frame.to_image()  # type: ignore[no-untyped-call]
                 if image.width * image.height > limits.max_image_pixels:
                     raise UnsupportedMedia(f"{name}: refused: frame larger than the pixel limit")
                 h = pdq_hash(image)

@@ -78,7 +78,8 @@ class SQLiteHashStore(SQLHashStore):
     def change_marker(self) -> object | None:
         if self._watch is None:
             return None  # ":memory:" is private to this connection: nobody else writes to it
-        return self._watch.execute("PRAGMA data_version").fetchone()[0]
+        version: int = self._watch.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:

@@ -43,7 +43,7 @@ from protocols.drills.run_log import (
     InjectDelivered,
     UploadChecked,
 )
-from protocols.drills.scenario import Inject, InjectKind, Scenario, UploadSpec
+from protocols.drills.scenario import ImageEdit, Inject, InjectKind, Scenario, UploadSpec
 from protocols.drills.synthetic_media import upload_image_bytes
 from protocols.errors import ProtocolError
 from protocols.permissions import require
@@ -384,7 +384,7 @@ class DrillRunner:
         signal, value = await self.hashes.hash_image(data)
         return data, signal, value
 
-    def _lineage(self, upload: UploadSpec) -> tuple[int, tuple]:
+    def _lineage(self, upload: UploadSpec) -> tuple[int, tuple[ImageEdit, ...]]:
         """The root seed and every edit from it, following ``variant_of`` back to the original."""
         edits = upload.edits
         while upload.variant_of is not None:

@@ -435,9 +435,11 @@ class _ScenarioBuilder:
                 expectation = self.expectation(node, seen_exp, duration)
                 if expectation is not None:
                     expectations.append(expectation)
-        text = lambda key: (  # noqa: E731 - two optional free-text fields
-            self.r.scalar(fields[key], key, str) or "" if key in fields else ""
-        )
+
+        def text(key: str) -> str:
+            """One of the two optional free-text fields, ``""`` when absent."""
+            return self.r.scalar(fields[key], key, str) or "" if key in fields else ""
+
         if self.issues or None in (scenario_id, title, protocol_id, severity, version):
             return None
         return Scenario(
