@@ -85,7 +85,7 @@ class FormDispatcher:
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         for form in self._forms:
             ids = re.fullmatch(form.template, custom_id)
@@ -107,7 +107,7 @@ async def answer_unclaimed_click(interaction: discord.Interaction) -> None:
     views are the bot's own unexpired ones, both looked up in discord.py's view store."""
     if interaction.type is not discord.InteractionType.component:
         return
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
     key = (int(data.get("component_type", 0) or 0), custom_id)
     store = interaction.client._connection._view_store  # discord.py keeps no public lookup

@@ -37,7 +37,7 @@ class CrisisCog(commands.Cog):
     def __init__(self, bot: CrisisBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         name = interaction.command.name if interaction.command else ""
         require(self.bot.settings, interaction.user, self.command_access.get(name, self.access))
         start_reply(interaction, ephemeral=name in self.private)

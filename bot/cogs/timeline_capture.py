@@ -167,8 +167,11 @@ class TimelineCapture(commands.Cog):
             or not has_access(self.bot.settings, member, Access.RESPONDER)
         ):
             return
-        channel = self.bot.get_channel(payload.channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread):  # an uncached thread
+        cached = self.bot.get_channel(payload.channel_id)
+        channel: discord.TextChannel | discord.Thread | discord.PartialMessageable
+        if isinstance(cached, discord.TextChannel | discord.Thread):
+            channel = cached
+        else:  # an uncached thread
             channel = self.bot.get_partial_messageable(
                 payload.channel_id, guild_id=payload.guild_id
             )
