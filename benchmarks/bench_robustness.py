@@ -33,7 +33,7 @@ from hashdb import get_signal, hash_bytes
 from hashdb.decoding import HashLimits, decode_image
 from hashdb.hashing import hash_bytes_for_query
 from hashdb.index import HammingIndex
-from hashdb.service import variant_prefix
+from hashdb.signals.indexes import variant_prefix
 from hashdb.variants import VARIANT_RADIUS, stored_variants
 from tests.hashdb.photo_edits import EVERYDAY, HARD, PHOTOS, Edit, load_photo, photo_bytes
 

@@ -1,16 +1,22 @@
 """``ContentHash``: one hash of one piece of content, the value every hashing function returns.
 
 ``HashVariant`` is a derived search value of the same signal type stored with an entry (the PDQ of
-a crop of the original, say): see ``hashdb.variants``.
+a crop of the original, say): see ``hashdb.variants``. ``QueryHash`` is a hash to look up with the
+values searched for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from hashdb.signals import PDQ_MIN_QUALITY
+__all__ = ["PDQ_MIN_QUALITY", "ContentHash", "HashVariant", "QueryHash"]
 
-__all__ = ["ContentHash", "HashVariant"]
+#: PDQ quality below this (0-100) marks a hash as unreliable: Meta's reference tooling uses 50.
+#: (Defined here, with ``ContentHash.low_quality``, so this module imports no other part of
+#: hashdb; ``hashdb.signals`` re-exports it.)
+PDQ_MIN_QUALITY = 50
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,16 @@ class ContentHash:
         if self.frame_seconds is not None:
             out["frame_seconds"] = self.frame_seconds
         return out
+
+
+@dataclass(frozen=True)
+class QueryHash:
+    """A hash to look up and the values to search for it (the 8 dihedral variants for image PDQ).
+
+    ``detail`` carries query data a signal type's index needs beyond ``search_values`` (a video's
+    frame timestamps, an image's keypoints); None for the shipped types.
+    """
+
+    hash: ContentHash
+    search_values: tuple[str, ...]
+    detail: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from hashdb.content_hash import ContentHash
+from hashdb.content_hash import ContentHash, QueryHash
 from hashdb.decoding import HashLimits, check_size, decode_image
 from hashdb.errors import UnsupportedMedia
 from hashdb.perceptual import hash_image, pdq_dihedral_variants, pdq_hash, phash_hash
@@ -67,14 +66,6 @@ def hash_bytes(
     image = decode_image(data, name=name, limits=limits)
     hashes = hash_image(image)
     return _digests(data) + (with_variants(image, hashes) if variants else hashes)
-
-
-@dataclass(frozen=True)
-class QueryHash:
-    """A hash to look up and the values to search for it (the 8 dihedral variants for image PDQ)."""
-
-    hash: ContentHash
-    search_values: tuple[str, ...]
 
 
 def hash_bytes_for_query(

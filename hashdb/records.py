@@ -169,7 +169,10 @@ class Match:
     ``labels`` are the entry's labels followed by the list's. ``likely_bad_hash`` is set when this
     entry matched a large share of recent queries (a flat or generic image slipped into a list).
     ``matched_variant`` names the stored variant that gave ``distance`` (``"crop-10"``), None when
-    the entry's own hash did.
+    the entry's own hash did. ``distance`` is in the signal type's measure (a score where the type
+    says ``higher_is_better``). ``detail`` is what the signal type adds about how it matched (the
+    frames of a video, the transform of a local-feature match), JSON-ready; None for the shipped
+    types, and then left out of ``to_dict``.
     """
 
     entry: Entry
@@ -178,9 +181,10 @@ class Match:
     labels: tuple[str, ...]
     likely_bad_hash: bool = False
     matched_variant: str | None = None
+    detail: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "entry": self.entry.to_dict(),
             "list_name": self.list_name,
             "distance": self.distance,
@@ -188,6 +192,9 @@ class Match:
             "likely_bad_hash": self.likely_bad_hash,
             "matched_variant": self.matched_variant,
         }
+        if self.detail is not None:
+            out["detail"] = dict(self.detail)
+        return out
 
 
 @dataclass(frozen=True)

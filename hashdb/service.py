@@ -1,19 +1,18 @@
 """``HashService``: the hash database's one public entry point for adapters.
 
-Owns the rules (validation, drill separation, low-quality refusal, per-list thresholds, allow lists,
-likely-bad-hash flags) and keeps an in-memory exact index per signal type in step with the store.
+The facade over the parts that do the work, each in its own module:
 
-Why the index follows the change log: several processes (API workers, the bot, a CLI import) write
-to the same database. Before every lookup the service reads change-log rows newer than the last one
-it applied (one indexed query, usually empty) and applies them, so rows written by any process are
-visible to the next match, and a restart rebuilds the index from the log in one pass.
+- ``hashdb.list_rules``: what a list and an entry must be (names, labels, drill separation; the
+  signal type's own checks: form, low quality, variants, thresholds);
+- ``hashdb.live_index``: the in-memory index of every signal type, kept in step with the store's
+  change log (refresh, background table builds, list tags);
+- ``hashdb.matcher``: searching it and building ``MatchResult`` (per-list thresholds, allow lists,
+  likely-bad-hash flags);
+- ``hashdb.write_events``: the observers told of every committed write (the audit log).
 
-Stored variants (derived search hashes of entries added from pixels, ``hashdb.variants``) live in a
-second exact index per perceptual signal, one row per variant keyed ``entry_id << 8 | kind``: a hit
-decodes to its entry and variant kind, and the entry is reported once at its smallest distance.
-Why a second index: variants are searched at the tighter ``VARIANT_RADIUS`` (PDQ 15, pHash 7), which
-keeps the extra chances of an unrelated match small and lets the multi-index probe exact chunk keys,
-so six variants per entry cost a fraction of six times the rows.
+Writes go to the store here (validate, write, announce); every match first refreshes the index
+so rows written by any process are visible. What differs between signal types lives with the
+types (``hashdb.signals``): adding one edits nothing here (``docs/signal-types.md``).
 
 Construct with ``open_hash_service(db, ...)`` (an async context manager). The service imports no
 adapter and takes its seams (store, clock, limits) as arguments.
@@ -22,100 +21,38 @@ adapter and takes its seams (store, clock, limits) as arguments.
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
-from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Literal
 
 from hashdb.bad_hash import BadHashMonitor
-from hashdb.content_hash import ContentHash, HashVariant
+from hashdb.content_hash import ContentHash, HashVariant, QueryHash
 from hashdb.decoding import HashLimits
 from hashdb.entry_cache import EntryCache
-from hashdb.errors import (
-    DrillListViolation,
-    EntryNotFound,
-    HashDBError,
-    InvalidArgument,
-    ListNotFound,
-    LowQualityHash,
+from hashdb.errors import EntryNotFound, HashDBError, InvalidArgument, ListNotFound
+from hashdb.hashing import hash_bytes, hash_bytes_for_query
+from hashdb.list_rules import check_entry, new_hash_list
+from hashdb.live_index import LiveIndex
+from hashdb.matcher import Matcher
+from hashdb.records import VERDICTS, Change, Entry, HashList, MatchResult, NewEntry
+from hashdb.signals import get_signal
+from hashdb.store import HashStore, make_store
+from hashdb.write_events import (
+    ENTRY_ADD,
+    ENTRY_REMOVE,
+    LIST_CREATE,
+    WriteBus,
+    WriteEvent,
+    WriteObserver,
 )
-from hashdb.hashing import QueryHash, hash_bytes, hash_bytes_for_query
-from hashdb.index import ExactIndex, HammingIndex
-from hashdb.index_guard import IndexGuard
-from hashdb.records import (
-    LIST_KINDS,
-    VERDICTS,
-    VISIBILITIES,
-    Change,
-    Entry,
-    HashList,
-    Match,
-    MatchResult,
-    NewEntry,
-)
-from hashdb.signals import PDQ_MIN_QUALITY, SIGNALS, SignalType, get_signal
-from hashdb.store import HashStore, IndexChange, make_store
-from hashdb.variants import VARIANT_KINDS, VARIANT_RADIUS
-from hashdb.write_events import ENTRY_ADD, ENTRY_REMOVE, LIST_CREATE, WriteEvent, WriteObserver
 
 __all__ = ["HashService", "open_hash_service", "system_clock"]
-
-_log = logging.getLogger("hashdb.service")
-_LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
-_REFRESH_PAGE = 50_000
-#: a genuine PDQ hash has about half its bits set (each bit is "above the median"); hashes far
-#: from that come from degenerate images and are treated as low quality when no score is known
-_PDQ_MIN_ONES, _PDQ_MAX_ONES = 64, 192
-#: variant index keys: entry id << _KIND_BITS | kind code (n: VARIANT_KINDS[n - 1])
-_KIND_BITS = 8
-_KIND_CODES = {kind: code for code, kind in enumerate(VARIANT_KINDS, start=1)}
-_MAX_VARIANTS = 4 * len(VARIANT_KINDS)
-#: a query's hits: entry id -> (smallest distance, list, matched variant kind or None)
-_Hits = dict[int, tuple[int, HashList, str | None]]
 
 
 def system_clock() -> datetime:
     """The default clock: aware UTC now."""
     return datetime.now(UTC)
-
-
-def _variant_keys(entry_id: int, variants: Sequence[HashVariant]) -> list[tuple[int, str]]:
-    """(key, value) variant-index rows of an entry's variants, in key order."""
-    rows = [
-        ((entry_id << _KIND_BITS) | _KIND_CODES[v.kind], v.value)
-        for v in variants
-        if v.kind in _KIND_CODES  # a kind this build does not know (a newer writer) is skipped
-    ]
-    return sorted(dict(rows).items())
-
-
-def variant_prefix(bits: int) -> bool:
-    """Whether a variant index keeps prefix tables (``HammingIndex(prefix=)``).
-
-    An entry added from pixels has ~10-14 variant rows. For 256-bit PDQ the prefix tables would
-    cost 16 bytes per row per chunk (~2 GB per million entries, measured) for variants searched
-    within radius 15, one probe per chunk; without them the search reads each candidate's code
-    (~0.09 ms more per value at a million entries). For 64-bit pHash the prefix is the whole code
-    and makes the search ~4x faster for ~400 MB per million entries: kept.
-    """
-    return bits <= 64
-
-
-def _labels(values: Sequence[str] | str) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = [values]
-    out = []
-    for value in values:
-        label = str(value).strip()
-        if not label:
-            continue
-        if len(label) > 100 or any(c in label for c in "\n\r\t"):
-            raise InvalidArgument(f"bad label {label[:40]!r}: at most 100 characters, one line")
-        out.append(label)
-    return tuple(dict.fromkeys(out))
 
 
 class HashService:
@@ -133,46 +70,20 @@ class HashService:
         self.store = store
         self.limits = limits or HashLimits()
         self._clock = clock or system_clock
-        self._bad_hashes = BadHashMonitor(window=bad_hash_window, share=bad_hash_share)
-        # the service rebuilds tables itself, in the background (``_apply``)
-        self._indexes: dict[str, HammingIndex | ExactIndex] = {
-            s.name: ExactIndex() if s.exact else HammingIndex(s.bits, auto_rebuild=False)
-            for s in SIGNALS
-        }
-        self._variant_indexes = {
-            s.name: HammingIndex(s.bits, prefix=variant_prefix(s.bits), auto_rebuild=False)
-            for s in SIGNALS
-            if not s.exact
-        }
-        self._seq = 0
-        self._marker: object | None = None
-        self._lists: dict[str, HashList] = {}
-        self._lists_stale = True
-        self._tags: dict[str, int] = {}
-        self._tag_names: list[str] = []
-        self._refresh_lock = asyncio.Lock()
-        self._guard = IndexGuard()
         self._entry_cache = EntryCache()
-        self._write_observers: list[WriteObserver] = []
-        self._rebuilds: dict[HammingIndex, asyncio.Task[None]] = {}
+        self._live = LiveIndex(store, self._entry_cache)
+        self._matcher = Matcher(
+            self._live,
+            self._entry_cache,
+            BadHashMonitor(window=bad_hash_window, share=bad_hash_share),
+        )
+        self._writes = WriteBus()
 
-    # -- helpers ----------------------------------------------------------------------------
     def now(self) -> datetime:
         moment = self._clock()
         if moment.tzinfo is None:
             raise ValueError("the clock must return an aware datetime")
         return moment.astimezone(UTC)
-
-    def _tag(self, list_name: str) -> int:
-        tag = self._tags.get(list_name)
-        if tag is None:
-            tag = self._tags[list_name] = len(self._tag_names)
-            self._tag_names.append(list_name)
-        return tag
-
-    async def _reload_lists(self) -> None:
-        self._lists = {hl.name: hl for hl in await self.store.lists()}
-        self._lists_stale = False
 
     async def _list(self, name: str) -> HashList:
         hash_list = await self.store.get_list(name)
@@ -183,24 +94,12 @@ class HashService:
     # -- observers --------------------------------------------------------------------------
     def add_write_observer(self, observer: WriteObserver) -> None:
         """Call ``observer`` with every add, removal and list creation this service commits
-        (once, however often it is registered)."""
-        if observer not in self._write_observers:
-            self._write_observers.append(observer)
+        (once, however often it is registered). A failing observer is logged, not raised: the
+        write is committed already."""
+        self._writes.add(observer)
 
     def remove_write_observer(self, observer: WriteObserver) -> None:
-        if observer in self._write_observers:
-            self._write_observers.remove(observer)
-
-    async def _announce(self, events: Sequence[WriteEvent]) -> None:
-        """Tell the observers; the write is committed already, so a failing observer is
-        logged, not raised to the caller (the change log still holds the write)."""
-        if not events:
-            return
-        for observer in self._write_observers:
-            try:
-                await observer(events)
-            except Exception:  # noqa: BLE001 - one broken observer must not undo the others
-                _log.exception("a write observer failed on %s", sorted({e.action for e in events}))
+        self._writes.remove(observer)
 
     # -- lists ------------------------------------------------------------------------------
     async def create_list(
@@ -221,43 +120,22 @@ class HashService:
 
         Raises ListExists, InvalidArgument (bad name, kind, visibility or threshold).
         """
-        if not isinstance(name, str) or not _LIST_NAME.match(name):
-            raise InvalidArgument(
-                f"bad list name {name!r}: 1-100 characters, letters, digits and _ . : - "
-                "(starting with a letter or digit)"
-            )
-        if kind not in LIST_KINDS:
-            raise InvalidArgument(f"bad list kind {kind!r} (expected one of {LIST_KINDS})")
-        if visibility not in VISIBILITIES:
-            raise InvalidArgument(f"bad visibility {visibility!r} (expected one of {VISIBILITIES})")
-        if not created_by:
-            raise InvalidArgument("created_by is required")
-        checked: dict[str, int] = {}
-        for signal_name, value in (thresholds or {}).items():
-            signal = get_signal(signal_name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidArgument(f"threshold for {signal.name} must be an integer")
-            if not 0 <= value <= signal.bits // 2:
-                raise InvalidArgument(
-                    f"threshold for {signal.name} must be between 0 and {signal.bits // 2}"
-                )
-            checked[signal.name] = value
-        hash_list = HashList(
-            name=name,
+        hash_list = new_hash_list(
+            name,
             description=description,
-            labels=_labels(labels),
-            thresholds=checked,
+            labels=labels,
+            thresholds=thresholds,
             kind=kind,
-            exercise=bool(exercise),
+            exercise=exercise,
             owner=owner,
             visibility=visibility,
-            shared_with=tuple(dict.fromkeys(shared_with)),
-            created_at=self.now(),
+            shared_with=shared_with,
             created_by=created_by,
+            at=self.now(),
         )
         created = await self.store.create_list(hash_list)
-        self._lists[name] = created
-        await self._announce(
+        self._live.lists[name] = created
+        await self._writes.announce(
             [WriteEvent(LIST_CREATE, created_by, f"list:{name}", {"exercise": created.exercise})]
         )
         return created
@@ -271,74 +149,6 @@ class HashService:
         return [hl for hl in found if include_exercise or not hl.exercise]
 
     # -- entries ----------------------------------------------------------------------------
-    def _check_entry(self, hash_list: HashList, item: NewEntry) -> NewEntry:
-        signal = get_signal(item.signal)
-        value = signal.parse(item.value)
-        if item.exercise != hash_list.exercise:
-            if hash_list.exercise:
-                raise DrillListViolation(
-                    f"list {hash_list.name!r} is an exercise list: only drill hashes "
-                    "(exercise=True) may be added to it"
-                )
-            raise DrillListViolation(
-                f"list {hash_list.name!r} holds real content: drill hashes may not be added to it"
-            )
-        quality = item.quality
-        if quality is not None and (isinstance(quality, bool) or not 0 <= int(quality) <= 100):
-            raise InvalidArgument(f"quality must be between 0 and 100, got {quality!r}")
-        if signal.name == "pdq" and not item.allow_low_quality:
-            self._refuse_low_quality(value, quality)
-        variants = self._check_variants(signal, item)
-        return NewEntry(
-            signal=signal.name,
-            value=value,
-            labels=_labels(item.labels),
-            source=str(item.source or ""),
-            incident_id=item.incident_id or None,
-            quality=None if quality is None else int(quality),
-            allow_low_quality=item.allow_low_quality,
-            exercise=item.exercise,
-            variants=variants,
-        )
-
-    def _check_variants(self, signal: SignalType, item: NewEntry) -> tuple[HashVariant, ...]:
-        """Known kinds, valid values of the entry's signal type, no degenerate PDQ, not too many."""
-        variants = tuple(item.variants)
-        if not variants:
-            return ()
-        if signal.exact:
-            raise InvalidArgument(f"{signal.name} hashes have no variants (exact matches only)")
-        if len(variants) > _MAX_VARIANTS:
-            raise InvalidArgument(f"at most {_MAX_VARIANTS} variants per entry")
-        checked = []
-        for variant in variants:
-            if not isinstance(variant, HashVariant) or variant.kind not in _KIND_CODES:
-                kind = getattr(variant, "kind", variant)
-                raise InvalidArgument(
-                    f"unknown variant kind {kind!r} (expected one of {', '.join(VARIANT_KINDS)})"
-                )
-            value = signal.parse(variant.value)
-            if signal.name == "pdq" and not item.allow_low_quality:
-                self._refuse_low_quality(value, None)
-            checked.append(HashVariant(variant.kind, value))
-        return tuple(dict.fromkeys(checked))
-
-    @staticmethod
-    def _refuse_low_quality(value: str, quality: int | None) -> None:
-        if quality is not None and quality < PDQ_MIN_QUALITY:
-            raise LowQualityHash(
-                f"PDQ hash {value} has quality {quality} (below {PDQ_MIN_QUALITY}): it comes from "
-                "a flat or near-blank image and would match unrelated content; add it only "
-                "deliberately (allow_low_quality / --allow-low-quality)"
-            )
-        ones = int(value, 16).bit_count()
-        if not _PDQ_MIN_ONES <= ones <= _PDQ_MAX_ONES:
-            raise LowQualityHash(
-                f"PDQ hash {value} has {ones} of 256 bits set (a real PDQ hash has about 128): "
-                "it is degenerate and would match unrelated content; add it only deliberately "
-                "(allow_low_quality / --allow-low-quality)"
-            )
-
     async def add_entry(
         self,
         list_name: str,
@@ -382,12 +192,12 @@ class HashService:
         if not added_by:
             raise InvalidArgument("added_by is required")
         hash_list = await self._list(list_name)
-        checked = [self._check_entry(hash_list, item) for item in items]
+        checked = [check_entry(hash_list, item) for item in items]
         if not checked:
             return []
         at = self.now()
         entries = await self.store.add_entries(list_name, checked, added_by=added_by, at=at)
-        await self._announce(
+        await self._writes.announce(
             [
                 WriteEvent(
                     ENTRY_ADD,
@@ -412,7 +222,7 @@ class HashService:
         out: list[NewEntry | HashDBError] = []
         for item in items:
             try:
-                out.append(self._check_entry(hash_list, item))
+                out.append(check_entry(hash_list, item))
             except HashDBError as exc:
                 out.append(exc)
         return out
@@ -426,7 +236,7 @@ class HashService:
         removed = await self.store.remove_entry(
             int(entry_id), reason=reason.strip(), removed_by=removed_by, at=self.now()
         )
-        await self._announce(
+        await self._writes.announce(
             [
                 WriteEvent(
                     ENTRY_REMOVE,
@@ -476,205 +286,24 @@ class HashService:
     # -- index ------------------------------------------------------------------------------
     async def refresh(self) -> int:
         """Apply change-log rows written since the last refresh (by any process); returns seq."""
-        async with self._refresh_lock:
-            marker = self.store.change_marker()
-            if marker is not None and marker == self._marker:
-                return self._seq  # nothing committed anywhere since the last full read
-            self._entry_cache.clear()  # a removal or a verdict may have changed an entry
-            while True:
-                rows = await self.store.index_changes(self._seq, _REFRESH_PAGE)
-                if not rows:
-                    break
-                async with self._guard.changing():
-                    self._apply(rows)
-                self._seq = rows[-1].seq
-                if len(rows) < _REFRESH_PAGE:
-                    break
-            await self._rebuild_tables()
-            # read before the log: a commit after it changes the marker and the next refresh reads
-            self._marker = marker
-            return self._seq
+        return await self._live.refresh()
 
-    def _apply(self, rows: Sequence[IndexChange]) -> None:
-        pending: dict[str, tuple[list[int], list[str], list[int]]] = defaultdict(
-            lambda: ([], [], [])
-        )
-
-        pending_variants: dict[str, tuple[list[int], list[str], list[int]]] = defaultdict(
-            lambda: ([], [], [])
-        )
-
-        def flush() -> None:
-            for signal_name, (ids, values, tags) in pending.items():
-                self._indexes[signal_name].add(ids, values, tags)
-            for signal_name, (ids, values, tags) in pending_variants.items():
-                self._variant_indexes[signal_name].add(ids, values, tags)
-            pending.clear()
-            pending_variants.clear()
-
-        for row in rows:
-            if row.list_name not in self._lists:
-                self._lists_stale = True  # created by another process since we last looked
-            if row.signal not in self._indexes:
-                continue  # a signal type this build does not know
-            tag = self._tag(row.list_name)
-            if row.kind == "add":
-                ids, values, tags = pending[row.signal]
-                ids.append(row.entry_id)
-                values.append(row.value)
-                tags.append(tag)
-                keyed = _variant_keys(row.entry_id, row.variants)
-                if keyed and row.signal in self._variant_indexes:
-                    ids, values, tags = pending_variants[row.signal]
-                    ids.extend(key for key, _ in keyed)
-                    values.extend(value for _, value in keyed)
-                    tags.extend([tag] * len(keyed))
-            else:
-                flush()
-                self._indexes[row.signal].remove([row.entry_id])
-                variants = self._variant_indexes.get(row.signal)
-                if variants is not None and len(variants):
-                    variants.remove(
-                        [(row.entry_id << _KIND_BITS) | code for code in _KIND_CODES.values()]
-                    )
-        flush()
-
-    async def _rebuild_tables(self) -> None:
-        """After a refresh has applied every page: tables of indexes whose unbuilt tail is now
-        too long to scan. Decided once for the whole refresh, so a first load read in pages
-        is built once, in line, not page by page in the background."""
-        for index in (*self._indexes.values(), *self._variant_indexes.values()):
-            if not isinstance(index, HammingIndex) or not index.needs_rebuild():
-                continue  # an ExactIndex (a dict) is always ready
-            if index.unbuilt_rows > len(index) // 2:
-                async with self._guard.changing():  # mostly new (a first load, a bulk import)
-                    index.rebuild()
-            else:
-                self._rebuild_in_background(index)
-
-    def _rebuild_in_background(self, index: HammingIndex) -> None:
-        """Build ``index``'s tables in a worker thread while searches go on, then swap them in
-        under the guard. Why: at a million PDQ hashes a build takes over a second, and a steady
-        trickle of adds would otherwise stop every lookup for that long every few thousand adds.
-        """
-        if index in self._rebuilds:
-            return  # one at a time; the next refresh starts another if still needed
-
-        async def run() -> None:
-            try:
-                # again while adds outpace it, or a compaction made a build useless
-                while index.needs_rebuild():
-                    tables = await asyncio.to_thread(index.build_tables)
-                    async with self._guard.changing():
-                        index.install(tables)
-            finally:
-                del self._rebuilds[index]
-
-        self._rebuilds[index] = asyncio.get_running_loop().create_task(
-            run(), name="hashdb-index-rebuild"
-        )
+    async def _reload_lists(self) -> None:
+        await self._live.reload_lists()
 
     async def close(self) -> None:
         """Wait for background index builds (called by ``open_hash_service`` on exit)."""
-        pending = list(self._rebuilds.values())
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self._live.close()
 
     def index_sizes(self) -> dict[str, int]:
         """Live entries per signal type in this process's index (after the last refresh)."""
-        return {name: len(index) for name, index in self._indexes.items()}
+        return self._live.sizes()
 
     def index_rows(self) -> dict[str, int]:
         """Indexed hashes per signal type: live entries plus their stored variants."""
-        return {
-            name: len(index) + len(self._variant_indexes.get(name, ()))
-            for name, index in self._indexes.items()
-        }
+        return self._live.rows()
 
     # -- matching ---------------------------------------------------------------------------
-    async def _candidate_lists(
-        self, lists: Collection[str] | None, include_exercise: bool
-    ) -> list[HashList]:
-        wanted = None if lists is None else list(dict.fromkeys(lists))
-        unknown = wanted is not None and any(n not in self._lists for n in wanted)
-        if unknown or self._lists_stale or not self._lists:
-            await self._reload_lists()
-        if wanted is None:
-            chosen = list(self._lists.values())
-        else:
-            missing = [n for n in wanted if n not in self._lists]
-            if missing:
-                raise ListNotFound(f"no hash list named {missing[0]!r}")
-            chosen = [self._lists[n] for n in wanted]
-        return [hl for hl in chosen if include_exercise or not hl.exercise]
-
-    async def _search(
-        self,
-        signal: SignalType,
-        value_groups: Sequence[Sequence[str]],
-        candidates: Sequence[HashList],
-    ) -> list[_Hits]:
-        """Per group of values: entry id -> (smallest distance, list, variant kind or None) within
-        the list's threshold.
-
-        The distance is the smallest over the group's values and over the entry's hash and
-        variants (a variant counts within ``min(list threshold, VARIANT_RADIUS)``). Every value of
-        every group is searched in one batch per index (``query_many``).
-        """
-        if not candidates:
-            return [{} for _ in value_groups]
-        by_tag = {self._tag(hl.name): hl for hl in candidates}
-        radius = max(hl.threshold(signal.name) for hl in candidates)
-        variant_cap = VARIANT_RADIUS.get(signal.name, 0)
-        variants = self._variant_indexes.get(signal.name)
-        values = [value for group in value_groups for value in group]
-        index = self._indexes[signal.name]
-        direct, derived = await self._guard.search(
-            lambda: (
-                index.query_many(values, radius),
-                variants.query_many(values, min(radius, variant_cap))
-                if variants is not None and len(variants)
-                else None,
-            ),
-            values=len(values),
-        )
-        mask = (1 << _KIND_BITS) - 1
-
-        def consider(
-            found: _Hits, entry_id: int, distance: int, tag: int, code: int, cap: int
-        ) -> None:
-            hash_list = by_tag.get(tag)
-            if hash_list is None or distance > min(hash_list.threshold(signal.name), cap):
-                return
-            best = found.get(entry_id)
-            # ties go to the entry's own hash (code 0), then to the first variant kind
-            if best is None or (distance, code) < (best[0], _code(best[2])):
-                found[entry_id] = (distance, hash_list, VARIANT_KINDS[code - 1] if code else None)
-
-        out = []
-        position = 0
-        for group in value_groups:
-            found: _Hits = {}
-            for at in range(position, position + len(group)):
-                ids, distances, tags = direct[at]
-                if len(ids) == 0 and derived is None:  # most queries match nothing
-                    continue
-                for entry_id, distance, tag in zip(
-                    ids.tolist(), distances.tolist(), tags.tolist(), strict=True
-                ):
-                    consider(found, entry_id, distance, tag, 0, radius)
-                if derived is None:
-                    continue
-                keys, distances, tags = derived[at]
-                for key, distance, tag in zip(
-                    keys.tolist(), distances.tolist(), tags.tolist(), strict=True
-                ):
-                    consider(found, key >> _KIND_BITS, distance, tag, key & mask, variant_cap)
-            position += len(group)
-            out.append(found)
-        return out
-
     async def _match_queries(
         self,
         queries: Sequence[QueryHash],
@@ -682,55 +311,7 @@ class HashService:
         include_exercise: bool,
     ) -> list[MatchResult]:
         await self.refresh()
-        candidates = await self._candidate_lists(lists, include_exercise)
-        hits: list[_Hits] = [{} for _ in queries]
-        by_signal: dict[str, list[int]] = defaultdict(list)
-        for position, query in enumerate(queries):
-            by_signal[query.hash.signal].append(position)
-        for signal_name, positions in by_signal.items():
-            groups = [queries[p].search_values for p in positions]
-            found_groups = await self._search(get_signal(signal_name), groups, candidates)
-            for p, found in zip(positions, found_groups, strict=True):
-                hits[p] = found
-        wanted = {i for found in hits for i in found}
-        entries = await self._entry_cache.get_many(wanted, self.store.get_entries) if wanted else {}
-        results = []
-        misses: Counter[str] = Counter()
-        for query, found in zip(queries, hits, strict=True):
-            exact = get_signal(query.hash.signal).exact
-            if not found:  # most queries: counted in the bad-hash window at the end, at once
-                if not exact:
-                    misses[query.hash.signal] += 1
-                results.append(MatchResult(query=query.hash, matches=[], allow_matches=[]))
-                continue
-            flagged: set[int] = set()
-            if not exact:
-                block_ids = [i for i, (_, hl, _) in found.items() if hl.kind == "block"]
-                flagged = self._bad_hashes.observe(query.hash.signal, block_ids)
-            matches = [
-                Match(
-                    entry=entries[entry_id],
-                    list_name=hash_list.name,
-                    distance=distance,
-                    labels=tuple(dict.fromkeys(entries[entry_id].labels + hash_list.labels)),
-                    likely_bad_hash=entry_id in flagged,
-                    matched_variant=variant,
-                )
-                for entry_id, (distance, hash_list, variant) in sorted(
-                    found.items(), key=lambda item: (item[1][0], item[0])
-                )
-                if entry_id in entries
-            ]
-            results.append(
-                MatchResult(
-                    query=query.hash,
-                    matches=[m for m in matches if self._lists[m.list_name].kind == "block"],
-                    allow_matches=[m for m in matches if self._lists[m.list_name].kind == "allow"],
-                )
-            )
-        for signal_name, count in misses.items():
-            self._bad_hashes.observe_misses(signal_name, count)
-        return results
+        return await self._matcher.match_queries(queries, lists, include_exercise)
 
     async def match(
         self,
@@ -792,10 +373,6 @@ class HashService:
         return await asyncio.to_thread(
             hash_bytes, data, name=name, limits=self.limits, variants=variants
         )
-
-
-def _code(kind: str | None) -> int:
-    return 0 if kind is None else _KIND_CODES[kind]
 
 
 @asynccontextmanager

@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from PIL import Image
 
-from hashdb.content_hash import ContentHash, HashVariant
+from hashdb.content_hash import PDQ_MIN_QUALITY, ContentHash, HashVariant
 from hashdb.perceptual import pdq_hash, phash_hash
-from hashdb.signals import PDQ_MIN_QUALITY
 
 __all__ = [
     "VARIANT_KINDS",

@@ -8,11 +8,14 @@ tells its observers what it committed, and the adapters register one that writes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ENTRY_ADD", "ENTRY_REMOVE", "LIST_CREATE", "WriteEvent", "WriteObserver"]
+__all__ = ["ENTRY_ADD", "ENTRY_REMOVE", "LIST_CREATE", "WriteBus", "WriteEvent", "WriteObserver"]
+
+_log = logging.getLogger("hashdb.service")
 
 ENTRY_ADD = "entry.add"
 ENTRY_REMOVE = "entry.remove"
@@ -32,3 +35,30 @@ class WriteEvent:
 
 #: called after the write is committed, with every event of one call
 WriteObserver = Callable[[Sequence[WriteEvent]], Awaitable[None]]
+
+
+class WriteBus:
+    """The observers of one hash service, told of every write it commits."""
+
+    def __init__(self) -> None:
+        self._observers: list[WriteObserver] = []
+
+    def add(self, observer: WriteObserver) -> None:
+        """Register ``observer`` (once, however often it is registered)."""
+        if observer not in self._observers:
+            self._observers.append(observer)
+
+    def remove(self, observer: WriteObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    async def announce(self, events: Sequence[WriteEvent]) -> None:
+        """Tell the observers; the write is committed already, so a failing observer is
+        logged, not raised to the caller (the change log still holds the write)."""
+        if not events:
+            return
+        for observer in self._observers:
+            try:
+                await observer(events)
+            except Exception:  # noqa: BLE001 - one broken observer must not undo the others
+                _log.exception("a write observer failed on %s", sorted({e.action for e in events}))

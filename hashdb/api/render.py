@@ -26,7 +26,7 @@ def render_entry(entry: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _render_match(match: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "entry_id": match.entry.id,
         "list_name": match.list_name,
         "distance": match.distance,
@@ -37,6 +37,9 @@ def _render_match(match: Any, lists: Mapping[str, Any]) -> dict[str, Any]:
         "matched_variant": match.matched_variant,
         "drill": _drill(lists, match.list_name),
     }
+    if match.detail is not None:  # signal-specific (``Match.detail``); absent for most types
+        out["detail"] = dict(match.detail)
+    return out
 
 
 def render_match_result(result: Any, lists: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,22 @@
 """Signal types (kinds of hash) and the registry that names them.
 
 Public surface: ``SignalType`` (the interface), the four shipped types, ``get_signal(name)``,
-``SIGNAL_NAMES`` and ``SIGNALS`` (the default registry). Names are case-insensitive and a few
-aliases used by ThreatExchange/HMA exports (``HASH_PDQ``, ``HASH_MD5``...) are accepted.
+``SIGNAL_NAMES`` and ``SIGNALS`` (the default registry: a new type is added here), and the index
+port a type's index implements (``SignalIndex``, ``IndexRow``, ``Hit``; ``index_port``). Names
+are case-insensitive and a few aliases used by ThreatExchange/HMA exports (``HASH_PDQ``,
+``HASH_MD5``...) are accepted.
 """
 
 from __future__ import annotations
 
 from hashdb.signals.base import HexHammingSignal, SignalRegistry, SignalType
+from hashdb.signals.index_port import Hit, IndexRow, Rebuildable, SignalIndex
 from hashdb.signals.types import (
     PDQ_MIN_QUALITY,
+    DigestSignal,
     Md5Signal,
     PdqSignal,
+    PerceptualSignal,
     PhashSignal,
     Sha256Signal,
 )
@@ -20,11 +25,17 @@ __all__ = [
     "PDQ_MIN_QUALITY",
     "SIGNALS",
     "SIGNAL_NAMES",
+    "DigestSignal",
     "HexHammingSignal",
+    "Hit",
+    "IndexRow",
     "Md5Signal",
     "PdqSignal",
+    "PerceptualSignal",
     "PhashSignal",
+    "Rebuildable",
     "Sha256Signal",
+    "SignalIndex",
     "SignalRegistry",
     "SignalType",
     "get_signal",

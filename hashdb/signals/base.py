@@ -1,19 +1,21 @@
 """The signal-type interface and the registry of known types.
 
 A signal type is a kind of hash (PDQ, pHash, MD5, SHA-256): it knows how to validate and normalise
-the text form, how far apart two hashes are, and the distance at or below which two hashes count as
-the same content. It does not hash bytes; that lives in ``hashdb.hashing`` so this module stays free
-of image libraries. Modelled on python-threatexchange's ``signal_type``: a small class per type and
-a registry that refuses duplicate names.
+the text form, how far apart two hashes are, the distance at or below which two hashes count as
+the same content, what it refuses to store and which index holds its entries. It does not hash
+bytes; that lives in ``hashdb.hashing``. Modelled on python-threatexchange's ``signal_type``: a
+small class per type and a registry that refuses duplicate names.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
-from hashdb.errors import InvalidHash
+from hashdb.content_hash import HashVariant
+from hashdb.errors import InvalidArgument, InvalidHash
+from hashdb.signals.index_port import SignalIndex
 
 __all__ = ["HexHammingSignal", "SignalRegistry", "SignalType"]
 
@@ -23,8 +25,15 @@ _HEX = re.compile(r"^[0-9a-f]+$")
 class SignalType:
     """One kind of hash. Subclasses set the class attributes and may override the methods.
 
-    ``exact`` types (cryptographic digests) only match identical values and are looked up by
-    dictionary; the others are perceptual and are searched by Hamming radius.
+    A type owns everything the service does with its values: parsing (``parse``), comparing
+    (``distance``, ``higher_is_better``), the thresholds a list may set (``check_threshold``),
+    what it refuses to store (``check_stored``, ``check_variants``), its in-memory index
+    (``new_index``: python-threatexchange's ``get_index_cls``), which queries that index answers
+    (``answers``, ``searches``) and whether its matches feed the likely-bad-hash monitor
+    (``flags_bad_hashes``). So adding a type is a module and a registry entry
+    (``docs/signal-types.md``); ``tests/hashdb/signal_contract.py`` gives it a test suite.
+
+    ``exact`` types (cryptographic digests) only match identical values.
     """
 
     name: ClassVar[str]
@@ -33,6 +42,16 @@ class SignalType:
     exact: ClassVar[bool] = False
     #: other spellings accepted on import (ThreatExchange indicator types, HMA names)
     aliases: ClassVar[tuple[str, ...]] = ()
+    #: True when ``distance`` is a score (an inlier count): a match is at or above the threshold
+    #: and larger is nearer. Only the type's own index applies thresholds; the matcher uses this
+    #: to order matches best first.
+    higher_is_better: ClassVar[bool] = False
+    #: other types whose queries this type's index also answers (a video index answers an
+    #: image's ``pdq`` query by searching its frames); its own name is implied
+    answers: ClassVar[tuple[str, ...]] = ()
+    #: other types whose indexes this type's queries are also searched in (a video query looks
+    #: for stored image ``pdq`` entries among its frames)
+    searches: ClassVar[tuple[str, ...]] = ()
 
     def parse(self, text: str) -> str:
         """Validate ``text`` and return the normalised form (lower-case hex); raise InvalidHash."""
@@ -43,12 +62,54 @@ class SignalType:
         return value
 
     def distance(self, a: str, b: str) -> int:
-        """Distance between two normalised hashes (0 means identical)."""
+        """Distance between two normalised hashes (0 means identical); a score for a type with
+        ``higher_is_better``."""
         raise NotImplementedError
 
     def matches(self, a: str, b: str, threshold: int | None = None) -> bool:
         limit = self.default_threshold if threshold is None else threshold
+        if self.higher_is_better:
+            return self.distance(a, b) >= limit
         return self.distance(a, b) <= limit
+
+    @property
+    def max_threshold(self) -> int:
+        """The largest threshold a list may set: half the bits (past it, unrelated hashes
+        match)."""
+        return self.bits // 2
+
+    def check_threshold(self, value: object) -> int:
+        """A list's threshold for this type, checked; InvalidArgument if out of range."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgument(f"threshold for {self.name} must be an integer")
+        if not 0 <= value <= self.max_threshold:
+            raise InvalidArgument(
+                f"threshold for {self.name} must be between 0 and {self.max_threshold}"
+            )
+        return value
+
+    def check_stored(self, value: str, *, quality: int | None, allow_low_quality: bool) -> None:
+        """Refuse a parsed value that must not be stored (raise a HashDBError such as
+        LowQualityHash). The default stores anything ``parse`` accepts."""
+
+    def check_variants(
+        self, variants: Sequence[HashVariant], *, allow_low_quality: bool
+    ) -> tuple[HashVariant, ...]:
+        """The derived values to store with an entry, checked and normalised (duplicates
+        dropped); InvalidArgument for what the type does not take. The default takes none."""
+        if variants:
+            raise InvalidArgument(f"{self.name} hashes have no variants")
+        return ()
+
+    @property
+    def flags_bad_hashes(self) -> bool:
+        """Whether matches feed the likely-bad-hash monitor (``hashdb.bad_hash``): perceptual
+        types, where a flat or generic image matches everything; not exact digests."""
+        return not self.exact
+
+    def new_index(self) -> SignalIndex:
+        """A new, empty index of this type's entries (``hashdb.signals.index_port``)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<signal {self.name}>"

@@ -372,7 +372,7 @@ async def test_index_tables_are_rebuilt_in_the_background_while_matching_goes_on
 ) -> None:
     async with open_hash_service(str(tmp_path / "bg.db")) as service:
         await service.create_list("l", created_by="a")
-        index = service._indexes["pdq"]
+        index = service._live.indexes["pdq"].entries  # the PDQ entries' HammingIndex
         index.tail_limit = 10  # so a few adds need a rebuild (8,192 by default)
         rng = random.Random(60)  # unrelated hashes: ~128 bits apart
         values = [f"{rng.getrandbits(256):064x}" for _ in range(60)]
@@ -382,11 +382,11 @@ async def test_index_tables_are_rebuilt_in_the_background_while_matching_goes_on
         assert index.unbuilt_rows == 0  # mostly new rows: built at once
         await service.add_entries("l", items[40:], added_by="a")
         await service.refresh()  # 20 rows past the tables: a build starts aside
-        assert index.unbuilt_rows == 20 and service._rebuilds
+        assert index.unbuilt_rows == 20 and service._live.rebuilds
         for value in (values[3], values[55]):  # found meanwhile, by the scan of the tail
             assert [m.entry.value for m in (await service.match("pdq", value)).matches] == [value]
-        await asyncio.gather(*service._rebuilds.values())
-        assert index.unbuilt_rows == 0 and not service._rebuilds
+        await asyncio.gather(*service._live.rebuilds.values())
+        assert index.unbuilt_rows == 0 and not service._live.rebuilds
         assert [m.entry.value for m in (await service.match("pdq", values[55])).matches] == [
             values[55]
         ]
