@@ -32,7 +32,7 @@ from discord.http import Route
 from bot.client import CrisisBot
 from bot.custom_ids import step_button_id
 from bot.render import checklist_pages
-from crisisbot.config import DiscordSettings
+from bot.settings import DiscordSettings
 from hashdb import open_hash_service
 from protocols import ProtocolLibrary, open_incident_service
 from tests.fake_discord import FakeDiscord

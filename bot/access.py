@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import discord
 from discord import app_commands
 
-from crisisbot.config import DiscordSettings
+from bot.settings import DiscordSettings
 from protocols.actors import HASH_COORDINATOR, INCIDENT_ADMIN, Actor
 
 __all__ = ["Access", "MissingAccess", "actor_for", "has_access", "require", "service_actor"]

@@ -33,8 +33,8 @@ from bot.errors import reply_with_error
 from bot.forms import FormDispatcher, answer_unclaimed_click
 from bot.incident_channels import IncidentChannels
 from bot.replies import DEFER_AFTER
+from bot.settings import DiscordSettings
 from bot.views import AddUploadButton, StepButton, StepForm
-from crisisbot.config import DiscordSettings
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from bot.settings import DiscordSettings
+
 __all__ = [
     "ApiSettings",
     "ConfigError",
@@ -92,27 +94,6 @@ class ApiSettings:
     list_cache_seconds: float = 60.0  # upper bound; small databases re-read list metadata in ~1 s
     changes_max_limit: int = 5000  # largest page of the delta feed
     coalesce_lookups: bool = True  # match concurrent single lookups together
-
-
-@dataclass
-class DiscordSettings:
-    """Ids of the guild objects the bot works with; the token only comes from the environment."""
-
-    token: str = field(default="", repr=False)
-    guild_id: int = 0
-    incident_category_id: int = 0
-    responder_role_ids: list[int] = field(default_factory=list)
-    incident_admin_role_ids: list[int] = field(default_factory=list)
-    hash_coordinator_role_ids: list[int] = field(default_factory=list)
-    watched_channel_ids: list[int] = field(default_factory=list)
-    alert_channel_id: int = 0
-    summary_edit_interval_seconds: float = 2.0
-    capture_emoji: str = "\N{PUSHPIN}"  # reacting with it adds a message to the timeline
-    upload_max_bytes: int = 25 * 1024 * 1024  # larger watched uploads are not downloaded
-    #: Discord-compatible endpoints; empty means Discord's own. Set them to run the bot against a
-    #: local test double (also ``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL``).
-    api_base_url: str = ""  # e.g. http://127.0.0.1:9000/api/v10
-    gateway_url: str = ""  # e.g. ws://127.0.0.1:9000/gateway
 
 
 @dataclass

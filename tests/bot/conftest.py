@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from bot.client import CrisisBot
-from crisisbot.config import DiscordSettings
+from bot.settings import DiscordSettings
 from hashdb import HashService, open_hash_service
 from protocols import IncidentService, ProtocolLibrary, open_incident_service
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeRole
