@@ -33,6 +33,7 @@ from bot.client import CrisisBot
 from bot.custom_ids import step_button_id
 from bot.render import checklist_pages
 from bot.settings import DiscordSettings
+from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import open_hash_service
 from protocols import ProtocolLibrary, open_incident_service
 from tests.fake_discord import FakeDiscord
@@ -70,6 +71,7 @@ async def _world(db: Path) -> AsyncIterator[tuple[FakeDiscord, CrisisBot, dict, 
                 settings=settings,
                 incidents=incidents,
                 hashes=hashes,
+                exercise_hashes=exercise_hashes_over(hashes),
                 library=library,
                 clock=utc_now,
             )

@@ -1,12 +1,12 @@
-"""The bot's composition root: a ``commands.Bot`` that receives every service it uses.
+"""The Discord adapter: a ``commands.Bot`` that receives every service it uses.
 
-Outside resources (the database, the incident and hash services, the protocol library) are
-opened by the caller (``crisisbot run`` or a test) and passed in; the bot never opens or closes
-them. ``setup_hook`` is the single start-up point: it loads one extension per feature, registers
-the persistent components (``DynamicItem`` templates and ``bot.forms`` forms, so buttons and
-forms opened before a restart work after it), syncs the
-app commands to the configured guild, and starts the background work that needs the gateway
-(resuming open incidents, the deadline dispatcher).
+Outside resources (the database, the incident and hash services, the drills' exercise-hash port,
+the protocol library) are opened by the caller (the composition root for ``crisisbot run``, or a
+test) and passed in; the bot never opens or closes them. ``setup_hook`` is the single start-up
+point: it loads one extension per feature, registers the persistent components (``DynamicItem``
+templates and ``bot.forms`` forms, so buttons and forms opened before a restart work after it),
+syncs the app commands to the configured guild, and starts the background work that needs the
+gateway (resuming open incidents, the deadline dispatcher).
 
 Intents are exactly what the features need (see docs/bot.md): guilds (channels and
 roles), guild messages + message content (upload watch, timeline capture of edits and deletes),
@@ -37,6 +37,7 @@ from bot.settings import DiscordSettings
 from bot.views import AddUploadButton, StepButton, StepForm
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
+from protocols.drills import ExerciseHashesFactory
 
 __all__ = ["DEFAULT_EXTENSIONS", "CrisisBot", "required_intents", "use_discord_endpoints"]
 
@@ -83,6 +84,7 @@ class CrisisBot(commands.Bot):
         settings: DiscordSettings,
         incidents: IncidentService,
         hashes: HashService,
+        exercise_hashes: ExerciseHashesFactory,
         library: ProtocolLibrary,
         clock: Callable[[], datetime],
         timezone: str = "UTC",
@@ -105,6 +107,8 @@ class CrisisBot(commands.Bot):
         self.settings = settings
         self.incidents = incidents
         self.hashes = hashes
+        #: each ``/drill`` run's exercise-only hash list (the composition root fills the port)
+        self.exercise_hashes = exercise_hashes
         self.library = library
         self.clock = clock
         self.timezone = timezone

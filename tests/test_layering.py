@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "hashdb": ("discord", "aiohttp.web", "click", "crisisbot", "bot", "hashdb.api", "protocols"),
     "hashdb/api": ("discord", "click", "crisisbot", "bot", "protocols"),
-    "protocols": ("discord", "aiohttp.web", "click", "crisisbot", "bot"),
+    "protocols": ("discord", "aiohttp.web", "click", "crisisbot", "bot", "hashdb"),
     "bot": ("crisisbot", "click", "hashdb.api"),
 }
 

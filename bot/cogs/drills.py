@@ -24,6 +24,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -33,7 +34,7 @@ from discord.ext import commands
 from bot.access import Access, actor_for
 from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
-from protocols.commands import AddNote
+from protocols.commands import AddNote, Command, DeclareIncident
 from protocols.drills import (
     DrillClock,
     DrillNotice,
@@ -52,6 +53,8 @@ from protocols.drills.runner import CONTROLLER
 from protocols.drills.scenario import Scenario
 from protocols.errors import ProtocolError
 from protocols.state import IncidentState
+from protocols.store import StoredEvent
+from protocols.timers import DueStep
 
 if TYPE_CHECKING:
     from bot.client import CrisisBot
@@ -84,18 +87,33 @@ class ChannelSink:
 
 
 class _ChannelIncidents:
-    """The incident service as the runner sees it, writing through the bot's channel layer."""
+    """The incident engine as a drill run sees it (``DrillIncidents``): writes go through the
+    bot's channel layer, so the pinned summary and checklist follow the drill; reads go to the
+    incident service."""
 
     def __init__(self, bot: CrisisBot) -> None:
         self._bot = bot
+        self._incidents = bot.incidents
         self.clock = bot.incidents.clock
 
-    async def execute(self, incident_id: str, command: Any) -> list[Any]:
+    async def declare(self, cmd: DeclareIncident) -> IncidentState:
+        return await self._incidents.declare(cmd)
+
+    async def execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
         await self._bot.channels.execute(incident_id, command)
         return []
 
-    def __getattr__(self, name: str) -> Any:  # get, events, due, next_deadline, declare
-        return getattr(self._bot.incidents, name)
+    async def get(self, incident_id: str) -> IncidentState:
+        return await self._incidents.get(incident_id)
+
+    async def events(self, incident_id: str) -> list[StoredEvent]:
+        return await self._incidents.events(incident_id)
+
+    def due(self, state: IncidentState, now: datetime | None = None) -> list[DueStep]:
+        return self._incidents.due(state, now)
+
+    def next_deadline(self, state: IncidentState, now: datetime | None = None) -> datetime | None:
+        return self._incidents.next_deadline(state, now)
 
 
 @dataclass
@@ -147,8 +165,8 @@ class Drills(CrisisCog):
         return create_runner(
             scenario,
             library=self.bot.library,
-            incidents=_ChannelIncidents(self.bot),  # type: ignore[arg-type]
-            hash_service=self.bot.hashes,
+            incidents=_ChannelIncidents(self.bot),
+            exercise_hashes=self.bot.exercise_hashes,
             clock=clock,
             sink=ChannelSink(channel, channel.id),
             run_id=run_id,

@@ -23,8 +23,10 @@ from typing import Any
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
+from crisisbot.cli.drill_terminal import PROMPT_HELP, TerminalSink, handle_line
 from crisisbot.cli.hashdb_cmd import database_target, hash_limits
 from crisisbot.cli.protocol_cmd import build_library
+from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import open_hash_service
 from protocols import open_incident_service
 from protocols.drills import (
@@ -37,17 +39,14 @@ from protocols.drills import (
     ScenarioLibrary,
     ScenarioLoadError,
     ScriptedAction,
-    TerminalSink,
     create_runner,
     format_offset,
-    handle_line,
     load_scenario,
     load_script,
     render_report,
     report_to_dict,
     script_to_json,
 )
-from protocols.drills.terminal import PROMPT_HELP
 
 __all__ = ["build_scenario_library", "command", "scenario_outline"]
 
@@ -236,7 +235,7 @@ async def _run_drill(
             scenario,
             library=library,
             incidents=incidents,
-            hash_service=hashes,
+            exercise_hashes=exercise_hashes_over(hashes),
             clock=clock,
             sink=sink,
             script=script,

@@ -23,6 +23,7 @@ import click
 from crisisbot.cli.common import run_async, state
 from crisisbot.cli.hashdb_cmd import database_target, hash_limits
 from crisisbot.config import Settings
+from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import HashService, open_hash_service, system_clock
 from hashdb.access import AccessStore, open_access_store
 from hashdb.api import ApiConfig, create_app, serve_api
@@ -110,6 +111,7 @@ async def serve(
                     settings=settings.discord,
                     incidents=services.incidents,
                     hashes=services.hashes,
+                    exercise_hashes=exercise_hashes_over(services.hashes),
                     library=services.library,
                     clock=clock,
                     timezone=settings.protocols.timezone,

@@ -7,17 +7,18 @@ Pure core (no Discord, no HTTP, no CLI). Public surface:
 - player actions: ``ParticipantAction``, ``ScriptedAction``, ``parse_action_line``,
   ``load_script``, ``parse_script``, ``script_to_json``;
 - running: ``DrillClock`` (virtual time, speed factor, pause/resume/stop), ``DrillRunner``,
-  ``create_runner`` (wired to the real incident and hash services), ``DrillNotice`` /
-  ``DrillSink`` (what players see), ``TerminalSink`` and ``handle_line`` (the terminal prompt);
+  ``create_runner`` (wired to an incident engine and an ``ExerciseHashesFactory``: the ports the
+  composition root fills), ``DrillNotice`` / ``DrillSink`` (what players see; the terminal's
+  sink and prompt live with the CLI, ``crisisbot.cli.drill_terminal``);
 - reporting: ``AfterActionReport``, ``build_report``, ``render_report`` (md, json, html);
 - errors: ``DrillError`` (a ``ProtocolError``), ``ScenarioLoadError``, ``UnknownScenario``,
   ``BadAction``.
 
 Module map: ``offsets`` (T+mm:ss), ``located_yaml`` (positions), ``scenario`` (model),
 ``scenario_loader``, ``scenario_library``, ``actions``, ``synthetic_media`` (seeded pictures),
-``clock``, ``ports``, ``exercise_hashes`` (the one exercise-only list), ``runner``,
+``clock``, ``ports`` (sink, incidents, the one exercise-only hash list), ``runner``,
 ``resume`` (a run continued from the timeline after a restart), ``run_log``,
-``after_action``, ``report_render``, ``terminal``, ``session``.
+``after_action``, ``report_render``, ``session``.
 """
 
 from __future__ import annotations
@@ -34,14 +35,19 @@ from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
 from protocols.drills.errors import BadAction, DrillError, ScenarioLoadError, UnknownScenario
 from protocols.drills.offsets import format_offset, parse_offset
-from protocols.drills.ports import DrillNotice, DrillSink
+from protocols.drills.ports import (
+    DrillIncidents,
+    DrillNotice,
+    DrillSink,
+    ExerciseHashes,
+    ExerciseHashesFactory,
+)
 from protocols.drills.report_render import REPORT_FORMATS, render_report, report_to_dict
 from protocols.drills.runner import DrillRunner
 from protocols.drills.scenario import Expectation, Inject, Participant, Scenario, UploadSpec
 from protocols.drills.scenario_library import ScenarioLibrary
 from protocols.drills.scenario_loader import load_scenario, parse_scenario
 from protocols.drills.session import create_runner
-from protocols.drills.terminal import TerminalSink, handle_line
 
 __all__ = [
     "REPORT_FORMATS",
@@ -49,9 +55,12 @@ __all__ = [
     "BadAction",
     "DrillClock",
     "DrillError",
+    "DrillIncidents",
     "DrillNotice",
     "DrillRunner",
     "DrillSink",
+    "ExerciseHashes",
+    "ExerciseHashesFactory",
     "Expectation",
     "Inject",
     "Participant",
@@ -60,13 +69,11 @@ __all__ = [
     "ScenarioLibrary",
     "ScenarioLoadError",
     "ScriptedAction",
-    "TerminalSink",
     "UnknownScenario",
     "UploadSpec",
     "build_report",
     "create_runner",
     "format_offset",
-    "handle_line",
     "load_scenario",
     "load_script",
     "parse_action_line",

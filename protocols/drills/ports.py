@@ -1,19 +1,37 @@
-"""What a drill run needs from the outside: a sink for what players see, and exercise hashes.
+"""What a drill run needs from the outside: a sink for what players see, the incident engine,
+and exercise hashes.
 
 Why ports: the runner is the same whether injects go to a terminal or a Discord channel, and it
-must not be able to touch a real hash list. ``ExerciseHashes`` only knows the one exercise-only
-list of the run; the implementation over the real hash database lives in
-:mod:`protocols.drills.exercise_hashes`.
-Imports nothing from the rest of crisisbot.
+must not be able to touch a real hash list. ``DrillIncidents`` is the part of the incident
+service a run uses (``protocols.IncidentService`` is one; the bot passes one that writes through
+its channels so Discord follows the drill). ``ExerciseHashes`` only knows the one exercise-only
+list of the run; the composition root fills it from the real hash database
+(``crisisbot.drill_hashes``) and hands the drill an ``ExerciseHashesFactory``, so the drill engine
+never imports ``hashdb``.
+Imports only ``protocols`` modules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-__all__ = ["DrillNotice", "DrillSink", "ExerciseHashes", "ExerciseMatch", "PostedAt"]
+from protocols.commands import Command, DeclareIncident
+from protocols.state import IncidentState
+from protocols.store import StoredEvent
+from protocols.timers import DueStep
+
+__all__ = [
+    "DrillIncidents",
+    "DrillNotice",
+    "DrillSink",
+    "ExerciseHashes",
+    "ExerciseHashesFactory",
+    "ExerciseMatch",
+    "PostedAt",
+]
 
 
 @dataclass(frozen=True)
@@ -63,3 +81,35 @@ class ExerciseHashes(Protocol):
 
     async def lookup(self, signal: str, value: str, data: bytes | None) -> ExerciseMatch | None:
         """The closest match in the exercise list only, from the bytes when there are some."""
+
+
+class ExerciseHashesFactory(Protocol):
+    """Gives a run its exercise hashes: ``list_name`` (``drill:<scenario>:<run>``) is the only
+    list they touch, ``incident_id`` is recorded on the entries they add."""
+
+    def __call__(self, list_name: str, *, incident_id: str) -> ExerciseHashes: ...
+
+
+class DrillIncidents(Protocol):
+    """The incident engine as a drill run uses it (what ``protocols.IncidentService`` offers)."""
+
+    #: the engine's own clock (timeline times of what the run records)
+    clock: Callable[[], datetime]
+
+    async def declare(self, cmd: DeclareIncident) -> IncidentState:
+        """Declare the drill incident (when the run does not drive one opened elsewhere)."""
+
+    async def execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
+        """Apply ``command`` to the incident; the new events (an adapter may return none)."""
+
+    async def get(self, incident_id: str) -> IncidentState:
+        """The incident's current state."""
+
+    async def events(self, incident_id: str) -> list[StoredEvent]:
+        """The incident's timeline (what the after-action report reads)."""
+
+    def due(self, state: IncidentState, now: datetime | None = None) -> list[DueStep]:
+        """Due and overdue steps and escalations at ``now``."""
+
+    def next_deadline(self, state: IncidentState, now: datetime | None = None) -> datetime | None:
+        """The next time a step falls due after ``now``."""

@@ -34,7 +34,13 @@ from protocols.drills.after_action import AfterActionReport, build_report
 from protocols.drills.clock import DrillClock
 from protocols.drills.errors import BadAction, DrillError, DrillHalted
 from protocols.drills.offsets import format_offset
-from protocols.drills.ports import DrillNotice, DrillSink, ExerciseHashes, PostedAt
+from protocols.drills.ports import (
+    DrillIncidents,
+    DrillNotice,
+    DrillSink,
+    ExerciseHashes,
+    PostedAt,
+)
 from protocols.drills.resume import inject_content_prefix
 from protocols.drills.run_log import (
     ActionTaken,
@@ -47,7 +53,6 @@ from protocols.drills.scenario import ImageEdit, Inject, InjectKind, Scenario, U
 from protocols.drills.synthetic_media import upload_image_bytes
 from protocols.errors import ProtocolError
 from protocols.permissions import require
-from protocols.service import IncidentService
 from protocols.state import IncidentState
 
 __all__ = ["CONTROLLER", "DrillRunner", "incident_id_for", "new_run_id", "player_actor"]
@@ -90,7 +95,7 @@ class DrillRunner:
         scenario: Scenario,
         *,
         protocol: Protocol,
-        incidents: IncidentService,
+        incidents: DrillIncidents,
         hashes: ExerciseHashes,
         clock: DrillClock,
         sink: DrillSink,

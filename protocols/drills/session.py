@@ -1,33 +1,37 @@
-"""Wiring one drill run to the real engine and hash database (the drill's composition helper).
+"""Wiring one drill run to the incident engine and the hash database's exercise port.
 
 ``create_runner`` gives a :class:`DrillRunner` whose exercise hashes go to the run's own
-``drill:<scenario>:<run>`` list through :class:`HashServiceExercise`. Adapters (CLI, bot) open the
-incident and hash services and call this; tests do the same with temporary databases.
+``drill:<scenario>:<run>`` list, through the ``ExerciseHashesFactory`` it is given (the
+composition root makes one over the real hash database: ``crisisbot.drill_hashes``). Adapters
+(CLI, bot) receive the services and the factory and call this; tests do the same with temporary
+databases. Imports only ``protocols`` modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hashdb import HashService
 from protocols.drills.actions import ScriptedAction
 from protocols.drills.clock import DrillClock
-from protocols.drills.exercise_hashes import HashServiceExercise, exercise_list_name
-from protocols.drills.ports import DrillSink
+from protocols.drills.ports import DrillIncidents, DrillSink, ExerciseHashesFactory
 from protocols.drills.runner import DrillRunner, incident_id_for, new_run_id
 from protocols.drills.scenario import Scenario
 from protocols.protocol_library import ProtocolLibrary
-from protocols.service import IncidentService
 
-__all__ = ["create_runner"]
+__all__ = ["create_runner", "exercise_list_name"]
+
+
+def exercise_list_name(scenario_id: str, run_id: str) -> str:
+    """The one hash list a run may touch; exercise lists are named ``drill:...``."""
+    return f"drill:{scenario_id}:{run_id}"
 
 
 def create_runner(
     scenario: Scenario,
     *,
     library: ProtocolLibrary,
-    incidents: IncidentService,
-    hash_service: HashService,
+    incidents: DrillIncidents,
+    exercise_hashes: ExerciseHashesFactory,
     clock: DrillClock,
     sink: DrillSink,
     script: Sequence[ScriptedAction] = (),
@@ -37,10 +41,8 @@ def create_runner(
 ) -> DrillRunner:
     """A runner for ``scenario`` (see :class:`DrillRunner` for ``incident_id`` and ``timer``)."""
     run_id = run_id or new_run_id(clock)
-    hashes = HashServiceExercise(
-        hash_service,
-        exercise_list_name(scenario.id, run_id),
-        incident_id=incident_id or incident_id_for(run_id),
+    hashes = exercise_hashes(
+        exercise_list_name(scenario.id, run_id), incident_id=incident_id or incident_id_for(run_id)
     )
     return DrillRunner(
         scenario,

@@ -24,6 +24,7 @@ from PIL import Image
 
 from bot.client import CrisisBot
 from bot.settings import DiscordSettings
+from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import HashService, open_hash_service
 from protocols import IncidentService, ProtocolLibrary, open_incident_service
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeRole
@@ -141,6 +142,7 @@ def start_bot(fake: FakeDiscord, team: Team, services: Services, clock: Clock) -
             settings=team.settings(**overrides),
             incidents=services.incidents,
             hashes=services.hashes,
+            exercise_hashes=exercise_hashes_over(services.hashes),
             library=services.library,
             clock=clock,
         )

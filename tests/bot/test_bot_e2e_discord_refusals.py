@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.client import CrisisBot
 from bot.custom_ids import step_button_id
+from crisisbot.drill_hashes import exercise_hashes_over
 from tests.bot.conftest import BotRunner, Clock, Services, Team
 from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
 from tests.bot.test_bot_e2e_capture import settled
@@ -214,6 +215,7 @@ async def test_slow_work_is_deferred_within_the_deadline_and_confirmed_after_the
         settings=team.settings(),
         incidents=SlowIncidents(services.incidents, 0.6),  # type: ignore[arg-type]
         hashes=services.hashes,
+        exercise_hashes=exercise_hashes_over(services.hashes),
         library=services.library,
         clock=clock,
         defer_after=0.3,

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from crisisbot.drill_hashes import exercise_hashes_over
 from protocols.drills.actions import load_script
 from protocols.drills.clock import DrillClock
 from protocols.drills.report_render import render_report, report_to_dict
@@ -89,7 +90,7 @@ async def _report(services: Services, run_id: str, drop: int = 0):
         services.scenarios.find("livestream-attack"),
         library=services.library,
         incidents=services.incidents,
-        hash_service=services.hashes,
+        exercise_hashes=exercise_hashes_over(services.hashes),
         clock=DrillClock(T0),
         sink=CollectingSink(),
         script=script[drop:],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crisisbot.drill_hashes import exercise_hashes_over
 from protocols.drills.actions import load_script
 from protocols.drills.clock import DrillClock
 from protocols.drills.session import create_runner
@@ -30,7 +31,7 @@ async def test_real_keys_never_see_drill_hashes(
                 scenario_library.find("livestream-attack"),
                 library=protocol_library,
                 incidents=inc,
-                hash_service=api.svc,
+                exercise_hashes=exercise_hashes_over(api.svc),
                 clock=clock,
                 sink=CollectingSink(),
                 script=load_script(SCRIPTS_DIR / "livestream-attack.perfect.yaml"),

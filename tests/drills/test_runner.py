@@ -10,6 +10,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import DrillListViolation, open_hash_service
 from protocols.drills.actions import load_script
 from protocols.drills.clock import DrillClock
@@ -28,7 +29,7 @@ def _runner(
         services.scenarios.find(scenario_id),
         library=services.library,
         incidents=services.incidents,
-        hash_service=services.hashes,
+        exercise_hashes=exercise_hashes_over(services.hashes),
         clock=services.clock,
         sink=sink,
         script=script,

@@ -1,24 +1,33 @@
 """The drill's view of the real hash database: one exercise-only list, and nothing else.
 
+Fills the drill engine's ``ExerciseHashes`` port (``protocols.drills.ports``) from a
+``hashdb.HashService``; the composition root hands :func:`exercise_hashes_over` to every drill
+(``crisisbot drill run``, the bot's ``/drill``), so neither core imports the other.
+
 Why this wrapper: a drill must never add to, or even look up in, a real list. Every call here
 names the run's own list (``drill:<scenario>:<run>``), created with ``exercise=True``, and adds
 entries with ``exercise=True``; the hash service itself refuses to mix drill and real content
 (``DrillListViolation``), and the lookup API shows exercise lists only to exercise keys that ask
 for them. A platform rehearsing with an exercise key can therefore match against the drill.
-Imports the ``hashdb`` core (never an adapter).
+Imports the ``hashdb`` and ``protocols`` cores (never an adapter).
 """
 
 from __future__ import annotations
 
 from hashdb import HashService
 from protocols.drills.errors import DrillError
-from protocols.drills.ports import ExerciseMatch
+from protocols.drills.ports import ExerciseHashesFactory, ExerciseMatch
 
-__all__ = ["HashServiceExercise", "exercise_list_name"]
+__all__ = ["HashServiceExercise", "exercise_hashes_over"]
 
 
-def exercise_list_name(scenario_id: str, run_id: str) -> str:
-    return f"drill:{scenario_id}:{run_id}"
+def exercise_hashes_over(service: HashService) -> ExerciseHashesFactory:
+    """The ``ExerciseHashesFactory`` a drill gets: each run's list in ``service``'s database."""
+
+    def exercise_hashes(list_name: str, *, incident_id: str) -> HashServiceExercise:
+        return HashServiceExercise(service, list_name, incident_id=incident_id)
+
+    return exercise_hashes
 
 
 class HashServiceExercise:

@@ -2,7 +2,8 @@
 
 Every printed line starts with ``[DRILL T+mm:ss]`` so a scroll-back or a pasted log cannot be
 mistaken for a real incident. The sink writes to any text stream (the CLI passes stdout; tests a
-StringIO), so it holds no terminal state. Imports only ``protocols.drills`` modules.
+StringIO), so it holds no terminal state. Terminal I/O is an adapter's business, so this lives with
+the CLI (``crisisbot drill run``), not in the drill engine.
 """
 
 from __future__ import annotations
