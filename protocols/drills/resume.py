@@ -19,7 +19,7 @@ Imports only ``protocols`` modules.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -80,10 +80,10 @@ class RunRecord:
     anchors: tuple[Anchor, ...]
     ended: bool
 
-    def clock(self, t0: datetime, wall: object) -> DrillClock:
+    def clock(self, t0: datetime, wall: Callable[[], datetime]) -> DrillClock:
         """A clock that continues this run: drill time ran on while no process ran the drill
         (unless it was paused), so what fell due meanwhile is due at once."""
-        clock = DrillClock(t0, speed=self.speed, wall=wall)  # type: ignore[arg-type]
+        clock = DrillClock(t0, speed=self.speed, wall=wall)
         clock.restore(self.anchors)
         return clock
 

@@ -440,14 +440,21 @@ class _ScenarioBuilder:
             """One of the two optional free-text fields, ``""`` when absent."""
             return self.r.scalar(fields[key], key, str) or "" if key in fields else ""
 
-        if self.issues or None in (scenario_id, title, protocol_id, severity, version):
+        if (
+            self.issues
+            or scenario_id is None
+            or title is None
+            or protocol_id is None
+            or severity is None
+            or version is None
+        ):
             return None
         return Scenario(
-            id=scenario_id,  # type: ignore[arg-type]
-            version=version,  # type: ignore[arg-type]
-            title=title,  # type: ignore[arg-type]
-            protocol=protocol_id,  # type: ignore[arg-type]
-            severity=severity,  # type: ignore[arg-type]
+            id=scenario_id,
+            version=version,
+            title=title,
+            protocol=protocol_id,
+            severity=severity,
             duration=duration,
             participants=participants,
             # stable order: by time, then as written (ties keep the file's order)
