@@ -109,7 +109,9 @@ def _today(values: dict[str, tuple[str, ...]], entry: Stored) -> dict[str, bool]
     return {s: _matches(values[s], entry.hashes[s], s) for s in SIGNALS}
 
 
-def _query_features(data: bytes) -> tuple[LocalFeatures | None, LocalFeatures | None]:
+def _query_features(
+    data: bytes,
+) -> tuple[LocalFeatures | None, Callable[[], LocalFeatures | None]]:
     """What checking an upload adds for local features: decode, then extract (and mirror)."""
     return query_features(decode_image(data, name="query", limits=LIMITS))
 
@@ -229,9 +231,9 @@ def bench_scale(photos: dict[str, bytes], edits: list[str], total: int, queries:
     names = list(photos)
     real = {}
     for k, name in enumerate(names):
-        found = extract_features(decode_image(photos[name], name=name, limits=LIMITS))
-        if found is not None:
-            real[k] = found
+        features = extract_features(decode_image(photos[name], name=name, limits=LIMITS))
+        if features is not None:
+            real[k] = features
     pool = np.concatenate([f.descriptors for f in real.values()])
     synthetic = _synthetic_source(pool, seed=3)
     index = LocalFeatureIndex(source=lambda i: real[i] if i in real else synthetic(i))

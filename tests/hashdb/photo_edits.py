@@ -256,7 +256,7 @@ def _package_bytes(package: str, path: str) -> bytes | None:
             return None
         for file in dist.files or ():
             if str(file).replace("\\", "/").endswith(path):
-                return dist.locate_file(file).read_bytes()  # type: ignore[no-any-return]
+                return dist.locate_file(file).read_bytes()  # type: ignore[attr-defined,no-any-return]
         return None
     if find_spec(package) is None:
         return None
