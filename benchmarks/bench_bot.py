@@ -36,6 +36,7 @@ from bot.settings import DiscordSettings
 from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import open_hash_service
 from protocols import ProtocolLibrary, open_incident_service
+from protocols.drills import ScenarioLibrary
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import running_client
 
@@ -73,6 +74,7 @@ async def _world(db: Path) -> AsyncIterator[tuple[FakeDiscord, CrisisBot, dict, 
                 hashes=hashes,
                 exercise_hashes=exercise_hashes_over(hashes),
                 library=library,
+                scenarios=ScenarioLibrary(library),
                 clock=utc_now,
             )
             async with running_client(bot, fake):

@@ -1,12 +1,12 @@
 """The Discord adapter: a ``commands.Bot`` that receives every service it uses.
 
 Outside resources (the database, the incident and hash services, the drills' exercise-hash port,
-the protocol library) are opened by the caller (the composition root for ``crisisbot run``, or a
-test) and passed in; the bot never opens or closes them. ``setup_hook`` is the single start-up
-point: it loads one extension per feature, registers the persistent components (``DynamicItem``
-templates and ``bot.forms`` forms, so buttons and forms opened before a restart work after it),
-syncs the app commands to the configured guild, and starts the background work that needs the
-gateway (resuming open incidents, the deadline dispatcher).
+the protocol and scenario libraries) are opened or built by the caller (the composition root for
+``crisisbot run``, or a test) and passed in; the bot never opens or closes them. ``setup_hook`` is
+the single start-up point: it loads one extension per feature, registers the persistent
+components (``DynamicItem`` templates and ``bot.forms`` forms, so buttons and forms opened before
+a restart work after it), syncs the app commands to the configured guild, and starts the
+background work that needs the gateway (resuming open incidents, the deadline dispatcher).
 
 Intents are exactly what the features need (see docs/bot.md): guilds (channels and
 roles), guild messages + message content (upload watch, timeline capture of edits and deletes),
@@ -37,7 +37,7 @@ from bot.settings import DiscordSettings
 from bot.views import AddUploadButton, StepButton, StepForm
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
-from protocols.drills import ExerciseHashesFactory
+from protocols.drills import ExerciseHashesFactory, ScenarioLibrary
 
 __all__ = ["DEFAULT_EXTENSIONS", "CrisisBot", "required_intents", "use_discord_endpoints"]
 
@@ -86,9 +86,9 @@ class CrisisBot(commands.Bot):
         hashes: HashService,
         exercise_hashes: ExerciseHashesFactory,
         library: ProtocolLibrary,
+        scenarios: ScenarioLibrary,
         clock: Callable[[], datetime],
         timezone: str = "UTC",
-        drill_dirs: Sequence[str] = (),
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         sync_commands: bool = True,
         defer_after: float = DEFER_AFTER,
@@ -110,10 +110,10 @@ class CrisisBot(commands.Bot):
         #: each ``/drill`` run's exercise-only hash list (the composition root fills the port)
         self.exercise_hashes = exercise_hashes
         self.library = library
+        #: the drill scenarios ``/drill start`` offers (shipped plus ``drills.extra_dirs``)
+        self.scenarios = scenarios
         self.clock = clock
         self.timezone = timezone
-        #: extra scenario folders (``drills.extra_dirs``) offered by ``/drill start``
-        self.drill_dirs = tuple(drill_dirs)
         self.sync_commands = sync_commands
         #: seconds after which a still-working interaction is deferred (``bot.replies``)
         self.defer_after = defer_after

@@ -63,7 +63,7 @@ def test_example_config_is_valid_and_complete() -> None:
 
 
 def test_api_section_reaches_the_api_config() -> None:
-    from crisisbot.cli.run_cmd import api_config
+    from crisisbot.composition import api_config
 
     env = {"CRISISBOT_API__LIST_CACHE_SECONDS": "5", "CRISISBOT_API__COALESCE_LOOKUPS": "false"}
     config = api_config(load_settings(environ=env))

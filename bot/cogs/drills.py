@@ -40,7 +40,6 @@ from protocols.drills import (
     DrillNotice,
     DrillRunner,
     ParticipantAction,
-    ScenarioLibrary,
     create_runner,
     format_offset,
     render_report,
@@ -134,7 +133,7 @@ class Drills(CrisisCog):
 
     def __init__(self, bot: CrisisBot) -> None:
         super().__init__(bot)
-        self.scenarios = ScenarioLibrary(bot.library, bot.drill_dirs)
+        self.scenarios = bot.scenarios
         self.runs: dict[str, _Run] = {}  # incident id -> running drill
 
     async def cog_unload(self) -> None:

@@ -12,12 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
-from crisisbot.config import ConfigError, Settings, is_sqlite_url, load_settings, sqlite_path
+from crisisbot.config import ConfigError, Settings, load_settings
 from crisisbot.logging_setup import configure_logging
 
 __all__ = [
     "CliState",
-    "database_target",
     "json_option",
     "print_json",
     "report_error",
@@ -60,12 +59,6 @@ def state(ctx: click.Context | None = None) -> CliState:
     if not isinstance(root.obj, CliState):
         root.obj = CliState()
     return root.obj
-
-
-def database_target(settings: Settings) -> str:
-    """The ``db`` string the service openers take: a SQLite path or the PostgreSQL DSN."""
-    url = settings.database.url
-    return sqlite_path(url) if is_sqlite_url(url) else url
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -24,11 +24,8 @@ import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
 from crisisbot.cli.drill_terminal import PROMPT_HELP, TerminalSink, handle_line
-from crisisbot.cli.hashdb_cmd import database_target, hash_limits
 from crisisbot.cli.protocol_cmd import build_library
-from crisisbot.drill_hashes import exercise_hashes_over
-from hashdb import open_hash_service
-from protocols import open_incident_service
+from crisisbot.composition import open_drill_services, scenario_library
 from protocols.drills import (
     REPORT_FORMATS,
     AfterActionReport,
@@ -53,7 +50,7 @@ __all__ = ["build_scenario_library", "command", "scenario_outline"]
 
 def build_scenario_library() -> ScenarioLibrary:
     """Shipped scenarios plus ``drills.extra_dirs``, validated against the protocol library."""
-    return ScenarioLibrary(build_library(), state().settings.drills.extra_dirs)
+    return scenario_library(state().settings, build_library())
 
 
 @click.group(name="drill")
@@ -225,17 +222,13 @@ async def _run_drill(
     script = load_script(script_path) if script_path else ()
     library = build_library()
     clock = DrillClock(t0, speed=speed)
-    db = database_target(settings)
     sink = TerminalSink(sys.stdout, as_json=as_json)
-    async with (
-        open_incident_service(db, library=library, clock=clock.now) as incidents,
-        open_hash_service(db, limits=hash_limits(settings), clock=clock.now) as hashes,
-    ):
+    async with open_drill_services(settings, library=library, clock=clock.now) as services:
         runner = create_runner(
             scenario,
             library=library,
-            incidents=incidents,
-            exercise_hashes=exercise_hashes_over(hashes),
+            incidents=services.incidents,
+            exercise_hashes=services.exercise_hashes,
             clock=clock,
             sink=sink,
             script=script,

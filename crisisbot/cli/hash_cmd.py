@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from crisisbot.cli.common import json_option, state
-from crisisbot.cli.hashdb_cmd import emit_batch, hash_each, hash_limits
+from crisisbot.cli.hashdb_cmd import emit_batch, hash_each
+from crisisbot.composition import hash_limits
 
 
 @click.command(name="hash")

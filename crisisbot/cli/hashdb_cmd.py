@@ -1,17 +1,17 @@
 """``crisisbot hashdb``: manage hash lists from the command line.
 
 Subcommands: ``lists``, ``create``, ``add``, ``check``, ``remove``, ``import``, ``export``. Each
-builds the service from settings (``open_service``), calls it, and renders the result (a table or
-``--json``). Bulk work shows a tqdm progress bar on stderr when it is a terminal; errors on single
-files or lines do not stop a batch, they are listed at the end and the exit status is 1.
+receives the hash service from the composition root (``crisisbot.composition``: the configured
+database, limits and bad-hash settings, writes audited), calls it, and renders the result (a
+table or ``--json``). Bulk work shows a tqdm progress bar on stderr when it is a terminal; errors
+on single files or lines do not stop a batch, they are listed at the end and the exit status is 1.
 """
 
 from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from crisisbot.cli.common import database_target, json_option, print_json, run_async, state
-from crisisbot.config import Settings
+from crisisbot.cli.common import json_option, print_json, run_async, state
+from crisisbot.composition import hash_limits, open_hash_service
 from hashdb import (
     ContentHash,
     HashDBError,
@@ -30,21 +30,15 @@ from hashdb import (
     MatchResult,
     NewEntry,
     hash_file,
-    open_hash_service,
-    system_clock,
 )
-from hashdb.access import AccessService, open_access_store
 from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
 
 __all__ = [
     "command",
-    "database_target",
     "emit_batch",
     "hash_each",
-    "hash_limits",
-    "open_service",
     "progress",
     "report_batch_errors",
 ]
@@ -54,29 +48,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _IMPORT_CHUNK = 5000
 
 
-# -- wiring shared with `crisisbot hash` and other adapters ----------------------------------
-def hash_limits(settings: Settings) -> HashLimits:
-    cfg = settings.hashdb
-    return HashLimits(
-        max_file_bytes=cfg.max_file_bytes,
-        max_image_pixels=cfg.max_image_pixels,
-        video_frame_interval_seconds=cfg.video_frame_interval_seconds,
-        video_max_frames=cfg.video_max_frames,
-    )
-
-
-@asynccontextmanager
-async def open_service(settings: Settings) -> AsyncIterator[HashService]:
-    """The hash service configured by ``settings`` (database, limits, bad-hash window)."""
-    async with open_hash_service(
-        database_target(settings),
-        limits=hash_limits(settings),
-        bad_hash_window=settings.hashdb.bad_hash_window,
-        bad_hash_share=settings.hashdb.bad_hash_share,
-    ) as service:
-        yield service
-
-
+# -- shared with `crisisbot hash` -----------------------------------------------------------
 def progress(items: Iterable[T], **kwargs: Any) -> Iterator[T]:
     """tqdm on stderr when it is a terminal; plain iteration otherwise."""
     return iter(tqdm(items, file=sys.stderr, disable=not sys.stderr.isatty(), **kwargs))
@@ -130,20 +102,13 @@ def _parse_hash_option(text: str) -> tuple[str, str]:
     return signal, value
 
 
-def _run(coro_factory: Any, *, writes: bool = False) -> Any:
-    """Run ``coro_factory(service)``; with ``writes``, the service's adds, removals and new lists
-    go to the same audit log as the API's (the access store is opened only then)."""
+def _run(coro_factory: Any) -> Any:
+    """Run ``coro_factory(service)`` on the configured hash service."""
     settings = state().settings
 
     async def main() -> Any:
-        async with open_service(settings) as service:
-            if not writes:
-                return await coro_factory(service)
-            async with open_access_store(database_target(settings)) as access_store:
-                service.add_write_observer(
-                    AccessService(access_store, clock=system_clock).record_writes
-                )
-                return await coro_factory(service)
+        async with open_hash_service(settings) as service:
+            return await coro_factory(service)
 
     return run_async(main())
 
@@ -243,7 +208,6 @@ def create_cmd(
             shared_with=shared_with,
             created_by=_actor(by),
         ),
-        writes=True,
     )
     if as_json:
         print_json(created.to_dict())
@@ -279,8 +243,7 @@ def add_cmd(
     """Add FILES (all their hashes) and/or --hash values to LIST_NAME."""
     if not files and not hashes:
         raise click.UsageError("give FILES and/or --hash SIGNAL:HASH")
-    settings = state().settings
-    limits = hash_limits(settings)
+    limits = hash_limits(state().settings)
 
     def new(found: ContentHash, origin: str) -> NewEntry:
         return NewEntry(
@@ -318,7 +281,7 @@ def add_cmd(
             added.extend(e.to_dict() for e in entries)
         return added, errors
 
-    added, errors = _run(main, writes=True)
+    added, errors = _run(main)
     lines = (f"#{e['id']}\t{e['list_name']}\t{e['signal']}\t{e['value']}" for e in added)
     emit_batch(as_json, {"added": added}, lines, errors)
 
@@ -411,7 +374,7 @@ def remove_cmd(entry_ids: tuple[int, ...], reason: str, by: str | None, as_json:
             removed.append(entry.to_dict())
         return removed, errors
 
-    removed, errors = _run(main, writes=True)
+    removed, errors = _run(main)
     lines = (f"Removed #{e['id']} from {e['list_name']}." for e in removed)
     emit_batch(as_json, {"removed": removed}, lines, errors)
 
@@ -483,7 +446,7 @@ def import_cmd(
             added += len(await svc.add_entries(list_name, ok, added_by=_actor(by)))
         return added
 
-    added = _run(main, writes=True)
+    added = _run(main)
     lines = [f"Imported {added} entries into {list_name!r}."]
     emit_batch(as_json, {"list": list_name, "imported": added}, lines, errors)
 

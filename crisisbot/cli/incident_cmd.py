@@ -18,8 +18,9 @@ from typing import Any
 
 import click
 
-from crisisbot.cli.common import database_target, json_option, print_json, run_async, state
+from crisisbot.cli.common import json_option, print_json, run_async, state
 from crisisbot.cli.protocol_cmd import build_library
+from crisisbot.composition import open_incident_service
 from protocols import (
     INCIDENT_ADMIN,
     ActivateIncident,
@@ -47,7 +48,6 @@ from protocols import (
     UnassignRole,
     UnlinkHashEntry,
     describe_event,
-    open_incident_service,
     render_transparency,
 )
 from protocols.exports import FORMATS, ReaderClock, timeline_entry_json
@@ -63,9 +63,8 @@ def _utc_now() -> datetime:
 @asynccontextmanager
 async def incident_service() -> AsyncIterator[IncidentService]:
     """The service on the configured database (SQLite path or PostgreSQL DSN)."""
-    db = database_target(state().settings)
     library = build_library(skip_invalid=True)
-    async with open_incident_service(db, library=library, clock=_utc_now) as svc:
+    async with open_incident_service(state().settings, library=library, clock=_utc_now) as svc:
         yield svc
 
 

@@ -7,18 +7,13 @@ is written to the audit log with the operating-system user as the actor (``cli:U
 from __future__ import annotations
 
 import getpass
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
-from crisisbot.cli.hashdb_cmd import database_target
-from crisisbot.config import Settings
-from hashdb import system_clock
-from hashdb.access import AccessService, open_access_store
+from crisisbot.composition import open_access_service
 
-__all__ = ["command", "cli_actor", "open_access_service"]
+__all__ = ["command", "cli_actor"]
 
 
 def cli_actor() -> str:
@@ -26,12 +21,6 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
-
-
-@asynccontextmanager
-async def open_access_service(settings: Settings) -> AsyncIterator[AccessService]:
-    async with open_access_store(database_target(settings)) as store:
-        yield AccessService(store, clock=system_clock)
 
 
 @click.group(name="keys")

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from crisisbot.cli.common import json_option, print_json, state
+from crisisbot.composition import protocol_library
 from protocols import Protocol, ProtocolLibrary, ProtocolLoadError, format_duration, load_protocol
 
 __all__ = ["build_library", "command", "protocol_outline"]
@@ -23,7 +24,7 @@ def build_library(*, skip_invalid: bool = False) -> ProtocolLibrary:
     With ``skip_invalid`` (commands on existing incidents, which run under their own protocol
     snapshot) a broken file is left out with a warning on stderr instead of stopping the command.
     """
-    library = ProtocolLibrary(state().settings.protocols.extra_dirs, skip_invalid=skip_invalid)
+    library = protocol_library(state().settings, skip_invalid=skip_invalid)
     for problem in library.problems:
         click.echo(f"Warning: protocol file left out: {problem}", err=True)
     return library

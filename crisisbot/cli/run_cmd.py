@@ -1,39 +1,34 @@
 """``crisisbot run``: the Discord bot and the lookup API in one process (the main job).
 
-Composition root for the long-running service: opens the database-backed services once, hands
-them to the API app and to the bot, and closes them in reverse order on SIGINT/SIGTERM. Without
-``DISCORD_TOKEN`` it says so on stderr and serves the API alone, so a platform-facing lookup
-service can run before the Discord side is set up.
+Receives the database-backed services, the API app and the bot from the composition root
+(``crisisbot.composition``), serves them, and closes them in reverse order on SIGINT/SIGTERM.
+Without ``DISCORD_TOKEN`` it says so on stderr and serves the API alone, so a platform-facing
+lookup service can run before the Discord side is set up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from crisisbot.cli.common import run_async, state
-from crisisbot.cli.hashdb_cmd import database_target, hash_limits
+from crisisbot.composition import discord_bot, lookup_api, open_services
 from crisisbot.config import Settings
-from crisisbot.drill_hashes import exercise_hashes_over
-from hashdb import HashService, open_hash_service, system_clock
-from hashdb.access import AccessStore, open_access_store
-from hashdb.api import ApiConfig, create_app, serve_api
-from protocols import IncidentService, ProtocolLibrary, open_incident_service
+from hashdb import system_clock
+from hashdb.api import serve_api
+
+if TYPE_CHECKING:
+    from bot.client import CrisisBot
 
 __all__ = [
-    "Services",
-    "api_config",
     "command",
-    "open_services",
     "run_until_signal",
     "serve",
     "serve_until_signal",
@@ -47,41 +42,6 @@ NO_TOKEN_MESSAGE = (
 )
 
 
-@dataclass
-class Services:
-    incidents: IncidentService
-    hashes: HashService
-    access: AccessStore
-    library: ProtocolLibrary
-
-
-def api_config(settings: Settings) -> ApiConfig:
-    """The API's limits from the ``api`` section: every field the two share by name."""
-    shared = {f.name for f in dataclasses.fields(ApiConfig)}
-    return ApiConfig(**{k: v for k, v in vars(settings.api).items() if k in shared})
-
-
-@contextlib.asynccontextmanager
-async def open_services(
-    settings: Settings, clock: Callable[[], datetime]
-) -> AsyncIterator[Services]:
-    """Open the protocol library, the incident, hash and API-key services on one database."""
-    db = database_target(settings)
-    library = ProtocolLibrary(settings.protocols.extra_dirs)
-    async with (
-        open_hash_service(
-            db,
-            limits=hash_limits(settings),
-            clock=clock,
-            bad_hash_window=settings.hashdb.bad_hash_window,
-            bad_hash_share=settings.hashdb.bad_hash_share,
-        ) as hashes,
-        open_incident_service(db, library=library, clock=clock) as incidents,
-        open_access_store(db) as access,
-    ):
-        yield Services(incidents=incidents, hashes=hashes, access=access, library=library)
-
-
 async def serve(
     settings: Settings,
     *,
@@ -91,32 +51,15 @@ async def serve(
     clock: Callable[[], datetime] = system_clock,
 ) -> None:
     """Run until ``stop`` is set: the API always, the bot when a token is configured."""
-    from bot.client import CrisisBot, use_discord_endpoints
-
-    async with open_services(settings, clock) as services:
-        app = create_app(
-            hash_service=services.hashes,
-            access_store=services.access,
-            settings=api_config(settings),
-            clock=clock,
-        )
+    async with open_services(settings, clock=clock) as services:
+        app = lookup_api(settings, services.hashes, services.access_store, clock)
         runner = await serve_api(app, host, port, tune_gc=True)
         log.info("lookup API listening on http://%s:%s", host, port)
         bot: CrisisBot | None = None
         bot_task: asyncio.Task[None] | None = None
         try:
             if settings.discord.token:
-                use_discord_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-                bot = CrisisBot(
-                    settings=settings.discord,
-                    incidents=services.incidents,
-                    hashes=services.hashes,
-                    exercise_hashes=exercise_hashes_over(services.hashes),
-                    library=services.library,
-                    clock=clock,
-                    timezone=settings.protocols.timezone,
-                    drill_dirs=settings.drills.extra_dirs,
-                )
+                bot = discord_bot(services)
                 bot_task = asyncio.create_task(bot.start(settings.discord.token), name="bot")
             else:
                 print(NO_TOKEN_MESSAGE, file=sys.stderr, flush=True)

@@ -13,12 +13,11 @@ from datetime import datetime
 
 import click
 
-from crisisbot.cli.hashdb_cmd import database_target, open_service
-from crisisbot.cli.run_cmd import api_config, run_until_signal, serve_until_signal
+from crisisbot.cli.run_cmd import run_until_signal, serve_until_signal
+from crisisbot.composition import lookup_api, open_hash_database
 from crisisbot.config import Settings
 from hashdb import system_clock
-from hashdb.access import open_access_store
-from hashdb.api import create_app, serve_api
+from hashdb.api import serve_api
 
 __all__ = ["command", "run_until_signal", "serve_until"]
 
@@ -31,13 +30,8 @@ async def serve_until(
     stop: asyncio.Event,
     clock: Callable[[], datetime] = system_clock,
 ) -> None:
-    async with (
-        open_service(settings) as hashes,
-        open_access_store(database_target(settings)) as access,
-    ):
-        app = create_app(
-            hash_service=hashes, access_store=access, settings=api_config(settings), clock=clock
-        )
+    async with open_hash_database(settings, clock=clock) as database:
+        app = lookup_api(settings, database.hashes, database.access_store, clock)
         runner = await serve_api(app, host, port, tune_gc=True)
         try:
             bound = runner.addresses[0][1] if runner.addresses else port

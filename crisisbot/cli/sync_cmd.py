@@ -3,6 +3,7 @@
 Incremental and resumable: the cursor is stored per source URL in the local database after every
 page, so running the command again (from cron, after a crash) continues where it stopped. Then
 ``crisisbot serve`` (same ``--db``) answers lookups from the local copy with no network call.
+What it adds and removes is in the local audit log (``crisisbot keys audit``), as every write is.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
-from crisisbot.cli.hashdb_cmd import database_target, open_service
+from crisisbot.composition import open_hash_database
 from hashdb import system_clock
-from hashdb.access import open_access_store
 from hashdb.api.sync_client import sync_from
 
 __all__ = ["command"]
@@ -34,15 +34,12 @@ def command(
     settings = state().settings
 
     async def go() -> None:
-        async with (
-            open_service(settings) as hashes,
-            open_access_store(database_target(settings)) as access,
-        ):
+        async with open_hash_database(settings, clock=system_clock) as database:
             report = await sync_from(
                 source,
                 key,
-                hash_service=hashes,
-                access_store=access,
+                hash_service=database.hashes,
+                access_store=database.access_store,
                 clock=system_clock,
                 prefix=prefix,
                 page_size=page_size,

@@ -3,7 +3,8 @@
 ``create_app`` takes its seams (hash service, access store, settings, clock) and opens nothing
 itself, so the same app runs under ``crisisbot serve``, inside ``crisisbot run`` next to the bot,
 and in tests on loopback. The one background job, flushing per-key query counts, is started and
-stopped by ``cleanup_ctx``.
+stopped by ``cleanup_ctx``. Recording writes in the audit log is the wiring's job, as for every
+other entry point (``crisisbot.composition.audit_writes``): the app does not register it.
 """
 
 from __future__ import annotations
@@ -65,11 +66,7 @@ async def _background_jobs(app: web.Application) -> AsyncIterator[None]:
             await access.flush_usage()
 
     task = asyncio.create_task(loop(), name="api-usage-flush")
-    # every write through this service is audited while the API runs, whichever adapter made
-    # it (the API's handlers, or the Discord bot sharing the service in ``crisisbot run``)
-    app[HASH_SERVICE].add_write_observer(access.record_writes)
     yield
-    app[HASH_SERVICE].remove_write_observer(access.record_writes)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -88,7 +85,8 @@ def create_app(
     """The lookup API as an aiohttp application (not yet listening; see :func:`serve_api`).
 
     ``hash_service`` is an open :class:`hashdb.HashService`, ``access_store`` an open
-    :class:`hashdb.access.AccessStore`; the caller owns both and closes them after the app.
+    :class:`hashdb.access.AccessStore`; the caller owns both and closes them after the app, and
+    has the service's writes audited (``crisisbot.composition`` does both).
     """
     settings = settings or ApiConfig()
     app = web.Application(

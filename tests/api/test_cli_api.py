@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
+from hashdb import open_hash_service
+
 from .conftest import FakeClock, running_api
 from .helpers import pdq
 
@@ -126,4 +128,31 @@ async def test_cli_writes_are_in_the_audit_log(tmp_path: Path) -> None:
         ("entry.remove", "cli:bo", f"entry:{entry['id']}"),
         ("entry.add", "cli:ana", f"entry:{entry['id']}"),
         ("list.create", "cli:ana", "list:tve"),
+    ]
+
+
+async def test_sync_writes_are_in_the_audit_log(tmp_path: Path, clock: FakeClock) -> None:
+    """What `crisisbot sync` adds and removes locally is audited like any other write."""
+    (tmp_path / "remote").mkdir()
+    local_db = tmp_path / "local.db"
+    async with running_api(tmp_path / "remote", clock) as remote:
+        await remote.svc.create_list("gifct", visibility="public", created_by="t")
+        first = await remote.svc.add_entry("gifct", "pdq", pdq(1), added_by="t")
+        await remote.svc.add_entry("gifct", "pdq", pdq(2), added_by="t")
+        key = await remote.key("small")
+        code, _, err = await crisisbot(local_db, "sync", "--from", remote.url, "--key", key)
+        assert code == 0, err
+        await remote.svc.remove_entry(first.id, reason="fp", removed_by="t")
+        code, _, err = await crisisbot(local_db, "sync", "--from", remote.url, "--key", key)
+        assert code == 0, err
+    async with open_hash_service(str(local_db)) as local:
+        mirrored = await local.entries("mirror.gifct", include_removed=True)
+    by_value = {e.value: e.id for e in mirrored}
+    code, out, _ = await crisisbot(local_db, "keys", "audit", "--json")
+    actor = f"sync:{remote.url}"
+    assert [(r["action"], r["actor"], r["target"]) for r in json.loads(out)] == [
+        ("entry.remove", actor, f"entry:{by_value[pdq(1)]}"),
+        ("entry.add", actor, f"entry:{by_value[pdq(2)]}"),
+        ("entry.add", actor, f"entry:{by_value[pdq(1)]}"),
+        ("list.create", actor, "list:mirror.gifct"),
     ]

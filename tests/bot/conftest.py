@@ -27,6 +27,7 @@ from bot.settings import DiscordSettings
 from crisisbot.drill_hashes import exercise_hashes_over
 from hashdb import HashService, open_hash_service
 from protocols import IncidentService, ProtocolLibrary, open_incident_service
+from protocols.drills import ScenarioLibrary
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeRole
 from tests.fake_discord.fixtures import running_client
 
@@ -144,6 +145,7 @@ def start_bot(fake: FakeDiscord, team: Team, services: Services, clock: Clock) -
             hashes=services.hashes,
             exercise_hashes=exercise_hashes_over(services.hashes),
             library=services.library,
+            scenarios=ScenarioLibrary(services.library),
             clock=clock,
         )
         async with running_client(bot, fake):

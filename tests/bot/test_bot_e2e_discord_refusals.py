@@ -10,6 +10,7 @@ from typing import Any
 from bot.client import CrisisBot
 from bot.custom_ids import step_button_id
 from crisisbot.drill_hashes import exercise_hashes_over
+from protocols.drills import ScenarioLibrary
 from tests.bot.conftest import BotRunner, Clock, Services, Team
 from tests.bot.incident_flow import bot_messages, event_names, message_with, open_incident
 from tests.bot.test_bot_e2e_capture import settled
@@ -217,6 +218,7 @@ async def test_slow_work_is_deferred_within_the_deadline_and_confirmed_after_the
         hashes=services.hashes,
         exercise_hashes=exercise_hashes_over(services.hashes),
         library=services.library,
+        scenarios=ScenarioLibrary(services.library),
         clock=clock,
         defer_after=0.3,
     )

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hashdb import open_hash_service
+from protocols.drills.runner import CONTROLLER
 from protocols.drills.scenario_library import SHIPPED_SCENARIOS_DIR, scenario_files
+from tests.cli_env import isolated_env
 from tests.drills.helpers import SCRIPTS_DIR
 
 
@@ -19,7 +22,7 @@ def run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
         text=True,
         cwd=tmp_path,
         input=stdin,
-        env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
+        env=isolated_env(tmp_path),
         timeout=90,
     )
 
@@ -206,3 +209,20 @@ def test_unknown_scenario_is_an_error(tmp_path: Path) -> None:
     result = run(tmp_path, "drill", "run", "no-such-drill", "--speed", "10")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: no scenario 'no-such-drill'")
+
+
+async def test_drill_writes_are_in_the_audit_log(tmp_path: Path) -> None:
+    """The run's exercise list and the hashes players add to it are audited like any write."""
+    ok(tmp_path, "drill", "run", "livestream-attack", "--speed", "1000000", "--script",
+       str(SCRIPTS_DIR / "livestream-attack.perfect.yaml"), "--run-id", "a1",
+       "--t0", "2026-03-15T01:40:00Z")  # fmt: skip
+    list_name = "drill:livestream-attack:a1"
+    async with open_hash_service(str(tmp_path / "cli.db")) as hashes:
+        added = await hashes.entries(list_name)
+    assert len(added) == 2  # the script hashes uploads U1 and U4
+    records = json.loads(ok(tmp_path, "keys", "audit", "--json"))
+    assert [(r["action"], r["actor"], r["target"]) for r in reversed(records)] == [
+        ("list.create", CONTROLLER.name, f"list:{list_name}"),
+        *[("entry.add", e.added_by, f"entry:{e.id}") for e in sorted(added, key=lambda e: e.id)],
+    ]
+    assert {e.added_by for e in added} == {"Ben"}

@@ -42,6 +42,7 @@ from protocols import (
 )
 from protocols.commands import Command
 from protocols.state import IncidentState
+from tests.cli_env import isolated_env
 
 START = datetime(2026, 3, 15, 1, 40, tzinfo=UTC)
 ADMIN = Actor("u-admin", "Alice Admin", frozenset({INCIDENT_ADMIN}))
@@ -195,7 +196,7 @@ def cli_runner(tmp_path: Path, db: str, *before: str) -> CliRun:
             capture_output=True,
             text=True,
             cwd=tmp_path,
-            env={"PATH": "/usr/bin:/bin", "USER": "tester", "HOME": str(tmp_path)},
+            env=isolated_env(tmp_path),
             timeout=60,
         )
 

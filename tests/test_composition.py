@@ -1,0 +1,91 @@
+"""The composition root: settings become open services, and every hash-list write is audited."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crisisbot.composition import (
+    audit_writes,
+    hash_limits,
+    open_access_service,
+    open_drill_services,
+    open_hash_database,
+    open_hash_service,
+    protocol_library,
+)
+from crisisbot.config import Settings
+from hashdb import open_hash_service as open_bare_hash_service
+from tests.api.helpers import pdq
+
+
+def _settings(db: Path) -> Settings:
+    settings = Settings()
+    settings.database.url = f"sqlite:///{db}"
+    settings.hashdb.max_file_bytes = 1234
+    settings.hashdb.bad_hash_window = 2  # flag an entry that matched both of the last 2 queries
+    settings.hashdb.bad_hash_share = 1.0
+    return settings
+
+
+def _fixed_clock() -> datetime:
+    return datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+def _tables(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+async def test_hash_service_gets_the_configured_limits_and_audits_its_writes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "c.db"
+    settings = _settings(db)
+    async with open_hash_service(settings) as hashes:
+        assert hashes.limits == hash_limits(settings) and hashes.limits.max_file_bytes == 1234
+        await hashes.lists()
+        assert "api_audit" not in _tables(db)  # reading opens no access store
+        await hashes.create_list("tve", created_by="cli:ana")
+        entry = await hashes.add_entry("tve", "pdq", pdq(1), added_by="cli:ana")
+        flags = [(await hashes.match("pdq", pdq(1))).matches[0].likely_bad_hash for _ in "ab"]
+        assert flags == [False, True]  # the configured bad-hash window, not the default 1000
+    async with open_access_service(settings) as access:
+        records = await access.audit()
+    assert [(r.action, r.actor, r.target) for r in records] == [
+        ("entry.add", "cli:ana", f"entry:{entry.id}"),
+        ("list.create", "cli:ana", "list:tve"),
+    ]
+
+
+async def test_hash_database_audits_in_its_own_access_store(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "c.db")
+    async with open_hash_database(settings) as database:
+        await database.hashes.create_list("tve", created_by="api:p/1")
+        records = await database.access_store.audit()
+    assert [(r.action, r.target) for r in records] == [("list.create", "list:tve")]
+
+
+async def test_drill_services_write_the_exercise_list_with_audit(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "c.db")
+    library = protocol_library(settings)
+    async with open_drill_services(settings, library=library, clock=_fixed_clock) as services:
+        exercise = services.exercise_hashes("drill:x:1", incident_id="drill-1")
+        await exercise.create(created_by="DRILL control")
+        await exercise.add("pdq", pdq(2), added_by="Ben", note="DRILL x U1")
+    async with open_access_service(settings) as access:
+        records = await access.audit()
+    assert [(r.action, r.actor) for r in records] == [
+        ("entry.add", "Ben"),
+        ("list.create", "DRILL control"),
+    ]
+
+
+async def test_audit_needs_a_store_or_a_way_to_open_one(tmp_path: Path) -> None:
+    async with open_bare_hash_service(str(tmp_path / "c.db")) as hashes:
+        with pytest.raises(ValueError, match="access store"):
+            async with audit_writes(hashes, clock=_fixed_clock):
+                pass
