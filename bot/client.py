@@ -29,11 +29,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import lean_payloads
+from bot.channel_directory import ChannelDirectory
+from bot.channel_projection import ChannelProjection
+from bot.channel_recovery import ChannelRecovery
 from bot.errors import reply_with_error
 from bot.forms import FormDispatcher, answer_unclaimed_click
-from bot.incident_channels import IncidentChannels
 from bot.replies import DEFER_AFTER
 from bot.settings import DiscordSettings
+from bot.timeline_writer import TimelineWriter
 from bot.views import AddUploadButton, StepButton, StepForm
 from hashdb import HashService
 from protocols import IncidentService, ProtocolLibrary
@@ -118,7 +121,13 @@ class CrisisBot(commands.Bot):
         #: seconds after which a still-working interaction is deferred (``bot.replies``)
         self.defer_after = defer_after
         self._extensions = tuple(extensions)
-        self.channels = IncidentChannels(self)
+        #: the Discord side of each incident: where it lives (channel, threads, messages), how
+        #: it is shown (channel, pinned summary, checklists), how writes reach the timeline
+        #: first, and how channels are found again after a start or made when missing
+        self.channels = ChannelDirectory(self.get_channel)
+        self.projection = ChannelProjection(self)
+        self.timeline = TimelineWriter(self)
+        self.recovery = ChannelRecovery(self)
         #: submits forms (modals) by their custom id, also those opened before a restart
         self.forms = FormDispatcher()
         self.add_listener(self.forms.on_interaction, "on_interaction")
@@ -171,7 +180,7 @@ class CrisisBot(commands.Bot):
     async def _resume_when_ready(self) -> None:
         await self.wait_until_ready()
         try:
-            await self.channels.resume()
+            await self.recovery.resume()
         except Exception:  # noqa: BLE001 - a failed resume must not kill the bot; it is logged
             log.exception("resuming open incidents failed")
         self.resumed.set()
@@ -183,5 +192,5 @@ class CrisisBot(commands.Bot):
                 await self.unload_extension(extension)
             except Exception:  # noqa: BLE001 - closing must go on; logged
                 log.exception("unloading %s failed", extension)
-        await self.channels.close()
+        await self.projection.close()
         await super().close()

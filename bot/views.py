@@ -92,8 +92,8 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
         bot = _bot(interaction)
         try:
             require(bot.settings, interaction.user, Access.RESPONDER)
-            state = await bot.channels.state(self.incident_id)
-            protocol = bot.channels.protocol(state)
+            state = await bot.incidents.get(self.incident_id)
+            protocol = bot.incidents.protocol_for(state)
             step = protocol.step(self.step_id)
             actor = actor_for(bot.settings, interaction.user)
             if self.action == "skip":
@@ -104,18 +104,18 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
                 return
             reply = start_reply(interaction, update=True)
             if self.action == "done":
-                state = await bot.channels.execute(
+                state = await bot.timeline.execute(
                     self.incident_id, CompleteStep(step.id, actor=actor)
                 )
             else:
                 user = interaction.user
-                state = await bot.channels.execute(
+                state = await bot.timeline.execute(
                     self.incident_id,
                     AssignRole(step.role, str(user.id), user.display_name, actor=actor),
                 )
-            await bot.channels.answer_with_checklist(interaction, state, step.id)
+            await bot.projection.answer_with_checklist(interaction, state, step.id)
             if self.action == "own":
-                problem = await bot.channels.send_role_instructions(
+                problem = await bot.projection.send_role_instructions(
                     state, step.role, interaction.user
                 )
                 if problem:
@@ -149,10 +149,10 @@ class StepForm(PersistentForm):
         start_reply(interaction, update=True)
         form = SkipStepModal if ids["action"] == "skip" else CompleteStepModal
         actor = actor_for(bot.settings, interaction.user)
-        state = await bot.channels.execute(
+        state = await bot.timeline.execute(
             ids["incident"], form.command(ids["step"], actor, values)
         )
-        await bot.channels.answer_with_checklist(interaction, state, ids["step"])
+        await bot.projection.answer_with_checklist(interaction, state, ids["step"])
 
 
 class SkipStepModal(StepForm):

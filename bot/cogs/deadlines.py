@@ -9,7 +9,7 @@ dispatcher sleeps until the earliest next deadline of any open incident (at most
   channel, once per process (after a restart, still-overdue steps are pinged once more, as a
   reminder of what happened while the bot was away).
 - An open incident whose channel Discord refused to create is retried, at most once a minute
-  (``IncidentChannels.create_missing_channels``).
+  (``ChannelRecovery.create_missing_channels``).
 - A step whose escalation time has passed is escalated: ``RecordEscalation`` is stored first
   (so it fires exactly once, across restarts), then the holders of the protocol's ``notify``
   roles are pinged.
@@ -95,7 +95,7 @@ class Deadlines(commands.Cog):
             return await self._tick()
 
     async def _tick(self) -> float:
-        await self.bot.channels.create_missing_channels()  # refused before: retry, once a minute
+        await self.bot.recovery.create_missing_channels()  # refused before: retry, once a minute
         now = self.bot.clock()
         soonest = POLL_SECONDS
         for state in await self.bot.incidents.list(open_only=True):
@@ -110,7 +110,7 @@ class Deadlines(commands.Cog):
 
     async def _act(self, state: IncidentState, due: DueStep) -> None:
         if due.escalation_due:
-            state = await self.bot.channels.execute(
+            state = await self.bot.timeline.execute(
                 state.id, RecordEscalation(due.step_id, due.notify_roles, actor=self._actor())
             )
             await self._post(
@@ -122,7 +122,7 @@ class Deadlines(commands.Cog):
         elif due.overdue and (state.id, due.step_id, due.due_at) not in self._pinged:
             self._pinged.add((state.id, due.step_id, due.due_at))
             await self._post(state, (due.role,), f"⏰ Overdue: **{due.title}**.")
-            self.bot.channels.summaries.request(state.id)
+            self.bot.projection.summaries.request(state.id)
 
     async def _post(self, state: IncidentState, roles: tuple[str, ...], text: str) -> None:
         channel = self.bot.channels.incident_channel(state.id)

@@ -9,7 +9,7 @@ exercise-only list (never a real one). ``/drill pause``, ``/drill resume`` and `
 the drill channel) control the run; at the end the after-action report is posted as a Markdown
 file with a one-line summary.
 
-The runner writes through ``bot.channels.execute`` so the pinned summary follows the drill; the
+The runner writes through ``bot.timeline.execute`` so the pinned summary follows the drill; the
 bot's own deadline dispatcher handles overdue steps. A run survives a restart: its start, pauses,
 resumes and end are exercise-control notes in the timeline (``protocols.drills.resume``), so once
 incidents are resumed after a start, every open drill incident whose run has not ended plays on
@@ -99,7 +99,7 @@ class _ChannelIncidents:
         return await self._incidents.declare(cmd)
 
     async def execute(self, incident_id: str, command: Command) -> list[StoredEvent]:
-        await self._bot.channels.execute(incident_id, command)
+        await self._bot.timeline.execute(incident_id, command)
         return []
 
     async def get(self, incident_id: str) -> IncidentState:
@@ -151,7 +151,7 @@ class Drills(CrisisCog):
 
     async def _note(self, runner: DrillRunner, text: str) -> None:
         """An exercise-control note in the drill's timeline: what a resume reads back."""
-        await self.bot.channels.execute(runner.incident_id, AddNote(text, actor=CONTROLLER))
+        await self.bot.timeline.execute(runner.incident_id, AddNote(text, actor=CONTROLLER))
 
     def _runner(
         self,

@@ -74,7 +74,7 @@ class Hashes(CrisisCog):
         value: str | None = None,
     ) -> None:
         incident_id = self.bot.channels.incident_for_channel(interaction.channel)
-        drill = incident_id is not None and (await self.bot.channels.state(incident_id)).drill
+        drill = incident_id is not None and (await self.bot.incidents.get(incident_id)).drill
         if attachment is not None and value is None:
             # match_bytes, not hash-then-match: it also searches rotations, the mirrored pixels
             # and the content inside borders, as the upload watch and the lookup API do.
@@ -111,7 +111,7 @@ class Hashes(CrisisCog):
             f"#{e.id} `{e.signal}`" for e in entries
         )
         if incident_id is not None:
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             linked = " (linked to the incident timeline)" if state.is_open else ""
             text = tagged(state, text + (linked or " (the incident is closed: not linked)"))
         await self.reply(interaction).send(text[:1980])
@@ -133,7 +133,7 @@ class Hashes(CrisisCog):
         """
         drill = False
         if incident_id is not None:
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             drill = state.drill
             if not state.is_open:
                 incident_id = None
@@ -156,11 +156,11 @@ class Hashes(CrisisCog):
         )
         if incident_id is not None:
             actor = actor_for(self.bot.settings, user)
-            linked = (await self.bot.channels.state(incident_id)).linked_hashes
+            linked = (await self.bot.incidents.get(incident_id)).linked_hashes
             for entry in entries:
                 if str(entry.id) in linked:
                     continue  # the hash was already in the list and linked to this incident
-                await self.bot.channels.execute(
+                await self.bot.timeline.execute(
                     incident_id,
                     LinkHashEntry(
                         str(entry.id), entry.list_name, entry.signal, entry.value, actor=actor
@@ -183,10 +183,10 @@ class Hashes(CrisisCog):
         incident_id = entry.incident_id
         text = f"Removed entry #{entry.id} from **{entry.list_name}**: {reason}"
         if incident_id is not None and self.bot.channels.binding(incident_id) is not None:
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             if str(entry.id) in state.linked_hashes and state.is_open:
                 actor = actor_for(self.bot.settings, interaction.user)
-                await self.bot.channels.execute(
+                await self.bot.timeline.execute(
                     incident_id, UnlinkHashEntry(str(entry.id), reason, actor=actor)
                 )
                 text += f" (unlinked from incident `{incident_id}`)"

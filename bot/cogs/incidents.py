@@ -1,6 +1,6 @@
 """``/incident ...``: open, drive, conclude, close and export incidents from Discord.
 
-Each handler parses the input, calls one engine command through ``bot.channels.execute`` (which
+Each handler parses the input, calls one engine command through ``bot.timeline.execute`` (which
 stores it in the timeline before anything is acknowledged) and renders the result. Commands other
 than ``open`` act on the incident whose channel (or a thread of it) they are run in. Opening and
 closing need the incident admin role; everything else the responder role (``CrisisCog.access``);
@@ -84,7 +84,7 @@ class Incidents(CrisisCog):
     # -- helpers -----------------------------------------------------------------------------
     async def _here(self, interaction: discord.Interaction) -> IncidentState:
         incident_id = self.bot.channels.require_incident_channel(interaction.channel)
-        return await self.bot.channels.state(incident_id)
+        return await self.bot.incidents.get(incident_id)
 
     async def _act(
         self, interaction: discord.Interaction, make: Callable[[Actor], Command]
@@ -92,7 +92,7 @@ class Incidents(CrisisCog):
         """Store ``make(actor)`` for the incident of this channel (before anything is answered)."""
         incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         actor = actor_for(self.bot.settings, interaction.user)
-        return await self.bot.channels.execute(incident_id, make(actor))
+        return await self.bot.timeline.execute(incident_id, make(actor))
 
     async def open_incident(
         self,
@@ -112,14 +112,14 @@ class Incidents(CrisisCog):
         """
         require(self.bot.settings, interaction.user, Access.ADMIN)
         guild = interaction.guild
-        home = self.bot.channels.guild()
+        home = self.bot.recovery.guild()
         if guild is None or home is None or guild.id != home.id:
             raise UserFacingError(
                 "Incidents can only be opened in the server configured for them "
                 "(discord.guild_id / discord.incident_category_id)."
             )
-        self.bot.channels.category(guild)  # refuse a bad configuration before declaring
-        async with self.bot.channels.opening:  # no retry of missing channels in between
+        self.bot.projection.category(guild)  # refuse a bad configuration before declaring
+        async with self.bot.recovery.opening:  # no retry of missing channels in between
             state = await self.bot.incidents.declare(
                 DeclareIncident(
                     protocol_id=protocol_id,
@@ -133,7 +133,7 @@ class Incidents(CrisisCog):
                 )
             )
             try:
-                channel = await self.bot.channels.open_channel(guild, state)
+                channel = await self.bot.projection.open_channel(guild, state)
             except discord.HTTPException as error:
                 raise UserFacingError(
                     f"Incident `{state.id}` is recorded, but Discord refused to create its "
@@ -144,7 +144,7 @@ class Incidents(CrisisCog):
                 ) from error
         reply = self.reply(interaction)
         await reply.send(tagged(state, f"Incident `{state.id}` opened: {channel.mention}"))
-        problems = await self.bot.channels.post_initial(channel, state)
+        problems = await self.bot.projection.post_initial(channel, state)
         if problems:
             await reply.whisper(f"Incident `{state.id}` is open, but " + "; ".join(problems) + ".")
         return state
@@ -163,7 +163,7 @@ class Incidents(CrisisCog):
             incident_id = self.bot.channels.incident_for_channel(interaction.channel)
             if incident_id is None:
                 return []
-            protocol = self.bot.channels.protocol(await self.bot.channels.state(incident_id))
+            protocol = self.bot.incidents.protocol_for(await self.bot.incidents.get(incident_id))
         levels = protocol.severity_levels
         return _matching([(f"{s.name} ({s.id})", s.id) for s in levels], current)
 
@@ -171,16 +171,16 @@ class Incidents(CrisisCog):
         incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
-        state = await self.bot.channels.state(incident_id)
-        roles = self.bot.channels.protocol(state).roles.values()
+        state = await self.bot.incidents.get(incident_id)
+        roles = self.bot.incidents.protocol_for(state).roles.values()
         return _matching([(r.name, r.id) for r in roles], current)
 
     async def _steps(self, interaction: discord.Interaction, current: str) -> Choices:
         incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
-        state = await self.bot.channels.state(incident_id)
-        protocol = self.bot.channels.protocol(state)
+        state = await self.bot.incidents.get(incident_id)
+        protocol = self.bot.incidents.protocol_for(state)
         icons = {"pending": "⬜", "done": "✅", "skipped": "⏭️"}
         return _matching(
             [(f"{icons[state.step(s.id).status]} {s.title}", s.id) for _, s in protocol.steps()],
@@ -194,8 +194,8 @@ class Incidents(CrisisCog):
         incident_id = self.bot.channels.incident_for_channel(interaction.channel)
         if incident_id is None:
             return []
-        state = await self.bot.channels.state(incident_id)
-        protocol = self.bot.channels.protocol(state)
+        state = await self.bot.incidents.get(incident_id)
+        protocol = self.bot.incidents.protocol_for(state)
         needle = current.strip().lower().lstrip("#")
         choices = []
         for record in reversed(await self.bot.incidents.events(incident_id)):
@@ -235,8 +235,8 @@ class Incidents(CrisisCog):
     @incident.command(name="status", description="Show this incident's summary (only to you)")
     async def status(self, interaction: discord.Interaction) -> None:
         state = await self._here(interaction)
-        protocol = self.bot.channels.protocol(state)
-        embed = summary_embed(state, protocol, self.bot.channels.due_lines(state))
+        protocol = self.bot.incidents.protocol_for(state)
+        embed = summary_embed(state, protocol, self.bot.projection.due_lines(state))
         await self.reply(interaction).send(embed=embed)
 
     @incident.command(name="assign", description="Give someone an incident role")
@@ -246,7 +246,7 @@ class Incidents(CrisisCog):
             interaction,
             lambda actor: AssignRole(role, str(user.id), user.display_name, actor=actor),
         )
-        role_name = self.bot.channels.protocol(state).role(role).name
+        role_name = self.bot.incidents.protocol_for(state).role(role).name
         reply = self.reply(interaction)
         await reply.send(
             tagged(state, f"{user.mention} is now **{role_name}**."),
@@ -265,7 +265,7 @@ class Incidents(CrisisCog):
                 ),
                 problems,
             )
-        dm_problem = await self.bot.channels.send_role_instructions(state, role, user)
+        dm_problem = await self.bot.projection.send_role_instructions(state, role, user)
         if dm_problem:
             problems.append(dm_problem)
         if problems:
@@ -304,13 +304,13 @@ class Incidents(CrisisCog):
             return ReopenStep(step, reason or "", actor=actor)
 
         state = await self._act(interaction, command)
-        title = self.bot.channels.protocol(state).step(step).title
+        title = self.bot.incidents.protocol_for(state).step(step).title
         verb = {"done": "✅ done", "skip": "⏭️ skipped", "reopen": "↩️ reopened"}[action]
         await self.reply(interaction).send(
             tagged(state, f"{verb}: **{title}** (by {interaction.user.mention})"),
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        await self.bot.channels.refresh_checklist(state, step)
+        await self.bot.projection.refresh_checklist(state, step)
 
     @incident.command(name="escalate", description="Raise (or change) the incident's severity")
     @app_commands.autocomplete(severity=_severities)
@@ -323,7 +323,7 @@ class Incidents(CrisisCog):
         state = await self._act(
             interaction, lambda actor: ChangeSeverity(severity, reason, actor=actor)
         )
-        level = self.bot.channels.protocol(state).severity(severity)
+        level = self.bot.incidents.protocol_for(state).severity(severity)
         await self.reply(interaction).send(
             tagged(state, f"⚠️ Severity is now **{level.name if level else severity}**: {reason}")
         )
@@ -340,7 +340,7 @@ class Incidents(CrisisCog):
         self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, 1000]
     ) -> None:
         state = await self._act(interaction, lambda actor: AdvanceStage(reason, actor=actor))
-        stage = self.bot.channels.protocol(state).stages[state.stage_index]
+        stage = self.bot.incidents.protocol_for(state).stages[state.stage_index]
         await self.reply(interaction).send(
             tagged(state, f"➡️ Now in stage {state.stage_index + 1}: **{stage.name}** ({reason})")
         )
@@ -351,7 +351,7 @@ class Incidents(CrisisCog):
     ) -> None:
         state = await self._act(interaction, lambda actor: Conclude(summary, actor=actor))
         await self.reply(interaction).send(tagged(state, f"🏁 Incident concluded: {summary}"))
-        await self.bot.channels.refresh_all_checklists(state)  # buttons are disabled now
+        await self.bot.projection.refresh_all_checklists(state)  # buttons are disabled now
 
     @incident.command(name="close", description="Close the incident; its timeline becomes final")
     async def close(
@@ -359,7 +359,7 @@ class Incidents(CrisisCog):
     ) -> None:
         state = await self._act(interaction, lambda actor: Close(reason, actor=actor))
         await self.reply(interaction).send(tagged(state, f"🔒 Incident closed: {reason}"))
-        await self.bot.channels.refresh_all_checklists(state)
+        await self.bot.projection.refresh_all_checklists(state)
 
     @incident.command(
         name="correct", description="Correct a timeline entry's text or time, or retract it"
@@ -385,7 +385,7 @@ class Incidents(CrisisCog):
         incident_id = self.bot.channels.require_incident_channel(interaction.channel)
         actor = actor_for(self.bot.settings, interaction.user)
         command = CorrectTimelineEntry(entry, reason, text, when, retract, actor=actor)
-        _, answer = await self.bot.channels.execute_described(
+        _, answer = await self.bot.timeline.execute_described(
             incident_id, command, interaction.user.mention
         )
         await self.reply(interaction).send(answer, allowed_mentions=discord.AllowedMentions.none())
@@ -399,7 +399,7 @@ class Incidents(CrisisCog):
         state = await self._here(interaction)
         events = await self.bot.incidents.events(state.id)
         text = export_incident(
-            state, events, self.bot.channels.protocol(state), format, tz=self.bot.timezone
+            state, events, self.bot.incidents.protocol_for(state), format, tz=self.bot.timezone
         )
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"{state.id}.{format}")
         await self.reply(interaction).send(
@@ -408,7 +408,7 @@ class Incidents(CrisisCog):
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        await self.bot.channels.channel_deleted(channel.id)
+        await self.bot.recovery.channel_deleted(channel.id)
 
 
 async def setup(bot: CrisisBot) -> None:

@@ -109,7 +109,7 @@ class TimelineCapture(commands.Cog):
             image_hashes=await self._image_hashes(message),
             actor=actor_for(self.bot.settings, by, TIMELINE_RECORDER),
         )
-        await self.bot.channels.execute(incident_id, command)
+        await self.bot.timeline.execute(incident_id, command)
         return True
 
     async def add_to_timeline(
@@ -120,7 +120,7 @@ class TimelineCapture(commands.Cog):
             reply = start_reply(interaction, ephemeral=True)  # images are downloaded and hashed
             added = await self.record(message, interaction.user)
             incident_id = self.bot.channels.require_incident_channel(message.channel)
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             text = "📌 Added to the timeline." if added else "Already in the timeline."
             await reply.send(tagged(state, text))
         except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
@@ -147,7 +147,7 @@ class TimelineCapture(commands.Cog):
                     "This message is not in the timeline; add it first (menu: Add to timeline), "
                     "or correct another entry with /incident correct."
                 )
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             current = state.messages[str(message.id)].content
             await CorrectEntryModal(incident_id, entry.version, current).show(interaction)
         except Exception as error:  # noqa: BLE001 - shown to the user by the one error mapping
@@ -209,7 +209,7 @@ class TimelineCapture(commands.Cog):
         incident_id = self.bot.channels.incident_for_recorded_message(message_id)
         if incident_id is None:
             return None
-        state = await self.bot.channels.state(incident_id)
+        state = await self.bot.incidents.get(incident_id)
         recorded = state.messages.get(str(message_id))
         if recorded is None or recorded.deleted_at is not None or not state.is_open:
             return None
@@ -225,7 +225,7 @@ class TimelineCapture(commands.Cog):
             found = await self._recorded(payload.message_id)
             if found is None or found[1].content == content:
                 return  # not recorded, or nothing new (unfurl, or a replay of a recorded edit)
-            await self.bot.channels.execute(
+            await self.bot.timeline.execute(
                 found[0],
                 RecordMessageEdited(
                     str(payload.message_id),
@@ -240,7 +240,7 @@ class TimelineCapture(commands.Cog):
             found = await self._recorded(message_id)
             if found is None:
                 return
-            await self.bot.channels.execute(
+            await self.bot.timeline.execute(
                 found[0],
                 RecordMessageDeleted(
                     str(message_id), self.bot.clock(), actor=self._service_actor()
@@ -294,7 +294,7 @@ class CorrectEntryModal(PersistentForm):
         command = CorrectTimelineEntry(
             int(ids["entry"]), values.get("reason", ""), values.get("text", ""), actor=actor
         )
-        _, answer = await bot.channels.execute_described(
+        _, answer = await bot.timeline.execute_described(
             ids["incident"], command, interaction.user.mention
         )
         await reply.send(answer, allowed_mentions=discord.AllowedMentions.none())

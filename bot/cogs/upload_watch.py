@@ -148,10 +148,10 @@ class UploadWatch(commands.Cog):
             incident_id = match.entry.incident_id
             if not incident_id or self.bot.channels.binding(incident_id) is None:
                 continue
-            state = await self.bot.channels.state(incident_id)
+            state = await self.bot.incidents.get(incident_id)
             if str(match.entry.id) not in state.linked_hashes or not state.is_open:
                 continue
-            await self.bot.channels.execute(
+            await self.bot.timeline.execute(
                 incident_id,
                 RecordMatch(str(match.entry.id), "discord upload watch", actor=self._watcher()),
             )
@@ -161,7 +161,7 @@ class UploadWatch(commands.Cog):
     async def add_alerted_upload(self, interaction: discord.Interaction, list_name: str) -> None:
         """The alert button: add the upload's hashes to ``list_name`` (access already checked)."""
         hashes, incident_id = hashes_from_alert(interaction.message)
-        if incident_id is not None and not (await self.bot.channels.state(incident_id)).is_open:
+        if incident_id is not None and not (await self.bot.incidents.get(incident_id)).is_open:
             incident_id = None  # closed since the alert: its timeline is final
         cog = self.bot.get_cog("Hashes")
         if cog is None:

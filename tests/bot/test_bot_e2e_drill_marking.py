@@ -48,7 +48,7 @@ async def test_every_bot_message_in_a_drill_incident_says_drill(
         await fake.wait_for(lambda: fake.dm_messages(team.dave), what="DM to dave")
         clock.advance(minutes=31)
         await bot.get_cog("Deadlines").tick()  # type: ignore[union-attr]
-        await bot.channels.summaries.flush()
+        await bot.projection.summaries.flush()
 
         sent = [
             m

@@ -194,7 +194,7 @@ async def test_escalate_advance_and_status(
             assert not answer["data"].get("flags", 0) & EPHEMERAL, answer
         state = await services.incidents.get(incident_id)
         assert state.severity == "content-incident" and state.stage_index == 1
-        await bot.channels.summaries.flush()
+        await bot.projection.summaries.flush()
         fields = {f["name"]: f["value"] for f in fake.message(summary_id)["embeds"][0]["fields"]}
         assert fields["Current stage"].startswith("2/")
 

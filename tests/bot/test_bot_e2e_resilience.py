@@ -3,8 +3,8 @@ clicked afterwards; 429 responses injected mid-flow; a gateway drop while a mess
 
 from __future__ import annotations
 
+from bot.channel_directory import ChannelBinding
 from bot.custom_ids import step_button_id
-from bot.incident_channels import ChannelBinding
 from tests.bot.conftest import BotRunner, Services, Team
 from tests.bot.incident_flow import (
     bot_messages,
@@ -86,12 +86,12 @@ async def test_a_refused_channel_is_created_by_the_dispatcher_without_a_restart(
         assert dispatcher is not None
         await dispatcher.tick()  # type: ignore[attr-defined]
         assert bot.channels.binding(state.id) is None  # retried at most once a minute
-        bot.channels._next_missing_check = 0.0  # ... and a minute has passed
+        bot.recovery._next_missing_check = 0.0  # ... and a minute has passed
         await dispatcher.tick()  # type: ignore[attr-defined]
         binding = bot.channels.binding(state.id)
         assert binding is not None
         assert fake.pinned(binding.channel_id)[0]["id"] == str(binding.summary_message_id)
-        assert await bot.channels.create_missing_channels(force=True) == 0  # never twice
+        assert await bot.recovery.create_missing_channels(force=True) == 0  # never twice
         assert len(fake.calls("POST", "/guilds/{guild_id}/channels")) == 2  # refused, created
 
 
@@ -173,14 +173,14 @@ async def test_a_burst_of_changes_edits_the_summary_once_plus_once_after(
     async with start_bot(summary_edit_interval_seconds=2.0) as bot:
         channel, incident_id = await open_incident(fake, team, services)
         summary_id = bot_messages(fake, channel)[0]["id"]
-        await bot.channels.summaries.flush()  # nothing pending from the open
+        await bot.projection.summaries.flush()  # nothing pending from the open
         start = fake.mark()
         for n in range(6):
             ix = await fake.slash_command(
                 "incident note", {"text": f"burst {n}"}, user=team.alice, channel=channel
             )
             await fake.wait_for_interaction_response(ix)
-        await bot.channels.summaries.flush()  # the trailing edit, after the interval
+        await bot.projection.summaries.flush()  # the trailing edit, after the interval
 
         def summary_edits() -> int:
             edits = fake.calls("PATCH", MESSAGE, since=start)
