@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TypeGuard
 
 from hashdb.errors import DrillListViolation, InvalidArgument
-from hashdb.records import LIST_KINDS, VISIBILITIES, HashList, NewEntry
+from hashdb.records import LIST_KINDS, VISIBILITIES, HashList, ListKind, NewEntry, Visibility
 from hashdb.signals import get_signal
 
 __all__ = ["check_entry", "clean_labels", "new_hash_list"]
@@ -38,6 +39,16 @@ def clean_labels(values: Sequence[str] | str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _is_list_kind(kind: str) -> TypeGuard[ListKind]:
+    """The check that lets the type checker treat ``kind`` as a ``ListKind`` afterwards."""
+    return kind in LIST_KINDS
+
+
+def _is_visibility(visibility: str) -> TypeGuard[Visibility]:
+    """The check that lets the type checker treat ``visibility`` as a ``Visibility`` afterwards."""
+    return visibility in VISIBILITIES
+
+
 def new_hash_list(
     name: str,
     *,
@@ -59,9 +70,9 @@ def new_hash_list(
             f"bad list name {name!r}: 1-100 characters, letters, digits and _ . : - "
             "(starting with a letter or digit)"
         )
-    if kind not in LIST_KINDS:
+    if not _is_list_kind(kind):
         raise InvalidArgument(f"bad list kind {kind!r} (expected one of {LIST_KINDS})")
-    if visibility not in VISIBILITIES:
+    if not _is_visibility(visibility):
         raise InvalidArgument(f"bad visibility {visibility!r} (expected one of {VISIBILITIES})")
     if not created_by:
         raise InvalidArgument("created_by is required")
@@ -74,10 +85,10 @@ def new_hash_list(
         description=description,
         labels=clean_labels(labels),
         thresholds=checked,
-        kind=kind,  # type: ignore[arg-type]  # checked against LIST_KINDS above
+        kind=kind,
         exercise=bool(exercise),
         owner=owner,
-        visibility=visibility,  # type: ignore[arg-type]  # checked against VISIBILITIES
+        visibility=visibility,
         shared_with=tuple(dict.fromkeys(shared_with)),
         created_at=at,
         created_by=created_by,
