@@ -137,8 +137,10 @@ class DrillRunner:
         self._state: IncidentState | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
-    async def _show(self, kind: str, text: str, **extra: object) -> PostedAt | None:
-        notice = DrillNotice(self.clock.elapsed(), kind, text, **extra)  # type: ignore[arg-type]
+    async def _show(
+        self, kind: str, text: str, *, inject_id: str | None = None, image: bytes | None = None
+    ) -> PostedAt | None:
+        notice = DrillNotice(self.clock.elapsed(), kind, text, inject_id=inject_id, image=image)
         return await self.sink.show(notice)
 
     async def _execute(self, command: c.Command) -> None:
