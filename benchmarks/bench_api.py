@@ -6,7 +6,9 @@ Loads N random PDQ hashes (1,000,000; ``--quick`` 50,000) into a fresh SQLite da
 - the baseline: in-process ``HashService.match`` / ``match_many`` (no HTTP);
 - the API: a load generator in a *separate process* (aiohttp client, bounded by time and count)
   against ``hashdb.api`` served on 127.0.0.1, for single ``GET /v1/match`` lookups and for
-  ``POST /v1/match`` batches of 100 hashes, reporting throughput and p50/p99 latency.
+  ``POST /v1/match`` batches of 100 hashes, reporting throughput and p50/p99 latency;
+- hostile uploads (``benchmarks/hostile_uploads.py``): peak server memory and single-lookup
+  latency while four decompression-bomb-sized uploads are hashed, against the same lookups alone.
 
 A tenth of the queries are near-duplicates (distance <= 16) of stored hashes so matches are
 rendered too. Goals (issue 5): >= 3,000 single lookups/s and >= 30,000 hashes/s batched.
@@ -31,7 +33,9 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.child_process import run_json_client
+from benchmarks.hostile_uploads import bench_hostile_uploads
+
 SINGLE_GOAL = 3_000
 BATCH_GOAL = 30_000
 BATCH = 100
@@ -140,15 +144,10 @@ def _loadgen_main(argv: list[str]) -> None:
 
 async def _run_loadgen(url: str, token: str, mode: str, queries_file: str, seconds: float,
                        concurrency: int) -> dict[str, Any]:  # fmt: skip
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.bench_api", "--loadgen", url, token, mode,
-        queries_file, "--seconds", str(seconds), "--concurrency", str(concurrency),
-        stdout=asyncio.subprocess.PIPE, cwd=str(ROOT),
+    return await run_json_client(
+        "benchmarks.bench_api", "--loadgen", url, token, mode, queries_file,
+        "--seconds", str(seconds), "--concurrency", str(concurrency), what="load generator",
     )  # fmt: skip
-    out, _ = await proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"load generator failed with status {proc.returncode}")
-    return json.loads(out)
 
 
 # -- the benchmark ---------------------------------------------------------------------------
@@ -211,6 +210,14 @@ async def _bench(quick: bool) -> None:
                                                 seconds, 16)  # fmt: skip
                     batch = await _run_loadgen(url, issued.token, "batch", queries_file,
                                                seconds, 4)  # fmt: skip
+                    hostile = await bench_hostile_uploads(
+                        url,
+                        issued.token,
+                        lambda: _run_loadgen(
+                            url, issued.token, "single", queries_file, seconds, 16
+                        ),
+                        seconds,
+                    )
                 finally:
                     await runner.cleanup()
 
@@ -239,6 +246,7 @@ async def _bench(quick: bool) -> None:
         )
     print(f"in-process match: {single_local * 1e6:,.0f} us per hash single, "
           f"{batch_local * 1e3:,.2f} ms per {BATCH}-hash batch")  # fmt: skip
+    print(f"\n{hostile}")
 
 
 def main(quick: bool) -> None:

@@ -80,6 +80,8 @@ def hash_limits(settings: Settings) -> HashLimits:
         max_image_pixels=cfg.max_image_pixels,
         video_frame_interval_seconds=cfg.video_frame_interval_seconds,
         video_max_frames=cfg.video_max_frames,
+        max_decode_bytes=cfg.max_decode_bytes,
+        max_concurrent_decodes=cfg.max_concurrent_decodes,
     )
 
 

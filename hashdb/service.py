@@ -20,7 +20,6 @@ adapter and takes its seams (store, clock, limits) as arguments.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from hashdb.decoding import HashLimits
 from hashdb.entry_cache import EntryCache
 from hashdb.errors import EntryNotFound, HashDBError, InvalidArgument, ListNotFound
 from hashdb.hashing import hash_bytes, hash_bytes_for_query
+from hashdb.hashing_pool import HashingPool
 from hashdb.list_rules import check_entry, new_hash_list
 from hashdb.live_index import LiveIndex
 from hashdb.matcher import Matcher
@@ -78,6 +78,7 @@ class HashService:
             BadHashMonitor(window=bad_hash_window, share=bad_hash_share),
         )
         self._writes = WriteBus()
+        self._hashing = HashingPool(self.limits.max_concurrent_decodes)
 
     def now(self) -> datetime:
         moment = self._clock()
@@ -292,7 +293,9 @@ class HashService:
         await self._live.reload_lists()
 
     async def close(self) -> None:
-        """Wait for background index builds (called by ``open_hash_service`` on exit)."""
+        """Wait for background index builds, stop the hashing threads (called by
+        ``open_hash_service`` on exit)."""
+        self._hashing.close()
         await self._live.close()
 
     def index_sizes(self) -> dict[str, int]:
@@ -361,16 +364,18 @@ class HashService:
         borders (``hashdb.hashing.hash_bytes_for_query``); stored variants of entries added from
         pixels are searched too. A result carries the original hash as ``query`` and each entry
         once, at its smallest distance (``Match.matched_variant`` says which stored variant gave
-        it). A video gives one PDQ result per distinct sampled frame.
+        it). A video gives one PDQ result per distinct sampled frame. Hashed in the service's
+        hashing pool, as ``hash_bytes``.
         """
-        queries = await asyncio.to_thread(hash_bytes_for_query, data, name=name, limits=self.limits)
+        queries = await self._hashing.run(hash_bytes_for_query, data, name=name, limits=self.limits)
         return await self._match_queries(queries, lists, include_exercise)
 
     async def hash_bytes(
         self, data: bytes, *, name: str = "<upload>", variants: bool = False
     ) -> list[ContentHash]:
-        """``hashdb.hash_bytes`` with this service's limits, off the event loop."""
-        return await asyncio.to_thread(
+        """``hashdb.hash_bytes`` with this service's limits, in its hashing pool: off the event
+        loop, at most ``limits.max_concurrent_decodes`` at once (``hashdb.hashing_pool``)."""
+        return await self._hashing.run(
             hash_bytes, data, name=name, limits=self.limits, variants=variants
         )
 

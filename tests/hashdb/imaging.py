@@ -7,6 +7,8 @@ different "photo".
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -45,3 +47,22 @@ def crop_fraction(image: Image.Image, fraction: float) -> Image.Image:
     width, height = image.size
     dx, dy = int(width * fraction), int(height * fraction)
     return image.crop((dx, dy, width - dx, height - dy))
+
+
+def flat_png(width: int, height: int, *, colour_type: int = 0, rows: int | None = None) -> bytes:
+    """A PNG of ``width`` x ``height`` zero pixels (8-bit grayscale by default), compressed a row
+    at a time: an 89 MP one is ~87 KB and never exists decoded in the test process. With
+    ``rows``, only that many rows are there (a truncated file)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    channels = {0: 1, 2: 3}[colour_type]
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (1 + width * channels)  # filter byte + pixels
+    idat = b"".join(compressor.compress(row) for _ in range(height if rows is None else rows))
+    idat += compressor.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
