@@ -10,6 +10,14 @@ and only reads and applies the events after its version (other processes' writes
 A state handed to a caller is never mutated afterwards (copy-on-write). ``verify`` and the exports
 always read the full log.
 
+Why the cache applies events by version: readers do not take the writers' lock, so while one task
+waits for the store another may move the same cached state on (a writer applying the events it
+just appended, a reader applying what its load returned). A load or an append can therefore come
+back with events the cache already holds; ``_advance`` applies only those after the cached version
+and refuses a gap, so every task may bring the cache up to date and none applies an event twice
+(which used to push the cached version past the store's, and every later write of the incident
+into conflicts until it failed).
+
 Protocol pinning: an incident runs under the protocol snapshot stored in its ``IncidentDeclared``
 (``protocol_for``), not under the library's current file, so editing a protocol file never changes
 a running incident's rules, deadlines or reports. ``protocol_drift`` says when the library's
@@ -169,7 +177,8 @@ class IncidentService:
                     self._cache.pop(incident_id, None)
                     raise
                 continue
-            self._advance(cached, stored)
+            if not self._advance(cached, stored):
+                self._cache.pop(incident_id, None)  # read afresh by the next caller
             return stored
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -180,23 +189,34 @@ class IncidentService:
         if cached is None:
             if not new:
                 raise UnknownIncident(f"no incident {incident_id!r}")
-            cached = self._cache[incident_id] = _Cached(_fold(new))
-        elif new:
-            if new[0].version != cached.state.version + 1:  # the log changed under us
+            # another task may have cached the incident while this one loaded it
+            cached = self._cache.setdefault(incident_id, _Cached(_fold(new)))
+        if not self._advance(cached, new):  # the log changed under us
+            if self._cache.get(incident_id) is cached:
                 del self._cache[incident_id]
-                return await self._current(incident_id)
-            self._advance(cached, new)
+            return await self._current(incident_id)
         return cached
 
     @staticmethod
-    def _advance(cached: _Cached, records: list[StoredEvent]) -> None:
+    def _advance(cached: _Cached, records: list[StoredEvent]) -> bool:
+        """Apply the ``records`` after the cached version (any before it are already applied).
+
+        False, and nothing applied, when they do not continue the cached version one by one.
+        """
+        version = cached.state.version
+        fresh = [r for r in records if r.version > version]
+        if not fresh:
+            return True
+        if [r.version for r in fresh] != list(range(version + 1, version + 1 + len(fresh))):
+            return False
         if cached.shared:
             cached.state = copy.deepcopy(cached.state)
             cached.shared = False
         try:
-            apply_in_place(cached.state, (r.event for r in records))
+            apply_in_place(cached.state, (r.event for r in fresh))
         except (ValueError, TypeError, KeyError) as exc:
             raise _tampered(cached.state.id, exc) from None
+        return True
 
     async def _records(self, incident_id: str) -> list[StoredEvent]:
         records = await self.store.load(incident_id)
