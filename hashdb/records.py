@@ -19,6 +19,7 @@ __all__ = [
     "Entry",
     "HashList",
     "ListKind",
+    "MAX_ROW_ID",
     "Match",
     "MatchResult",
     "NewEntry",
@@ -33,6 +34,9 @@ Verdict = Literal["confirmed", "false_positive"]
 LIST_KINDS: tuple[str, ...] = ("block", "allow")
 VISIBILITIES: tuple[str, ...] = ("private", "shared", "public")
 VERDICTS: tuple[str, ...] = ("confirmed", "false_positive")
+#: the largest entry id or change sequence number a store holds (64-bit signed in SQLite and
+#: PostgreSQL): a larger number given as an id names no entry
+MAX_ROW_ID = 2**63 - 1
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -35,7 +35,15 @@ from hashdb.hashing_pool import HashingPool
 from hashdb.list_rules import check_entry, new_hash_list
 from hashdb.live_index import LiveIndex
 from hashdb.matcher import Matcher
-from hashdb.records import VERDICTS, Change, Entry, HashList, MatchResult, NewEntry
+from hashdb.records import (
+    MAX_ROW_ID,
+    VERDICTS,
+    Change,
+    Entry,
+    HashList,
+    MatchResult,
+    NewEntry,
+)
 from hashdb.signals import get_signal
 from hashdb.store import HashStore, make_store
 from hashdb.write_events import (
@@ -53,6 +61,16 @@ __all__ = ["HashService", "open_hash_service", "system_clock"]
 def system_clock() -> datetime:
     """The default clock: aware UTC now."""
     return datetime.now(UTC)
+
+
+def _entry_id(entry_id: int) -> int:
+    """``entry_id`` as the stores hold it; EntryNotFound for an id no store can hold (a larger
+    one made SQLite raise ``OverflowError``: an internal error for ``hashdb remove`` and a 500
+    from the API instead of "no such entry")."""
+    value = int(entry_id)
+    if not 0 < value <= MAX_ROW_ID:
+        raise EntryNotFound(f"no entry with id {entry_id}")
+    return value
 
 
 class HashService:
@@ -235,7 +253,7 @@ class HashService:
         if not removed_by:
             raise InvalidArgument("removed_by is required")
         removed = await self.store.remove_entry(
-            int(entry_id), reason=reason.strip(), removed_by=removed_by, at=self.now()
+            _entry_id(entry_id), reason=reason.strip(), removed_by=removed_by, at=self.now()
         )
         await self._writes.announce(
             [
@@ -250,10 +268,11 @@ class HashService:
         return removed
 
     async def get_entry(self, entry_id: int) -> Entry:
-        found = await self.store.get_entries([int(entry_id)])
-        if int(entry_id) not in found:
+        stored_id = _entry_id(entry_id)
+        found = await self.store.get_entries([stored_id])
+        if stored_id not in found:
             raise EntryNotFound(f"no entry with id {entry_id}")
-        return found[int(entry_id)]
+        return found[stored_id]
 
     async def entries(self, list_name: str, *, include_removed: bool = False) -> list[Entry]:
         await self._list(list_name)
@@ -273,15 +292,15 @@ class HashService:
         if not by:
             raise InvalidArgument("by is required")
         await self.store.record_feedback(
-            int(entry_id), verdict=verdict, note=note, by=by, at=self.now()
+            _entry_id(entry_id), verdict=verdict, note=note, by=by, at=self.now()
         )
 
     async def changes(
         self, since: int = 0, limit: int = 1000, *, lists: Collection[str] | None = None
     ) -> list[Change]:
         """Change-log rows with ``seq > since``, oldest first (at most ``limit``)."""
-        if since < 0 or limit < 1:
-            raise InvalidArgument("since must be >= 0 and limit >= 1")
+        if not 0 <= since <= MAX_ROW_ID or limit < 1:
+            raise InvalidArgument(f"since must be from 0 to {MAX_ROW_ID} and limit at least 1")
         return await self.store.changes(since, limit, None if lists is None else list(lists))
 
     # -- index ------------------------------------------------------------------------------

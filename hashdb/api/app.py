@@ -26,7 +26,7 @@ from hashdb.api.export import export_list
 from hashdb.api.lists import ListDirectory
 from hashdb.api.lookup_coalescer import LookupCoalescer
 from hashdb.api.metrics import ApiMetrics
-from hashdb.api.middleware import error_middleware, metrics_middleware
+from hashdb.api.middleware import error_middleware, metrics_middleware, response_headers
 
 __all__ = ["create_app", "ROUTES"]
 
@@ -107,5 +107,6 @@ def create_app(
     app[LISTS] = ListDirectory(hash_service, clock=clock, cache_seconds=settings.list_cache_seconds)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
+    app.on_response_prepare.append(response_headers)
     app.cleanup_ctx.append(_background_jobs)
     return app

@@ -18,17 +18,19 @@ from hashdb.api.errors import RequestInvalid
 from hashdb.api.handlers_match import match_queries
 from hashdb.api.jsonio import json_response
 from hashdb.api.render import render_change
-from hashdb.api.requests import query_int, required_str
+from hashdb.api.requests import decimal, query_int, required_str
 
 __all__ = ["changes", "hma_lookup", "parse_cursor"]
 
 
 def parse_cursor(raw: str | None) -> int:
+    """``?since=``: absent or empty is the start of the feed; 400 for anything not a cursor."""
     if raw is None or raw == "":
         return 0
-    if not raw.isdigit():
-        raise RequestInvalid(f"since must be a cursor returned by this API, got {raw!r}")
-    return int(raw)
+    cursor = decimal(raw)
+    if cursor is None:
+        raise RequestInvalid(f"since must be a cursor returned by this API, got {raw[:40]!r}")
+    return cursor
 
 
 async def changes(request: web.Request) -> web.Response:

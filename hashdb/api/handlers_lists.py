@@ -17,12 +17,13 @@ from hashdb.api.render import render_entry, render_list
 from hashdb.api.requests import (
     json_body,
     object_list,
+    optional_bool,
     optional_str,
     query_int,
     required_str,
     string_list,
 )
-from hashdb.records import ListKind, NewEntry, Visibility
+from hashdb.records import MAX_ROW_ID, ListKind, NewEntry, Visibility
 
 __all__ = ["add_entries", "create_list", "get_entry", "get_list", "list_entries", "lists"]
 
@@ -48,7 +49,7 @@ async def list_entries(request: web.Request) -> web.Response:
     drills = include_exercise(request, key)
     directory = request.app[LISTS]
     hash_list = await directory.get(key, request.match_info["name"], include_exercise=drills)
-    after = query_int(request, "after", 0, low=0, high=2**63 - 1)
+    after = query_int(request, "after", 0, low=0, high=MAX_ROW_ID)
     limit = query_int(request, "limit", 1000, low=1, high=10_000)
     entries = await request.app[HASH_SERVICE].entries(
         hash_list.name, include_removed=flag(request, "include_removed")
@@ -69,7 +70,9 @@ async def get_entry(request: web.Request) -> web.Response:
 
 
 async def add_entries(request: web.Request) -> web.Response:
-    """``POST /v1/lists/{name}/entries`` ``{"entries": [...]}``: all added, or none."""
+    """``POST /v1/lists/{name}/entries`` ``{"entries": [...]}``: all added, or none.
+
+    An entry's ``"drill"`` defaults to the list's kind; given, it must agree with it."""
     key = await authorize(request, Scope.CONTRIBUTE)
     body = await json_body(request)
     items = object_list(body, "entries", request.app[CONFIG].max_batch)
@@ -80,9 +83,6 @@ async def add_entries(request: web.Request) -> web.Response:
     new = []
     for i, item in enumerate(items):
         where = f"entries[{i}]."
-        allow_low = item.get("allow_low_quality", False)
-        if not isinstance(allow_low, bool):
-            raise RequestInvalid(f"{where}allow_low_quality must be true or false")
         new.append(
             NewEntry(
                 signal=required_str(item, "signal", where),
@@ -90,8 +90,10 @@ async def add_entries(request: web.Request) -> web.Response:
                 labels=tuple(string_list(item, "labels", where)),
                 source=optional_str(item, "source", where) or key.platform,
                 incident_id=optional_str(item, "incident_id", where),
-                allow_low_quality=allow_low,
-                exercise=bool(hash_list.exercise),
+                allow_low_quality=optional_bool(item, "allow_low_quality", False, where),
+                # an entry that says whether it is a drill hash is held to it: the service
+                # refuses a drill hash for a real list and a real one for a drill list (403)
+                exercise=optional_bool(item, "drill", bool(hash_list.exercise), where),
             )
         )
     added = await request.app[HASH_SERVICE].add_entries(hash_list.name, new, added_by=key.actor)
@@ -125,9 +127,7 @@ async def create_list(request: web.Request) -> web.Response:
         isinstance(v, int) and not isinstance(v, bool) for v in thresholds.values()
     ):
         raise RequestInvalid("thresholds must map signal types to integers")
-    exercise = body.get("exercise", False)
-    if not isinstance(exercise, bool):
-        raise RequestInvalid("exercise must be true or false")
+    exercise = optional_bool(body, "exercise", False)
     name = required_str(body, "name")
     hash_list = await request.app[HASH_SERVICE].create_list(
         name,

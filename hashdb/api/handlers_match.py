@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from aiohttp import web
+from aiohttp import MultipartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from hashdb.access import ApiKey, Scope
 from hashdb.api.app_keys import ACCESS, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
@@ -16,7 +17,7 @@ from hashdb.api.auth import authorize, include_exercise
 from hashdb.api.errors import PayloadTooLarge, RequestInvalid
 from hashdb.api.jsonio import json_response
 from hashdb.api.render import render_entry, render_match_result
-from hashdb.api.requests import json_body, object_list, optional_str, required_str
+from hashdb.api.requests import decimal, json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
 from hashdb.records import Verdict
 from hashdb.signals import get_signal
@@ -104,7 +105,16 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[str, bytes]:
         raise PayloadTooLarge(f"the upload is larger than the limit of {limit} bytes")
     if not request.content_type.startswith("multipart/"):
         raise RequestInvalid("send the file as multipart/form-data in a field named 'file'")
-    reader = await request.multipart()
+    try:
+        return await _file_part(await request.multipart(), limit)
+    except (ValueError, RuntimeError, BadHttpMessage) as exc:
+        # aiohttp's multipart reader refuses a malformed body this way: no or a wrong boundary,
+        # an unknown transfer encoding, too many part headers
+        raise RequestInvalid(f"malformed multipart/form-data body: {exc}") from None
+
+
+async def _file_part(reader: MultipartReader, limit: int) -> tuple[str, bytes]:
+    """The name and bytes of the part named ``file``, read in chunks up to ``limit`` bytes."""
     while (part := await reader.next()) is not None:
         if getattr(part, "name", None) != "file":
             continue
@@ -158,10 +168,12 @@ async def feedback(request: web.Request) -> web.Response:
 
 
 def entry_id_of(request: web.Request) -> int:
+    """The path's entry id; 404 for anything that cannot be one (see :func:`decimal`)."""
     raw = request.match_info["entry_id"]
-    if not raw.isdigit():
-        raise EntryNotFound(f"no entry with id {raw!r}")
-    return int(raw)
+    entry_id = decimal(raw, low=1)
+    if entry_id is None:
+        raise EntryNotFound(f"no entry with id {raw[:40]!r}")
+    return entry_id
 
 
 async def visible_entry(request: web.Request, key: ApiKey) -> tuple[Any, dict[str, Any]]:

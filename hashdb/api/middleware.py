@@ -1,8 +1,13 @@
-"""The two middlewares: metrics (outermost) and errors-to-JSON.
+"""What wraps every request: two middlewares, metrics (outermost) and errors-to-JSON, and the
+headers every response carries.
 
 Every failure leaves the server as ``{"error": {"code", "message"}}`` with the status from
 :data:`hashdb.api.errors.STATUS_BY_ERROR`; aiohttp's own HTTP errors (unknown route, wrong method,
 body over ``client_max_size``) are rewritten into the same shape.
+
+:func:`response_headers` is an ``on_response_prepare`` hook rather than a middleware because a
+streamed response (``/v1/lists/{name}/export``) sends its headers inside the handler, before a
+middleware could touch them; the hook runs for every response the application prepares.
 """
 
 from __future__ import annotations
@@ -20,12 +25,28 @@ from hashdb.api.errors import error_body, status_for
 from hashdb.api.jsonio import json_response
 from hashdb.errors import HashDBError
 
-__all__ = ["error_middleware", "json_error", "metrics_middleware"]
+__all__ = [
+    "RESPONSE_HEADERS",
+    "error_middleware",
+    "json_error",
+    "metrics_middleware",
+    "response_headers",
+]
 
 log = logging.getLogger("hashdb.api")
 
 #: aiohttp's own errors whose code must equal the one our table gives the same condition
 _CODES = {413: "payload_too_large"}
+
+#: on every response, errors included. Answers (matches, entries, keys, the audit log) are
+#: about content a caller may not keep anywhere it did not choose to, so no cache stores them;
+#: no content is ever to be sniffed into another type (an export is text, never a page); and
+#: ``Server`` names no software version an attacker could look up.
+RESPONSE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Server": "crisisbot",
+}
 
 
 def json_error(status: int, code: str, message: str) -> web.Response:
@@ -75,3 +96,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
         return json_error(500, "internal_error", "internal server error")
+
+
+async def response_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Set :data:`RESPONSE_HEADERS` on ``response`` (an ``on_response_prepare`` hook)."""
+    response.headers.update(RESPONSE_HEADERS)

@@ -198,6 +198,13 @@ _SCHEMAS: dict[str, Any] = {
             "source": {**_STR, "description": "defaults to the key's platform"},
             "incident_id": _NULL_STR,
             "allow_low_quality": _BOOL,
+            "drill": {
+                **_BOOL,
+                "description": (
+                    "whether this is a drill hash; defaults to the list's kind, and must agree "
+                    "with it (403 drill_list_violation otherwise)"
+                ),
+            },
         },
         required=["signal", "value"],
     ),
@@ -591,7 +598,10 @@ _ERROR_TEXT = {
         "or a degenerate (low-quality) PDQ hash added without allow_low_quality"
     ),
     401: "No key, or a malformed, unknown or revoked key",
-    403: "The key's scope or exercise flag does not allow this",
+    403: (
+        "The key's scope or exercise flag does not allow this, or an entry's drill flag "
+        "disagrees with its list's kind"
+    ),
     404: "Unknown list or entry (or one this key may not see)",
     409: "A list with this name already exists",
     413: "Upload or body too large",
@@ -617,7 +627,8 @@ def _document() -> dict[str, Any]:
             "description": (
                 "Check uploads against shared hash lists of terrorist and violent-extremist "
                 "content. Authenticate with `Authorization: Bearer KEY` (or `X-API-Key: KEY`). "
-                'Errors answer `{"error": {"code", "message"}}`.'
+                'Errors answer `{"error": {"code", "message"}}`. Every response, errors included, '
+                "carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`."
             ),
         },
         "servers": [{"url": "/"}],

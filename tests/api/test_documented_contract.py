@@ -49,9 +49,8 @@ def _errors_paragraph() -> str:
     return page[start : page.index("\n\n", start)]
 
 
-#: codes no request to the API can produce: keys are only looked up by id from the CLI, and the
-#: API adds to a drill list only drill entries
-_CLI_ONLY_CODES = {"key_not_found", "drill_list_violation"}
+#: codes no request to the API can produce: keys are only looked up by id from the CLI
+_CLI_ONLY_CODES = {"key_not_found"}
 
 
 def test_readme_and_openapi_name_every_error_code_a_client_can_meet() -> None:

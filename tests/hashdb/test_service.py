@@ -281,6 +281,24 @@ async def test_removal_feedback_and_entries(service: HashService) -> None:
     assert await service.changes(since=changes[-1].seq) == []
 
 
+@pytest.mark.parametrize("entry_id", [2**63, 10**30, 0, -1])
+async def test_an_id_no_store_can_hold_names_no_entry(service: HashService, entry_id: int) -> None:
+    """Once SQLite's OverflowError (``hashdb remove 99999999999999999999999``: an internal
+    error); a refusal naming the id, with nothing changed, on both stores."""
+    await service.create_list("l", created_by="a")
+    entry = await service.add_entry("l", "md5", "c" * 32, added_by="a")
+    with pytest.raises(EntryNotFound, match=str(entry_id)):
+        await service.get_entry(entry_id)
+    with pytest.raises(EntryNotFound):
+        await service.remove_entry(entry_id, reason="r", removed_by="b")
+    with pytest.raises(EntryNotFound):
+        await service.record_feedback(entry_id, verdict="confirmed", by="c")
+    with pytest.raises(InvalidArgument, match="since"):
+        await service.changes(since=2**63)
+    assert await service.changes(since=2**63 - 1) == []
+    assert (await service.get_entry(entry.id)).active
+
+
 async def test_to_dict_is_json_ready_with_iso_utc_times(service: HashService) -> None:
     hash_list = await service.create_list("l", created_by="a")
     await service.add_entry("l", "pdq", PDQ, added_by="a", quality=99)
