@@ -82,6 +82,8 @@ class ApiSettings:
     ``max_batch``: hashes per match request or entries per batch add (400 beyond);
     ``max_upload_bytes``: largest upload to ``/v1/match/upload`` (413 beyond); each key's token
     bucket refills ``rate_limit_per_minute`` and holds ``rate_limit_burst`` (429 when empty).
+    Failed authentications are throttled per client address (``auth_failures_per_minute``,
+    ``auth_failure_burst``; behind a reverse proxy list it in ``trusted_proxies``).
     The rest tune caches and limits; ``hashdb.api.ApiConfig`` documents each (same names).
     """
 
@@ -96,6 +98,9 @@ class ApiSettings:
     list_cache_seconds: float = 60.0  # upper bound; small databases re-read list metadata in ~1 s
     changes_max_limit: int = 5000  # largest page of the delta feed
     coalesce_lookups: bool = True  # match concurrent single lookups together
+    auth_failures_per_minute: int = 60  # failed authentications per client address, then 429
+    auth_failure_burst: int = 20
+    trusted_proxies: list[str] = field(default_factory=list)  # reverse proxies: X-Forwarded-For
 
 
 @dataclass

@@ -19,6 +19,7 @@ from hashdb.access.errors import (
     KeyNotFound,
     NotAuthenticated,
     RateLimited,
+    TooManyFailedAuthentications,
 )
 from hashdb.access.policy import can_read, can_remove_entry, check_exercise_request, require_scope
 from hashdb.access.service import AccessService, RateLimits
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "RateLimits",
     "Scope",
+    "TooManyFailedAuthentications",
     "can_read",
     "can_remove_entry",
     "check_exercise_request",

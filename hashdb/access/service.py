@@ -6,6 +6,13 @@ same transaction, query counts are batched in memory and flushed, verified keys 
 
 The key cache trades a bounded delay for speed: a key revoked from *another* process (the CLI) is
 refused at most ``key_cache_seconds`` later; a key revoked through this service is refused at once.
+
+Failed authentications are throttled per client (an address the adapter names): each failure
+takes a token from the client's bucket (``auth_failure_limits``), and a client with an empty
+bucket is refused before its token is even parsed, whatever it sends, until the bucket refills.
+Why refuse the good keys too: answering a right guess differently from a wrong one would let a
+guesser go on at full speed; and every unknown key id costs a store lookup, so a flood of made-up
+keys is also a flood of queries. Successful authentications cost nothing.
 """
 
 from __future__ import annotations
@@ -31,18 +38,23 @@ from hashdb.access.errors import (
     KeyNotFound,
     NotAuthenticated,
     RateLimited,
+    TooManyFailedAuthentications,
 )
 from hashdb.access.rate_limit import RateLimiter
 from hashdb.access.store import AccessStore
 from hashdb.write_events import WriteEvent
 
-__all__ = ["AccessService", "RateLimits"]
+__all__ = ["AUTH_FAILURE_LIMITS", "AccessService", "RateLimits"]
 
 
 @dataclass(frozen=True)
 class RateLimits:
     per_minute: int = 6000
     burst: int = 600
+
+
+#: failed authentications per client address: 20 at once, then one a second
+AUTH_FAILURE_LIMITS = RateLimits(per_minute=60, burst=20)
 
 
 @dataclass
@@ -59,12 +71,18 @@ class AccessService:
         *,
         clock: Callable[[], datetime],
         rate_limits: RateLimits | None = None,
+        auth_failure_limits: RateLimits = AUTH_FAILURE_LIMITS,
         key_cache_seconds: float = 5.0,
     ) -> None:
         limits = rate_limits or RateLimits()
         self.store = store
         self._clock = clock
         self._limiter = RateLimiter(per_minute=limits.per_minute, burst=limits.burst, clock=clock)
+        self._failures = RateLimiter(
+            per_minute=auth_failure_limits.per_minute,
+            burst=auth_failure_limits.burst,
+            clock=clock,
+        )
         self._cache_seconds = key_cache_seconds
         self._cache: dict[str, _CachedKey] = {}
         self._usage: dict[str, tuple[int, datetime]] = {}
@@ -119,8 +137,28 @@ class AccessService:
         await self.flush_usage()
         return await self.store.keys()
 
-    async def authenticate(self, token: str | None) -> ApiKey:
-        """The active key for ``token``; :class:`NotAuthenticated` otherwise."""
+    async def authenticate(self, token: str | None, *, client: str | None = None) -> ApiKey:
+        """The active key for ``token``; :class:`NotAuthenticated` otherwise.
+
+        ``client`` (the caller's address) is charged for a failure, and refused with
+        :class:`TooManyFailedAuthentications` while it has failed too often (see the module
+        docstring); None (the CLI, tests) is never throttled.
+        """
+        if client is None:
+            return await self._authenticate(token)
+        wait = self._failures.wait(client)
+        if wait:
+            raise TooManyFailedAuthentications(
+                f"too many failed authentications from {client}; retry in {wait} s",
+                retry_after=wait,
+            )
+        try:
+            return await self._authenticate(token)
+        except NotAuthenticated:
+            self._failures.check(client)
+            raise
+
+    async def _authenticate(self, token: str | None) -> ApiKey:
         if not token:
             raise NotAuthenticated(
                 "an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"

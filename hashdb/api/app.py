@@ -20,7 +20,17 @@ from aiohttp import web
 from hashdb import HashService
 from hashdb.access import AccessService, AccessStore, RateLimits
 from hashdb.api import handlers_feed, handlers_lists, handlers_match, handlers_ops
-from hashdb.api.app_keys import ACCESS, CLOCK, COALESCER, CONFIG, HASH_SERVICE, LISTS, METRICS
+from hashdb.api.app_keys import (
+    ACCESS,
+    CLIENTS,
+    CLOCK,
+    COALESCER,
+    CONFIG,
+    HASH_SERVICE,
+    LISTS,
+    METRICS,
+)
+from hashdb.api.client_address import ClientAddresses
 from hashdb.api.config import ApiConfig
 from hashdb.api.export import export_list
 from hashdb.api.lists import ListDirectory
@@ -95,12 +105,16 @@ def create_app(
     )
     app[HASH_SERVICE] = hash_service
     app[CONFIG] = settings
+    app[CLIENTS] = ClientAddresses(settings.trusted_proxies)
     app[CLOCK] = clock
     app[METRICS] = ApiMetrics()
     app[ACCESS] = AccessService(
         access_store,
         clock=clock,
         rate_limits=RateLimits(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        auth_failure_limits=RateLimits(
+            settings.auth_failures_per_minute, settings.auth_failure_burst
+        ),
         key_cache_seconds=settings.key_cache_seconds,
     )
     app[COALESCER] = LookupCoalescer(hash_service, max_batch=settings.max_batch)

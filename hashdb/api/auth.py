@@ -1,4 +1,5 @@
-"""Request authentication: the key from the headers, its scope, its rate limit.
+"""Request authentication: the key from the headers, its scope, its rate limit; failures are
+throttled per client address (:class:`hashdb.api.client_address.ClientAddresses`).
 
 ``Authorization: Bearer KEY`` is the documented header; ``X-API-Key: KEY`` is accepted too, because
 many upload pipelines can set a header but not an auth scheme.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hashdb.access import ApiKey, Scope, check_exercise_request, require_scope
-from hashdb.api.app_keys import ACCESS
+from hashdb.api.app_keys import ACCESS, CLIENTS
 from hashdb.api.errors import RequestInvalid
 
 __all__ = ["authorize", "flag", "include_exercise", "token_from"]
@@ -28,7 +29,7 @@ async def authorize(
 ) -> ApiKey:
     """The request's key, checked for ``scope`` and charged ``cost`` rate-limit tokens."""
     access = request.app[ACCESS]
-    key = await access.authenticate(token_from(request))
+    key = await access.authenticate(token_from(request), client=request.app[CLIENTS].of(request))
     access.admit(key, cost=cost, queries=queries)
     require_scope(key, scope)
     return key

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hashdb.access.service import AUTH_FAILURE_LIMITS
+
 __all__ = ["ApiConfig"]
 
 
@@ -21,6 +23,12 @@ class ApiConfig:
     it counts every list's entries, about 2 s with 1,000,000 entries on SQLite, during which the
     database answers nothing else, hence the long default). ``coalesce_lookups``: concurrent
     single-hash lookups are matched together in one batch (:mod:`hashdb.api.lookup_coalescer`).
+    ``auth_failures_per_minute``/``auth_failure_burst``: failed authentications allowed per client
+    address (a token bucket: that many at once, then that rate); beyond it, every request from
+    the address is 429 ``auth_throttled`` with ``Retry-After``, a good key included.
+    ``trusted_proxies``: addresses or networks of reverse proxies in front of the API; for a
+    request from one of them the client address is the last ``X-Forwarded-For`` hop that is not
+    a trusted proxy (without it, every client behind a proxy would share the proxy's bucket).
     """
 
     max_batch: int = 1000
@@ -34,3 +42,10 @@ class ApiConfig:
     changes_max_limit: int = 5000
     usage_flush_seconds: float = 10.0
     coalesce_lookups: bool = True
+    auth_failures_per_minute: int = AUTH_FAILURE_LIMITS.per_minute
+    auth_failure_burst: int = AUTH_FAILURE_LIMITS.burst
+    trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # the config file gives a list; the frozen settings keep a tuple
+        object.__setattr__(self, "trusted_proxies", tuple(self.trusted_proxies))

@@ -19,6 +19,7 @@ from hashdb.access.errors import (
     KeyNotFound,
     NotAuthenticated,
     RateLimited,
+    TooManyFailedAuthentications,
 )
 from hashdb.errors import (
     DrillListViolation,
@@ -75,6 +76,7 @@ STATUS_BY_ERROR: dict[type[BaseException], tuple[int, str]] = {
     FileTooLarge: (413, "file_too_large"),
     PayloadTooLarge: (413, "payload_too_large"),
     UnsupportedMedia: (415, "unsupported_media"),
+    TooManyFailedAuthentications: (429, "auth_throttled"),
     RateLimited: (429, "rate_limited"),
     AccessError: (403, "forbidden"),
     HashDBError: (400, "invalid_request"),

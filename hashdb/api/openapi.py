@@ -606,7 +606,12 @@ _ERROR_TEXT = {
     409: "A list with this name already exists",
     413: "Upload or body too large",
     415: "Not an image or video, truncated, or a decompression bomb",
-    429: "Rate limit exceeded; retry after the Retry-After header's seconds",
+    429: (
+        "The key's rate limit is exceeded (rate_limited), or the client address failed to "
+        "authenticate too often (auth_throttled: api.auth_failure_burst failures at once, then "
+        "api.auth_failures_per_minute; every request from the address is refused, a good key "
+        "included); retry after the Retry-After header's seconds"
+    ),
 }
 
 
