@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from bot.settings import DiscordSettings
+from protocols.bounded_yaml import BoundedSafeLoader
 
 __all__ = [
     "ApiSettings",
@@ -227,7 +228,7 @@ def load_settings(
         except OSError as exc:
             raise ConfigError(f"{p}: cannot read config file: {exc.strerror or exc}") from None
         try:
-            data = yaml.safe_load(text) or {}
+            data = yaml.load(text, Loader=BoundedSafeLoader) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

@@ -16,6 +16,12 @@
 Parsing is lazy (``iter_parsed`` yields ``(line number, entry or ImportFormatError)`` per data
 line, 1-based) so a batch can carry on past bad lines and report them all at the end;
 export is lazy too (``iter_export`` yields lines) so the API can stream large lists.
+
+Files are UTF-8 (``text_lines`` turns a file opened in binary into the lines the parsers take):
+a byte-order mark in front (Excel writes one when it saves "CSV UTF-8") is dropped, and bytes
+that are not UTF-8 (a Latin-1 or Windows-1252 export) stop the import with the file and line,
+before anything is written: a file in another encoding is the wrong file as a whole, and the
+labels of its other lines would be stored garbled without a word.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ __all__ = [
     "iter_export",
     "iter_parsed",
     "parse_entries",
+    "text_lines",
 ]
 
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "text")
@@ -49,6 +56,9 @@ Parsed = tuple[int, NewEntry | ImportFormatError]
 _EXPORT_CSV_COLUMNS = (*CSV_COLUMNS, "id", "list_name", "added_by", "added_at")
 _LABEL_SPLIT = re.compile(r"[,;]")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
+#: after a carriage return not followed by a line feed (old Mac line ends), as text mode splits
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+_BOM = "\ufeff"
 
 
 def detect_format(filename: str, explicit: str | None = None) -> str:
@@ -63,6 +73,29 @@ def detect_format(filename: str, explicit: str | None = None) -> str:
             f"{filename}: cannot tell the format from the name; pass one of {', '.join(FORMATS)}"
         )
     return fmt
+
+
+def text_lines(lines: Iterable[bytes], *, source: str = "<input>") -> Iterator[str]:
+    """The text lines of a file opened in binary (``open(path, "rb")``), as ``open(path,
+    encoding="utf-8", newline="")`` would give them, without a leading byte-order mark; a line
+    that is not UTF-8 raises :class:`ImportFormatError` with its number."""
+    number = 0
+    for raw in lines:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start + 1} of the "
+                "line); save the file as UTF-8",
+                line=number + 1,
+                source=source,
+            ) from None
+        if number == 0:
+            text = text.removeprefix(_BOM)
+        for line in _LONE_CR.split(text) if "\r" in text else (text,):
+            if line:
+                number += 1
+                yield line
 
 
 def _split_labels(value: object) -> list[str]:

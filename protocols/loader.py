@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from protocols.bounded_yaml import BoundedSafeLoader
 from protocols.definition import (
     EVIDENCE_KINDS,
     Escalation,
@@ -377,7 +378,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
     """Parse protocol YAML text; ``source`` names the file in error messages."""
     checker = _Checker(source)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=BoundedSafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

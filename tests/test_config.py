@@ -43,6 +43,11 @@ def test_environment_lists_and_token() -> None:
         ("api: [1\n", "invalid YAML"),
         ("- 1\n", "mapping"),
         ("logging:\n  json: maybe\n", "logging.json"),
+        pytest.param(
+            "api:\n  host: " + "[" * 5000 + "]" * 5000 + "\n",
+            "yaml:2:.*: invalid YAML: nested",
+            id="nested-5000-deep",
+        ),
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, text: str, needle: str) -> None:

@@ -33,7 +33,7 @@ from hashdb import (
 )
 from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
-from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed
+from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, text_lines
 
 __all__ = [
     "command",
@@ -415,8 +415,9 @@ def import_cmd(
 
     errors: list[str] = []
     good: list[tuple[int, NewEntry]] = []
-    with open(file, encoding="utf-8", newline="") as handle:
-        for line, item in iter_parsed(handle, fmt, source=file, default_signal=default_signal):
+    with open(file, "rb") as handle:
+        text = text_lines(handle, source=file)
+        for line, item in iter_parsed(text, fmt, source=file, default_signal=default_signal):
             if isinstance(item, ImportFormatError):
                 errors.append(str(item))
             else:

@@ -5,7 +5,7 @@ must point at the exact line. PyYAML's composed node tree carries start marks, s
 walk nodes instead of plain dicts and report problems as :class:`Issue` values that the loaders
 collect (all problems in a file are reported at once, not the first one only).
 
-Imports nothing from the rest of crisisbot.
+Imports nothing from the rest of crisisbot but its bounded YAML loader.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yaml
+
+from protocols.bounded_yaml import BoundedSafeLoader
 
 __all__ = ["Issue", "Issues", "NodeReader", "compose_file_text"]
 
@@ -62,7 +64,7 @@ def _position(node: yaml.Node | None) -> tuple[int, int]:
 def compose_file_text(text: str, issues: Issues) -> yaml.Node | None:
     """Parse ``text`` into a node tree; a syntax error becomes an issue with its position."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=BoundedSafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -95,6 +95,18 @@ def test_good_scenario_loads(protocol_library) -> None:
     ]
 
 
+def test_deep_nesting_is_a_located_error_in_scenarios_and_scripts(protocol_library) -> None:
+    """Once a RecursionError from PyYAML's composer (5,000 levels)."""
+    deep = "[" * 5000 + "]" * 5000
+    text = GOOD.replace("title: Minimal drill", f"title: {deep}")
+    # the document's mapping is the first level, "title: " takes 7 columns: the 100th list
+    assert _errors(text, protocol_library) == [
+        (2, 7 + 100, "invalid YAML: nested more than 100 levels deep")
+    ]
+    with pytest.raises(ScenarioLoadError, match=r"^a.yaml:1:\d+: invalid YAML: nested more"):
+        parse_script(f"- {deep}\n", "a.yaml")
+
+
 def test_error_is_a_protocol_load_error_with_position(protocol_library) -> None:
     with pytest.raises(ProtocolLoadError) as info:
         parse_scenario(

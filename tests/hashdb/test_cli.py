@@ -182,3 +182,31 @@ def test_a_drill_export_cannot_be_imported_into_a_real_list(tmp_path: Path) -> N
     drill_only.write_text(source.read_text().splitlines()[0] + "\n")
     imported = run(tmp_path, "hashdb", "import", "exercise", str(drill_only), "--json")
     assert imported.returncode == 0 and json.loads(imported.stdout)["imported"] == 1
+
+
+def test_a_latin1_file_is_refused_with_its_line_and_a_bom_csv_is_read(tmp_path: Path) -> None:
+    """Once ``internal error (UnicodeDecodeError)`` with no file or line, and a CSV saved by
+    Excel as "CSV UTF-8" (a byte-order mark before ``hash``) refused for a missing column."""
+    pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+    run(tmp_path, "hashdb", "create", "tve")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(
+        f"hash,signal_type,labels\n{pdq},pdq,tve\n{'cd' * 16},md5,attaque à Christchurch\n".encode(
+            "latin-1"
+        )
+    )
+    result = run(tmp_path, "hashdb", "import", "tve", str(latin1))
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert f"{latin1}:3: not UTF-8 text" in result.stderr and "0xe0" in result.stderr
+    listed = run(tmp_path, "hashdb", "export", "tve", "--format", "text")
+    assert listed.stdout == ""  # nothing imported from a file in the wrong encoding
+
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes(
+        f"hash,signal_type,labels\r\n{pdq},pdq,attaque à Christchurch\r\n".encode("utf-8-sig")
+    )
+    result = run(tmp_path, "hashdb", "import", "tve", str(bom), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["imported"] == 1
+    exported = run(tmp_path, "hashdb", "export", "tve", "--format", "jsonl")
+    assert json.loads(exported.stdout)["labels"] == ["attaque à Christchurch"]

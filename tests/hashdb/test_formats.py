@@ -10,7 +10,14 @@ import pytest
 
 from hashdb import Entry, ImportFormatError, InvalidArgument, NewEntry
 from hashdb.content_hash import HashVariant
-from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, parse_entries
+from hashdb.formats import (
+    FORMATS,
+    detect_format,
+    iter_export,
+    iter_parsed,
+    parse_entries,
+    text_lines,
+)
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -110,3 +117,15 @@ def test_jsonl_keeps_variants_through_export_and_import() -> None:
     bad = '{"signal": "pdq", "value": "' + PDQ + '", "variants": ["crop-10"]}\n'
     ((_, error),) = iter_parsed(io.StringIO(bad), "jsonl")
     assert isinstance(error, ImportFormatError) and "variants" in str(error)
+
+
+def test_text_lines_read_utf8_as_text_mode_would_and_locate_other_encodings() -> None:
+    raw = "\ufeffhash,labels\r\nab,é\rcd,x\nlast".encode()
+    lines = list(text_lines(io.BytesIO(raw), source="f.csv"))
+    assert lines == ["hash,labels\r\n", "ab,é\r", "cd,x\n", "last"]
+    assert lines == io.StringIO(raw.decode("utf-8-sig"), newline="").readlines()
+    bad = io.BytesIO(b"a\r\nb\rc\n" + "d,é\n".encode("latin-1"))
+    with pytest.raises(ImportFormatError, match=r"^f.csv:4: not UTF-8 text \(byte 0xe9 at"):
+        list(text_lines(bad, source="f.csv"))
+    inner_bom = "a\n\ufeffb\n".encode()  # only a mark in front is an encoding mark
+    assert list(text_lines(io.BytesIO(inner_bom))) == ["a\n", "\ufeffb\n"]

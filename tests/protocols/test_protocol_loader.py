@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from protocols import (
     ProtocolLibrary,
@@ -16,6 +18,7 @@ from protocols import (
     parse_duration,
     parse_protocol,
 )
+from protocols.bounded_yaml import BoundedSafeLoader
 from protocols.protocol_library import SHIPPED_DIR
 
 GOOD = """\
@@ -69,6 +72,27 @@ def test_every_shipped_protocol_loads_and_says_it_is_modelled_not_official() -> 
         "eu-crisis-protocol",
         "christchurch-call-crp",
     }
+
+
+#: 5,000 levels once ran PyYAML's composer out of Python's recursion limit (RecursionError)
+DEEP = {
+    "flow list": "[" * 5000 + "]" * 5000,
+    "flow mapping": "{a: " * 5000 + "1" + "}" * 5000,
+    "block mapping": "\n" + "".join("  " * (i + 1) + "a:\n" for i in range(150)),
+}
+
+
+@pytest.mark.parametrize("shape", DEEP)
+def test_deep_nesting_is_a_located_error(shape: str) -> None:
+    text = GOOD.replace("name: Mini", "name: " + DEEP[shape], 1)
+    ((line, column, message),) = problems(text)
+    assert message == "invalid YAML: nested more than 100 levels deep"
+    deepest = text.splitlines()[line - 1]
+    assert line >= 3 and deepest.startswith(("name: ", "  ")) and column > 100
+    at_the_limit = "[" * 100 + "]" * 100
+    assert yaml.load(at_the_limit, Loader=BoundedSafeLoader) == json.loads(at_the_limit)
+    with pytest.raises(yaml.MarkedYAMLError, match="nested more than 100"):
+        yaml.load(f"[{at_the_limit}]", Loader=BoundedSafeLoader)
 
 
 def test_a_good_file_builds_the_model() -> None:
