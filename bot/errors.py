@@ -19,6 +19,7 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
+from bot.command_options import OptionRefused
 from bot.replies import AnswerNotDelivered, reply_for
 from hashdb.errors import HashDBError
 from protocols.errors import ProtocolError
@@ -56,7 +57,7 @@ def error_message(error: BaseException) -> str:
             f"⚠️ Discord refused the bot's answer ({describe_refusal(error.error)}); if this was "
             "an action, it is recorded in the timeline: check before repeating it."
         )
-    if isinstance(error, (ProtocolError, HashDBError, UserFacingError)):
+    if isinstance(error, (ProtocolError, HashDBError, UserFacingError, OptionRefused)):
         return f"⚠️ {error}"
     if isinstance(error, app_commands.CheckFailure):
         return f"⛔ {error}"
@@ -87,6 +88,7 @@ def _expected(error: BaseException) -> bool:
             app_commands.CheckFailure,
             app_commands.CommandNotFound,
             app_commands.CommandSignatureMismatch,
+            OptionRefused,
         ),
     )
 
@@ -97,7 +99,8 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
     if not _expected(original):
         log.error("interaction failed", exc_info=original)
     elif isinstance(
-        original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
+        original,
+        (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch, OptionRefused),
     ):
         log.warning("interaction %s refused: %s", interaction.id, original)
     try:

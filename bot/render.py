@@ -80,10 +80,15 @@ def tagged(state: IncidentState, text: str) -> str:
 
 
 def channel_name(state: IncidentState) -> str:
-    """``drill-inc-…-title`` / ``inc-…-title``: lowercase, dashes, at most 100 characters."""
+    """``{incident id}-{title}``, lowercase, dashes, at most 100 characters; a drill's name starts
+    with ``drill-`` exactly once. Drill ids already do (``drill-20260315-…``, as the engine and
+    the drill runner make them: that gave ``drill-drill-…``); an id chosen for a drill that does
+    not gets the prefix (``drill-inc-7-…``). The id stays whole in the name, so a responder finds
+    the channel by the id every export, command and log line shows."""
     words = "".join(c if c.isalnum() else "-" for c in state.title.lower()).split("-")
     slug = "-".join(w for w in words if w)[:60].strip("-")
-    name = f"{'drill-' if state.drill else ''}{state.id}{'-' + slug if slug else ''}"
+    marked = state.drill and not state.id.startswith("drill-")
+    name = f"{'drill-' if marked else ''}{state.id}{'-' + slug if slug else ''}"
     return name[:100]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 
@@ -32,6 +32,9 @@ from bot.forms import PersistentForm
 from bot.replies import start_reply
 from protocols.actors import Actor
 from protocols.commands import AssignRole, Command, CompleteStep, SkipStep
+from protocols.decide import check_step_action
+from protocols.definition import Step
+from protocols.state import IncidentState
 
 if TYPE_CHECKING:
     from bot.client import CrisisBot
@@ -88,6 +91,14 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
     ) -> StepButton:
         return cls(match["incident"], match["step"], match["action"])
 
+    def _form(self, step: Step, state: IncidentState) -> StepForm | None:
+        """The form this click opens for the input its command still needs, if any."""
+        if self.action == "skip":
+            return SkipStepModal(self.incident_id, step.id)
+        if self.action == "done" and step.evidence and not state.step(step.id).evidence:
+            return CompleteStepModal(self.incident_id, step.id, step.evidence)
+        return None
+
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         try:
@@ -96,11 +107,11 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_T
             protocol = bot.incidents.protocol_for(state)
             step = protocol.step(self.step_id)
             actor = actor_for(bot.settings, interaction.user)
-            if self.action == "skip":
-                await SkipStepModal(self.incident_id, step.id).show(interaction)
-                return
-            if self.action == "done" and step.evidence and not state.step(step.id).evidence:
-                await CompleteStepModal(self.incident_id, step.id, step.evidence).show(interaction)
+            form = self._form(step, state)
+            if form is not None:
+                # refused now if the engine would refuse it whatever is typed in the form
+                check_step_action(state, protocol, actor, step.id, form.action)
+                await form.show(interaction)
                 return
             reply = start_reply(interaction, update=True)
             if self.action == "done":
@@ -129,7 +140,7 @@ class StepForm(PersistentForm):
     checklist. Registered once with ``bot.forms``: its template covers both kinds."""
 
     template = STEP_FORM_TEMPLATE
-    action: ClassVar[str]
+    action: ClassVar[Literal["done", "skip"]]
 
     def __init__(self, title: str, incident_id: str, step_id: str) -> None:
         super().__init__(

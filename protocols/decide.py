@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from protocols import commands as c
 from protocols import events as ev
@@ -28,7 +28,7 @@ from protocols.permissions import require
 from protocols.protocol_snapshot import protocol_snapshot, snapshot_fingerprint
 from protocols.state import IncidentState, evolve
 
-__all__ = ["decide"]
+__all__ = ["check_step_action", "decide"]
 
 #: incident ids end up in channel names, file names and URLs
 _INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
@@ -134,13 +134,12 @@ def _auto_advance(
     return events
 
 
-def _step_command(
-    state: IncidentState, cmd: c.Command, protocol: Protocol, now: datetime
-) -> list[ev.Event]:
-    actor = cmd.actor
-    base = _base(actor, now)
-    if isinstance(cmd, c.CompleteStep):
-        step = _startable(state, protocol, cmd.step_id)
+def _pending_step(
+    state: IncidentState, protocol: Protocol, actor: Actor, step_id: str, *, complete: bool
+) -> Step:
+    """The step ``actor`` may complete (or skip) now: every rule that needs no input."""
+    step = _startable(state, protocol, step_id)
+    if complete:
         require(
             state,
             protocol,
@@ -149,13 +148,43 @@ def _step_command(
             step_role=step.role,
             action=f"complete step {step.id!r}",
         )
-        if state.step(step.id).status != "pending":
-            raise InvalidTransition(f"step {step.id!r} is already {state.step(step.id).status}")
-        missing = [d for d in step.depends_on if not state.step(d).finished]
-        if missing:
-            raise DependencyNotMet(
-                f"step {step.id!r} depends on {', '.join(missing)}, not done or skipped yet"
-            )
+    else:
+        require(state, protocol, actor, "can_manage_steps")
+    if state.step(step.id).status != "pending":
+        raise InvalidTransition(f"step {step.id!r} is already {state.step(step.id).status}")
+    missing = [d for d in step.depends_on if not state.step(d).finished]
+    if complete and missing:
+        raise DependencyNotMet(
+            f"step {step.id!r} depends on {', '.join(missing)}, not done or skipped yet"
+        )
+    return step
+
+
+def check_step_action(
+    state: IncidentState,
+    protocol: Protocol,
+    actor: Actor,
+    step_id: str,
+    action: Literal["done", "skip"],
+) -> Step:
+    """Raise what ``decide`` would raise for completing (``"done"``) or skipping ``step_id`` now,
+    whatever evidence or reason came with it; the step otherwise.
+
+    Why: an adapter that asks for that input in a form (the bot's checklist buttons) asks the
+    engine first, so a click on a closed incident or a finished step is refused at once, not
+    after the responder typed their evidence. ``decide`` still checks everything on submit.
+    """
+    _check_open(state)
+    return _pending_step(state, protocol, actor, step_id, complete=action == "done")
+
+
+def _step_command(
+    state: IncidentState, cmd: c.Command, protocol: Protocol, now: datetime
+) -> list[ev.Event]:
+    actor = cmd.actor
+    base = _base(actor, now)
+    if isinstance(cmd, c.CompleteStep):
+        step = _pending_step(state, protocol, actor, cmd.step_id, complete=True)
         evidence = cmd.evidence
         if evidence is not None and step.evidence:
             evidence = _check_evidence(step.evidence, evidence)
@@ -170,10 +199,7 @@ def _step_command(
             **base, step_id=step.id, note=cmd.note.strip(), evidence=evidence
         )
     elif isinstance(cmd, c.SkipStep):
-        step = _startable(state, protocol, cmd.step_id)
-        require(state, protocol, actor, "can_manage_steps")
-        if state.step(step.id).status != "pending":
-            raise InvalidTransition(f"step {step.id!r} is already {state.step(step.id).status}")
+        step = _pending_step(state, protocol, actor, cmd.step_id, complete=False)
         done = ev.StepSkipped(**base, step_id=step.id, reason=_need_text(cmd.reason, "a reason"))
     else:
         assert isinstance(cmd, c.ReopenStep)
@@ -379,6 +405,11 @@ def _correct(
     ]
 
 
+def _check_open(state: IncidentState) -> None:
+    if state.status == "closed":
+        raise IncidentClosed(f"incident {state.id} is closed; its timeline is final")
+
+
 _Handler = Callable[[IncidentState, Any, Protocol, datetime], list[ev.Event]]
 
 _HANDLERS: dict[type, _Handler] = {
@@ -420,8 +451,7 @@ def decide(
         return _declare(command, protocol, now)
     if state is None:
         raise InvalidTransition("declare the incident first")
-    if state.status == "closed":
-        raise IncidentClosed(f"incident {state.id} is closed; its timeline is final")
+    _check_open(state)
     handler = _HANDLERS.get(type(command))
     if handler is None:
         raise InvalidTransition(f"unknown command {type(command).__name__}")

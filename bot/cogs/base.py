@@ -2,9 +2,10 @@
 
 ``interaction_check`` and ``cog_app_command_error`` are discord.py's cog-level hooks: the check
 runs before every app command of the cog (a cog declares the access its commands need in
-``access``) and then starts the command's :class:`bot.replies.Reply` (deferred if the command is
-still working after two seconds; private for the commands listed in ``private``; marked DRILL in
-a drill channel). Every error of those commands lands in ``bot.errors.reply_with_error``.
+``access``), refuses options that do not fit the command (``bot.command_options``), then starts
+the command's :class:`bot.replies.Reply` (deferred if the command is still working after two
+seconds; private for the commands listed in ``private``; marked DRILL in a drill channel). Every
+error of those commands lands in ``bot.errors.reply_with_error``.
 Handlers answer with ``self.reply(interaction).send(...)``.
 """
 
@@ -17,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Access, require
+from bot.command_options import check_options
 from bot.errors import reply_with_error
 from bot.replies import Reply, reply_for, start_reply
 
@@ -40,6 +42,7 @@ class CrisisCog(commands.Cog):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         name = interaction.command.name if interaction.command else ""
         require(self.bot.settings, interaction.user, self.command_access.get(name, self.access))
+        check_options(interaction)
         start_reply(interaction, ephemeral=name in self.private)
         return True
 

@@ -28,6 +28,7 @@ from bot.render import match_lines
 from bot.replies import reply_for
 from bot.views import AddUploadButton
 from hashdb.content_hash import ContentHash
+from hashdb.errors import HashDBError
 from protocols.actors import HASH_COORDINATOR, TIMELINE_RECORDER, Actor
 from protocols.commands import RecordMatch
 
@@ -101,12 +102,18 @@ class UploadWatch(commands.Cog):
         for attachment in message.attachments:
             try:
                 await self.check_upload(message, attachment)
-            except Exception:  # noqa: BLE001 - one bad upload must not stop the others
-                log.warning(
-                    "upload %s in %s not checked",
+            except (HashDBError, UserFacingError) as refusal:
+                # not an image or video, over the size limit, not downloadable: most uploads in
+                # a busy channel are documents and such, so a line each, no traceback
+                log.info(
+                    "upload %s in %s not checked: %s",
                     attachment.filename,
                     message.channel.id,
-                    exc_info=True,
+                    refusal,
+                )
+            except Exception:  # noqa: BLE001 - one bad upload must not stop the others
+                log.exception(
+                    "upload %s in %s not checked", attachment.filename, message.channel.id
                 )
 
     async def check_upload(self, message: discord.Message, attachment: discord.Attachment) -> bool:

@@ -6,10 +6,11 @@ checked."""
 from __future__ import annotations
 
 import asyncio
+import copy
 
 from bot.custom_ids import step_button_id
 from tests.bot.conftest import BotRunner, Services, Team
-from tests.bot.incident_flow import event_names, message_with, open_incident
+from tests.bot.incident_flow import event_names, message_with, open_incident, private_answer
 from tests.fake_discord import FakeDiscord, FakeInteraction
 
 
@@ -83,3 +84,28 @@ async def test_a_form_submitted_in_the_same_process_is_recorded_once(
         await asyncio.sleep(0.1)
         assert len(fake.interactions[submit.id].callbacks) == 1
         assert (await event_names(services, incident_id)).count("StepSkipped") == 1
+
+
+async def test_a_click_the_engine_would_refuse_is_refused_before_its_form_opens(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    """Once the evidence form opened on a closed incident, and the refusal came only after the
+    responder had typed the evidence. A client can still show the buttons enabled: a checklist
+    not yet re-rendered, or an incident closed from the CLI."""
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        done = step_button_id(incident_id, "situational-awareness", "done")  # asks for evidence
+        skip = step_button_id(incident_id, "assess-criteria", "skip")  # asks for a reason
+        as_shown = copy.deepcopy(message_with(fake, channel, done))
+        skip_shown = copy.deepcopy(message_with(fake, channel, skip))
+        ix = await fake.slash_command(
+            "incident close", {"reason": "false alarm"}, user=team.alice, channel=channel
+        )
+        await fake.wait_for_interaction_response(ix)
+        before = await event_names(services, incident_id)
+
+        for message, custom_id in [(as_shown, done), (skip_shown, skip)]:
+            click = await fake.click(message, custom_id, user=team.alice, check=False)
+            answer = await private_answer(fake, click)  # a message, not a form (type 9)
+            assert "is closed" in answer["data"]["content"], custom_id
+        assert await event_names(services, incident_id) == before

@@ -16,6 +16,7 @@ from tests.fake_discord import FakeDiscord
 from tests.fake_discord.state import FakeInteraction
 
 MODAL_SUBMIT = 5
+STRING, INTEGER, BOOLEAN = 3, 4, 5  # option types on the wire
 
 
 async def _send(fake: FakeDiscord, ix: FakeInteraction) -> dict:
@@ -52,6 +53,40 @@ async def test_unknown_commands_and_missing_options_are_answered_privately(
         assert "`/incident note` arrived without an option" in answer["data"]["content"]
         assert "went wrong on our side" not in answer["data"]["content"]
 
+        assert await event_names(services, incident_id) == before
+
+
+#: (command, valid options, the option an older client sends otherwise, as what, what is said)
+_UNFIT_OPTIONS = [
+    ("incident correct", {"entry": 1, "reason": "r", "text": "x"}, "entry", "abc", STRING,
+     "`entry` must be a whole number, but Discord sent 'abc'"),
+    ("incident correct", {"entry": 1, "reason": "r", "text": "x"}, "entry", 0, INTEGER,
+     "`entry` must be at least 1"),
+    ("incident step", {"action": "done", "step": "situational-awareness"}, "action", "delete",
+     STRING, "`action` must be one of `done`, `skip`, `reopen`"),
+    ("incident note", {"text": "x"}, "text", "x" * 2001, STRING,
+     "`text` must be at most 2000 characters long"),
+    ("incident note", {"text": "x"}, "text", True, BOOLEAN, "`text` must be text"),
+]  # fmt: skip
+
+
+async def test_options_that_do_not_fit_the_command_are_refused_by_name(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    """Once a TypeError in protocols/decide.py and "something went wrong on our side"."""
+    async with start_bot():
+        channel, incident_id = await open_incident(fake, team, services)
+        before = await event_names(services, incident_id)
+        for command, options, name, value, kind, needle in _UNFIT_OPTIONS:
+            ix = fake.interactions_factory.slash_command(
+                command, options, user=team.alice, channel=channel
+            )
+            (sub,) = ix.payload["data"]["options"]
+            (option,) = [o for o in sub["options"] if o["name"] == name]
+            option.update(value=value, type=kind)  # as a client with an older version sends it
+            answer = await _send(fake, ix)
+            assert needle in answer["data"]["content"], answer["data"]["content"]
+            assert "nothing was changed" in answer["data"]["content"]
         assert await event_names(services, incident_id) == before
 
 

@@ -5,7 +5,10 @@ hashes to the list and records them in the incident's timeline."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+
+import pytest
 
 from bot.custom_ids import upload_add_id
 from tests.bot.conftest import BotRunner, Services, Team, as_jpeg, list_with_pdq_of, sample_image
@@ -90,6 +93,35 @@ async def test_uploads_that_do_not_match_or_are_too_big_raise_nothing(
         await asyncio.sleep(0.3)  # give a (wrong) alert time to appear
         assert fake.messages.get(int(team.alerts["id"]), []) == []
         assert not any("huge.bin" in u or "a.png" in u for u in fake.cdn_requests)
+
+
+async def test_uploads_the_bot_cannot_hash_are_logged_in_one_line(
+    fake: FakeDiscord,
+    team: Team,
+    services: Services,
+    start_bot: BotRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Documents and oversized files are everyday uploads, not failures: once each one logged a
+    full traceback at warning level."""
+    caplog.set_level(logging.INFO, logger="bot.cogs.upload_watch")
+    async with start_bot(upload_max_bytes=100_000):
+        await fake.post_message(
+            team.watched,
+            team.bob,
+            "minutes",
+            attachments=[("notes.txt", b"not an image"), ("huge.bin", b"\0" * 200_000)],
+        )
+
+        def skipped() -> list[logging.LogRecord]:
+            return [r for r in caplog.records if "not checked" in r.getMessage()]
+
+        await fake.wait_for(lambda: len(skipped()) == 2, what="both uploads logged")
+    notes, huge = skipped()
+    assert "notes.txt" in notes.getMessage() and "not an image" in notes.getMessage()
+    assert "huge.bin" in huge.getMessage() and "100,000 bytes" in huge.getMessage()
+    assert all(r.levelno == logging.INFO and r.exc_info is None for r in (notes, huge))
+    assert fake.messages.get(int(team.alerts["id"]), []) == []
 
 
 async def test_hash_add_in_a_closed_incident_channel_adds_without_linking(

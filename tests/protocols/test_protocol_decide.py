@@ -40,6 +40,7 @@ from protocols import (
     decide,
     replay,
 )
+from protocols.decide import check_step_action
 
 
 def test_declaring_records_the_incident_and_makes_the_declarer_lead() -> None:
@@ -172,6 +173,29 @@ def test_lifecycle_activate_conclude_close() -> None:
     closed = given(ActivateIncident(actor=ADMIN), Close("false alarm", actor=ADMIN))
     with pytest.raises(IncidentClosed):
         when(closed, AddNote("late", actor=ADMIN))
+
+
+def test_a_step_action_is_checked_before_its_input_is_asked_for() -> None:
+    """``check_step_action`` refuses what ``decide`` would refuse whatever evidence or reason
+    came with the command (the bot asks it before opening a form)."""
+    state = given(ActivateIncident(actor=ADMIN))
+    assert check_step_action(state, PROTOCOL, ADMIN, "situational-awareness", "done").id == (
+        "situational-awareness"
+    )
+    with pytest.raises(DependencyNotMet):
+        check_step_action(state, PROTOCOL, ADMIN, "assess-criteria", "done")
+    assert check_step_action(state, PROTOCOL, ADMIN, "assess-criteria", "skip")
+    with pytest.raises(NotAllowed):
+        check_step_action(state, PROTOCOL, BOB, "situational-awareness", "done")
+    done = given(
+        ActivateIncident(actor=ADMIN), CompleteStep("situational-awareness", "x", "e", actor=ADMIN)
+    )
+    with pytest.raises(InvalidTransition, match="already done"):
+        check_step_action(done, PROTOCOL, ADMIN, "situational-awareness", "skip")
+    closed = given(Close("false alarm", actor=ADMIN))
+    for action in ("done", "skip"):
+        with pytest.raises(IncidentClosed):
+            check_step_action(closed, PROTOCOL, ADMIN, "situational-awareness", action)
 
 
 def test_only_incident_admins_close_even_the_lead() -> None:

@@ -52,9 +52,9 @@ async def test_drill_start_injects_hash_pause_stop_and_report(
         created = await fake.wait_for_request("POST", "/guilds/{guild_id}/channels")
         channel = created.response
         channel_id = int(channel["id"])
-        assert channel["name"].startswith("drill-")
         (state,) = await services.incidents.list(open_only=True)
-        assert state.drill is True
+        assert state.drill is True and state.id.startswith("drill-")
+        assert channel["name"].startswith(f"{state.id}-")  # once "drill-drill-…"
 
         # injects arrive on schedule; U1 (T+08:00 = 1.6 s at x300) comes with its picture
         await fake.wait_for(
