@@ -5,7 +5,9 @@ bytes always; PDQ (with quality) and pHash for images; for videos one PDQ per di
 frame (signal ``"pdq"``, with ``frame_seconds`` set) so video frames match image lists directly.
 Decoding decisions (limits, bombs, modes, EXIF, JPEG draft) live in ``hashdb.decoding``.
 Pixel hashes live in ``hashdb.perceptual`` (re-exported here), the derived search hashes (crops
-stored with an entry, trimmed borders searched for a query) in ``hashdb.variants``.
+stored with an entry, trimmed borders searched for a query) in ``hashdb.variants``. A signal type
+that hashes images itself (``hashdb.signals.HashesImages``, a local-feature type) is called for
+every image after PDQ and pHash, so adding one does not edit this module.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hashdb.content_hash import ContentHash, QueryHash
 from hashdb.decoding import HashLimits, check_size, decode_image
 from hashdb.errors import UnsupportedMedia
 from hashdb.perceptual import hash_image, pdq_dihedral_variants, pdq_hash, phash_hash
+from hashdb.signals import SIGNALS, HashesImages
 from hashdb.variants import content_box, with_variants
 from hashdb.video import hash_video, looks_like_video
 
@@ -65,7 +68,19 @@ def hash_bytes(
         return _digests(data) + hash_video(data, name=name, limits=limits)
     image = decode_image(data, name=name, limits=limits)
     hashes = hash_image(image)
-    return _digests(data) + (with_variants(image, hashes) if variants else hashes)
+    if variants:
+        hashes = with_variants(image, hashes)
+    return _digests(data) + hashes + _pixel_signal_hashes(image)
+
+
+def _pixel_signals() -> list[HashesImages]:
+    """Registered signal types that hash images themselves (``HashesImages``)."""
+    return [signal for signal in SIGNALS if isinstance(signal, HashesImages)]
+
+
+def _pixel_signal_hashes(image: Image.Image) -> list[ContentHash]:
+    found = (signal.hash_image(image) for signal in _pixel_signals())
+    return [h for h in found if h is not None]
 
 
 def hash_bytes_for_query(
@@ -104,10 +119,12 @@ def hash_bytes_for_query(
         pdq_values += [v.value for v in pdq_dihedral_variants(picture)]
         pdq_values.append(pdq_hash(mirrored).value)
         phash_values += [phash_hash(picture).value, phash_hash(mirrored).value]
+    found = (signal.query_image(image) for signal in _pixel_signals())
     return [
         *(QueryHash(h, (h.value,)) for h in _digests(data)),
         QueryHash(pdq, tuple(dict.fromkeys(pdq_values))),
         QueryHash(phash, tuple(dict.fromkeys(phash_values))),
+        *(q for q in found if q is not None),
     ]
 
 

@@ -9,7 +9,7 @@ are case-insensitive and a few aliases used by ThreatExchange/HMA exports (``HAS
 
 from __future__ import annotations
 
-from hashdb.signals.base import HexHammingSignal, SignalRegistry, SignalType
+from hashdb.signals.base import HashesImages, HexHammingSignal, SignalRegistry, SignalType
 from hashdb.signals.index_port import Hit, IndexRow, Rebuildable, SignalIndex
 from hashdb.signals.types import (
     PDQ_MIN_QUALITY,
@@ -26,6 +26,7 @@ __all__ = [
     "SIGNALS",
     "SIGNAL_NAMES",
     "DigestSignal",
+    "HashesImages",
     "HexHammingSignal",
     "Hit",
     "IndexRow",

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from hashdb.content_hash import HashVariant
+from hashdb.content_hash import ContentHash, HashVariant, QueryHash
 from hashdb.errors import InvalidArgument, InvalidHash
 from hashdb.signals.index_port import SignalIndex
 
-__all__ = ["HexHammingSignal", "SignalRegistry", "SignalType"]
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["HashesImages", "HexHammingSignal", "SignalRegistry", "SignalType"]
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -113,6 +116,26 @@ class SignalType:
 
     def __repr__(self) -> str:
         return f"<signal {self.name}>"
+
+
+class HashesImages:
+    """Opt-in capability of a signal type computed from an image's pixels (python-threatexchange's
+    ``BytesHasher``, for decoded images): mix it into the type and ``hashdb.hashing`` calls it for
+    every image, after the shipped PDQ and pHash (which ``hashdb.hashing`` computes itself).
+
+    The image is decoded once, already checked against the limits, EXIF-rotated and in RGB.
+    """
+
+    def hash_image(self, image: Image.Image) -> ContentHash | None:
+        """The value to store when ``image`` is added to a list (``hash_bytes``); None when the
+        image gives nothing worth storing (a flat or tiny picture), which is not an error."""
+        raise NotImplementedError
+
+    def query_image(self, image: Image.Image) -> QueryHash | None:
+        """What a check of ``image`` searches for (``hash_bytes_for_query``): the query's
+        ``search_values`` (its value and its mirror's, say) and any ``detail`` the type's index
+        reads; None when the image gives nothing to search."""
+        raise NotImplementedError
 
 
 class HexHammingSignal(SignalType):

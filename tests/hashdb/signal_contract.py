@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import pytest
 
-from hashdb import SIGNAL_NAMES, InvalidArgument, InvalidHash, get_signal
+from hashdb import InvalidArgument, InvalidHash, get_signal
 from hashdb.content_hash import ContentHash, QueryHash
-from hashdb.signals import Hit, IndexRow, SignalIndex, SignalType
+from hashdb.signals import SIGNALS, Hit, IndexRow, SignalIndex, SignalType
 
 __all__ = ["HexSignalContract", "SignalTypeContract"]
 
@@ -49,7 +49,7 @@ class SignalTypeContract:
     # -- the type ---------------------------------------------------------------------------
     def test_registered_by_name(self) -> None:
         assert get_signal(self.signal.name.upper()) is get_signal(self.signal.name)
-        assert self.signal.name in SIGNAL_NAMES
+        assert self.signal.name in SIGNALS.names()
 
     def test_parse_keeps_a_normalised_value(self) -> None:
         for value in (self.example, self.near, self.unrelated):
