@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from hashdb.entry_cache import EntryCache
 from hashdb.index_guard import IndexGuard
 from hashdb.records import HashList
-from hashdb.signals import SIGNALS, IndexRow, Rebuildable, SignalIndex, SignalType
+from hashdb.signals import SIGNALS, IndexRows, Rebuildable, SignalIndex, SignalType
 from hashdb.store import HashStore, IndexChange
 
 __all__ = ["LiveIndex"]
@@ -93,7 +93,7 @@ class LiveIndex:
     def _apply(self, rows: Sequence[IndexChange]) -> None:
         """Adds are gathered per signal type and added together; a removal first adds what is
         gathered (the entry it removes may be among them)."""
-        pending: dict[str, list[IndexRow]] = defaultdict(list)
+        pending: dict[str, IndexRows] = defaultdict(IndexRows)
 
         def flush() -> None:
             for signal_name, added in pending.items():
@@ -106,9 +106,8 @@ class LiveIndex:
             if row.signal not in self.indexes:
                 continue  # a signal type this build does not know
             if row.kind == "add":
-                pending[row.signal].append(
-                    IndexRow(row.entry_id, self.tag(row.list_name), row.value, row.variants)
-                )
+                added = pending[row.signal]
+                added.append(row.entry_id, self.tag(row.list_name), row.value, row.variants)
             else:
                 flush()
                 self.indexes[row.signal].remove([row.entry_id])

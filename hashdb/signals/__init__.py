@@ -10,7 +10,7 @@ are case-insensitive and a few aliases used by ThreatExchange/HMA exports (``HAS
 from __future__ import annotations
 
 from hashdb.signals.base import HashesImages, HexHammingSignal, SignalRegistry, SignalType
-from hashdb.signals.index_port import Hit, IndexRow, Rebuildable, SignalIndex
+from hashdb.signals.index_port import Hit, IndexRow, IndexRows, Rebuildable, SignalIndex
 from hashdb.signals.types import (
     PDQ_MIN_QUALITY,
     DigestSignal,
@@ -30,6 +30,7 @@ __all__ = [
     "HexHammingSignal",
     "Hit",
     "IndexRow",
+    "IndexRows",
     "Md5Signal",
     "PdqSignal",
     "PerceptualSignal",

@@ -8,9 +8,9 @@ brings its index with it and the service is not edited.
 
 Contract (``tests/hashdb/signal_contract.py`` checks it for every registered type):
 
-- ``add(rows)`` indexes entries (an entry id is added at most once while it is live);
-  ``remove(entry_ids)`` forgets them (unknown ids are ignored). Both are called only while no
-  search runs (under the service's ``IndexGuard``).
+- ``add(rows)`` indexes entries (``IndexRows``, in columns; iterating it gives ``IndexRow``s; an
+  entry id is added at most once while it is live); ``remove(entry_ids)`` forgets them (unknown
+  ids are ignored). Both are called only while no search runs (under the service's ``IndexGuard``).
 - ``search(queries, limits)`` returns, per query, ``{entry id: Hit}``: every live entry within
   the threshold of its list, ``limits[tag]``, each once (at its best). Entries whose tag is not in
   ``limits`` (lists not searched) are left out. ``queries`` may be of other signal types than the
@@ -23,12 +23,13 @@ Contract (``tests/hashdb/signal_contract.py`` checks it for every registered typ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from hashdb.content_hash import HashVariant, QueryHash
 
-__all__ = ["Hit", "IndexRow", "Rebuildable", "SignalIndex"]
+__all__ = ["Hit", "IndexRow", "IndexRows", "Rebuildable", "SignalIndex"]
 
 
 class IndexRow(NamedTuple):
@@ -44,8 +45,41 @@ class IndexRow(NamedTuple):
     value: str
     variants: tuple[HashVariant, ...] = ()
 
-    # a NamedTuple, not a dataclass: a first load makes one per entry (a million), and a tuple is
-    # made several times faster
+
+@dataclass(frozen=True)
+class IndexRows:
+    """Entries to add, column by column: ``IndexRow`` ``i`` is the ``i``-th item of each list.
+
+    Why columns: a first load adds millions of entries, and an object per entry would cost about
+    as much as the rest of the load; a Hamming index hands the columns on as they are. Iterating
+    gives ``IndexRow``s, for an index that works row by row.
+    """
+
+    entry_ids: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    variants: list[tuple[HashVariant, ...]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rows: Iterable[IndexRow]) -> IndexRows:
+        out = cls()
+        for row in rows:
+            out.append(row.entry_id, row.tag, row.value, row.variants)
+        return out
+
+    def append(
+        self, entry_id: int, tag: int, value: str, variants: tuple[HashVariant, ...] = ()
+    ) -> None:
+        self.entry_ids.append(entry_id)
+        self.tags.append(tag)
+        self.values.append(value)
+        self.variants.append(variants)
+
+    def __len__(self) -> int:
+        return len(self.entry_ids)
+
+    def __iter__(self) -> Iterator[IndexRow]:
+        return map(IndexRow, self.entry_ids, self.tags, self.values, self.variants)
 
 
 class Hit(NamedTuple):
@@ -92,7 +126,7 @@ class SignalIndex(Protocol):
     def rows(self) -> int:
         """Indexed values: live entries plus what they bring (variants, frames)."""
 
-    def add(self, rows: Sequence[IndexRow]) -> None: ...
+    def add(self, rows: IndexRows) -> None: ...
 
     def remove(self, entry_ids: Iterable[int]) -> None: ...
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from hashdb.content_hash import HashVariant, QueryHash
 from hashdb.index import ExactIndex, HammingIndex
-from hashdb.signals.index_port import Hit, IndexRow, Rebuildable
+from hashdb.signals.index_port import Hit, IndexRows, Rebuildable
 
 __all__ = ["ExactSignalIndex", "HammingSignalIndex", "variant_prefix"]
 
@@ -54,8 +54,8 @@ class ExactSignalIndex:
     def rows(self) -> int:
         return len(self._index)
 
-    def add(self, rows: Sequence[IndexRow]) -> None:
-        self._index.add([r.entry_id for r in rows], [r.value for r in rows], [r.tag for r in rows])
+    def add(self, rows: IndexRows) -> None:
+        self._index.add(rows.entry_ids, rows.values, rows.tags)
 
     def remove(self, entry_ids: Iterable[int]) -> None:
         self._index.remove(entry_ids)
@@ -114,24 +114,20 @@ class HammingSignalIndex:
         ]
         return sorted(dict(rows).items())
 
-    def add(self, rows: Sequence[IndexRow]) -> None:
-        ids: list[int] = []
+    def add(self, rows: IndexRows) -> None:
+        self.entries.add(rows.entry_ids, rows.values, rows.tags)
+        if not any(rows.variants):  # entries added by hash alone: the usual bulk import
+            return
+        keys: list[int] = []
         values: list[str] = []
         tags: list[int] = []
-        keys: list[int] = []
-        variant_values: list[str] = []
-        variant_tags: list[int] = []
-        for row in rows:
-            ids.append(row.entry_id)
-            values.append(row.value)
-            tags.append(row.tag)
-            if row.variants:
-                keyed = self._variant_keys(row.entry_id, row.variants)
+        for entry_id, tag, variants in zip(rows.entry_ids, rows.tags, rows.variants, strict=True):
+            if variants:
+                keyed = self._variant_keys(entry_id, variants)
                 keys.extend(key for key, _ in keyed)
-                variant_values.extend(value for _, value in keyed)
-                variant_tags.extend([row.tag] * len(keyed))
-        self.entries.add(ids, values, tags)
-        self.variants.add(keys, variant_values, variant_tags)
+                values.extend(value for _, value in keyed)
+                tags.extend([tag] * len(keyed))
+        self.variants.add(keys, values, tags)
 
     def remove(self, entry_ids: Iterable[int]) -> None:
         ids = list(entry_ids)

@@ -20,7 +20,7 @@ import pytest
 
 from hashdb import InvalidArgument, InvalidHash, get_signal
 from hashdb.content_hash import ContentHash, QueryHash
-from hashdb.signals import SIGNALS, Hit, IndexRow, SignalIndex, SignalType
+from hashdb.signals import SIGNALS, Hit, IndexRow, IndexRows, SignalIndex, SignalType
 
 __all__ = ["HexSignalContract", "SignalTypeContract"]
 
@@ -39,7 +39,7 @@ class SignalTypeContract:
 
     def _index(self, *rows: IndexRow) -> SignalIndex:
         index = self.signal.new_index()
-        index.add(list(rows))
+        index.add(IndexRows.of(rows))
         return index
 
     def _found(self, index: SignalIndex, value: str, limits: dict[int, int]) -> dict[int, Hit]:

@@ -4,7 +4,7 @@ import pytest
 
 from hashdb import InvalidArgument, InvalidHash, LowQualityHash, get_signal
 from hashdb.content_hash import HashVariant
-from hashdb.signals import IndexRow, PdqSignal, PerceptualSignal, SignalRegistry
+from hashdb.signals import IndexRow, IndexRows, PdqSignal, PerceptualSignal, SignalRegistry
 from tests.hashdb.signal_contract import HexSignalContract
 
 
@@ -20,7 +20,7 @@ class PerceptualSignalContract(HexSignalContract):
         assert isinstance(signal, PerceptualSignal)
         variant = HashVariant("crop-10", self.unrelated)
         index = signal.new_index()
-        index.add([IndexRow(1, 0, self.example, (variant,))])
+        index.add(IndexRows.of([IndexRow(1, 0, self.example, (variant,))]))
         assert (len(index), index.rows()) == (1, 2)
         limits = {0: signal.default_threshold}
         (found,) = index.search([self.query(self._variant(signal.variant_radius))], limits)
