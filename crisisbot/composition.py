@@ -184,8 +184,7 @@ async def open_hash_service(
             database_target(settings),
             limits=hash_limits(settings),
             clock=clock,
-            bad_hash_window=settings.hashdb.bad_hash_window,
-            bad_hash_share=settings.hashdb.bad_hash_share,
+            bad_hash_min_sources=settings.hashdb.bad_hash_min_sources,
         ) as hashes,
         audit_writes(
             hashes,

@@ -72,8 +72,8 @@ class HashDBSettings:
     video_max_frames: int = 300
     max_decode_bytes: int = 256 * 1024 * 1024  # decoded pixels of one image or frame, at most
     max_concurrent_decodes: int = 2  # files hashed at once per process (bot and API together)
-    bad_hash_window: int = 1000  # recent queries considered when flagging likely bad hashes
-    bad_hash_share: float = 0.2  # an entry matching this share of recent queries is flagged
+    #: distinct platforms (or other actors) whose false-positive verdicts flag a likely bad hash
+    bad_hash_min_sources: int = 2
 
 
 @dataclass

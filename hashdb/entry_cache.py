@@ -27,6 +27,12 @@ class EntryCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def epoch(self) -> int:
+        """A number that changes whenever the cache is cleared (something was committed):
+        whatever was derived from entries before it moved may be stale."""
+        return self._epoch
+
     def clear(self) -> None:
         """Forget everything; a read already in flight will not put its rows back."""
         self._entries.clear()

@@ -5,15 +5,20 @@ For each query the matcher asks every index that answers its signal type
 under the ``IndexGuard`` (a large batch in a worker thread), merges the hits, reads the entries
 (through the entry cache), flags likely bad hashes and splits block from allow matches. What a
 hit is and how it is found is the signal types' business (``hashdb.signals.index_port``).
+
+Likely bad hashes: the matched block entries are judged by ``hashdb.bad_hash.BadHashRule`` from
+their stored false-positive verdicts (read only for entries with enough of them) and from a search
+of the allow lists with the entry's own value; each entry is judged once until something is
+committed (the entry cache's epoch moves), since a verdict or an allow entry may have been added.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from hashdb.bad_hash import BadHashMonitor
-from hashdb.content_hash import QueryHash
+from hashdb.bad_hash import BadHashRule
+from hashdb.content_hash import ContentHash, QueryHash
 from hashdb.entry_cache import EntryCache
 from hashdb.errors import ListNotFound
 from hashdb.live_index import LiveIndex
@@ -26,12 +31,12 @@ __all__ = ["Matcher"]
 class Matcher:
     """Searches a ``LiveIndex`` and builds the results (see the module docstring)."""
 
-    def __init__(
-        self, live: LiveIndex, entry_cache: EntryCache, bad_hashes: BadHashMonitor
-    ) -> None:
+    def __init__(self, live: LiveIndex, entry_cache: EntryCache, bad_hashes: BadHashRule) -> None:
         self._live = live
         self._entry_cache = entry_cache
         self._bad_hashes = bad_hashes
+        self._judged: dict[int, bool] = {}  # entry id -> likely bad, in ``_judged_epoch``
+        self._judged_epoch = entry_cache.epoch
 
     async def candidate_lists(
         self, lists: Collection[str] | None, include_exercise: bool
@@ -94,13 +99,61 @@ class Matcher:
         wanted = {i for found in hits for i in found}
         fetch = self._live.store.get_entries
         entries = await self._entry_cache.get_many(wanted, fetch) if wanted else {}
-        results = []
-        misses: Counter[str] = Counter()
-        for query, found in zip(queries, hits, strict=True):
-            results.append(self._result(query, found, by_tag, entries, misses))
-        for signal_name, count in misses.items():
-            self._bad_hashes.observe_misses(signal_name, count)
-        return results
+        blocked = [
+            entries[i]
+            for found in hits
+            for i, hit in found.items()
+            if by_tag[hit.tag].kind == "block" and i in entries
+        ]
+        flagged = await self._likely_bad(blocked) if blocked else set()
+        return [
+            self._result(query, found, by_tag, entries, flagged)
+            for query, found in zip(queries, hits, strict=True)
+        ]
+
+    async def _likely_bad(self, entries: Sequence[Entry]) -> set[int]:
+        """The ids of ``entries`` (matched block entries) that ``BadHashRule`` flags."""
+        if self._judged_epoch != self._entry_cache.epoch:  # something was committed
+            self._judged.clear()
+            self._judged_epoch = self._entry_cache.epoch
+        judged = self._judged
+        todo = {
+            e.id: e for e in entries if e.id not in judged and get_signal(e.signal).flags_bad_hashes
+        }
+        if todo:
+            epoch = self._entry_cache.epoch
+            rule = self._bad_hashes
+            counted = [i for i, e in todo.items() if rule.may_flag(e.false_positive_count)]
+            verdicts = await self._live.store.verdicts(counted) if counted else {}
+            allowed = await self._allowed(list(todo.values()))
+            fresh = {i: rule.flags(verdicts.get(i, ()), allowed=i in allowed) for i in todo}
+            if epoch == self._entry_cache.epoch:  # nothing committed meanwhile: keep them
+                judged.update(fresh)
+            return {e.id for e in entries if fresh.get(e.id, judged.get(e.id))}
+        return {e.id for e in entries if judged.get(e.id)}
+
+    async def _allowed(self, entries: Sequence[Entry]) -> set[int]:
+        """The ids of ``entries`` whose own value matches an entry of an allow list (real
+        entries against real allow lists, drill entries against drill ones)."""
+        lists = self._live.lists
+        allowed: set[int] = set()
+        by_signal: dict[tuple[str, bool], list[Entry]] = defaultdict(list)
+        for entry in entries:
+            hash_list = lists.get(entry.list_name)
+            if hash_list is not None:
+                by_signal[entry.signal, hash_list.exercise].append(entry)
+        for (signal, exercise), group in by_signal.items():
+            allow_tags = {
+                self._live.tag(hl.name): hl
+                for hl in lists.values()
+                if hl.kind == "allow" and hl.exercise == exercise
+            }
+            if not allow_tags:
+                continue
+            queries = [QueryHash(ContentHash(signal, e.value), (e.value,)) for e in group]
+            found = await self._search(signal, queries, allow_tags)
+            allowed.update(e.id for e, hits in zip(group, found, strict=True) if hits)
+        return allowed
 
     def _result(
         self,
@@ -108,19 +161,12 @@ class Matcher:
         found: dict[int, Hit],
         by_tag: Mapping[int, HashList],
         entries: dict[int, Entry],
-        misses: Counter[str],
+        flagged: Collection[int],
     ) -> MatchResult:
-        """One query's result, its matches best first; a query without any is counted in
-        ``misses`` (the bad-hash window takes them at once, at the end)."""
+        """One query's result, its matches best first (``flagged``: likely bad hashes)."""
         signal = get_signal(query.hash.signal)
         if not found:  # most queries
-            if signal.flags_bad_hashes:
-                misses[signal.name] += 1
             return MatchResult(query=query.hash, matches=[], allow_matches=[])
-        flagged: set[int] = set()
-        if signal.flags_bad_hashes:
-            block_ids = [i for i, hit in found.items() if by_tag[hit.tag].kind == "block"]
-            flagged = self._bad_hashes.observe(signal.name, block_ids)
         sign = -1 if signal.higher_is_better else 1
         matches: list[tuple[Match, str]] = []  # and the list's kind
         for hit in sorted(found.values(), key=lambda h: (sign * h.distance, h.entry_id)):

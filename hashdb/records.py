@@ -170,8 +170,9 @@ class Entry:
 class Match:
     """One stored entry within its list's threshold of a query.
 
-    ``labels`` are the entry's labels followed by the list's. ``likely_bad_hash`` is set when this
-    entry matched a large share of recent queries (a flat or generic image slipped into a list).
+    ``labels`` are the entry's labels followed by the list's. ``likely_bad_hash`` is set when the
+    entry has evidence against it no single caller can manufacture (false-positive verdicts of
+    distinct platforms, its hash on an allow list: ``hashdb.bad_hash``).
     ``matched_variant`` names the stored variant that gave ``distance`` (``"crop-10"``), None when
     the entry's own hash did. ``distance`` is in the signal type's measure (a score where the type
     says ``higher_is_better``). ``detail`` is what the signal type adds about how it matched (the

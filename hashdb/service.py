@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Literal
 
-from hashdb.bad_hash import BadHashMonitor
+from hashdb.bad_hash import BadHashRule
 from hashdb.content_hash import ContentHash, HashVariant, QueryHash
 from hashdb.decoding import HashLimits
 from hashdb.entry_cache import EntryCache
@@ -82,8 +82,7 @@ class HashService:
         *,
         limits: HashLimits | None = None,
         clock: Callable[[], datetime] | None = None,
-        bad_hash_window: int = 1000,
-        bad_hash_share: float = 0.2,
+        bad_hash_min_sources: int = 2,
     ) -> None:
         self.store = store
         self.limits = limits or HashLimits()
@@ -93,7 +92,7 @@ class HashService:
         self._matcher = Matcher(
             self._live,
             self._entry_cache,
-            BadHashMonitor(window=bad_hash_window, share=bad_hash_share),
+            BadHashRule(min_sources=bad_hash_min_sources),
         )
         self._writes = WriteBus()
         self._hashing = HashingPool(self.limits.max_concurrent_decodes)
@@ -405,15 +404,15 @@ async def open_hash_service(
     *,
     limits: HashLimits | None = None,
     clock: Callable[[], datetime] | None = None,
-    bad_hash_window: int = 1000,
-    bad_hash_share: float = 0.2,
+    bad_hash_min_sources: int = 2,
     store: HashStore | None = None,
     schema: str | None = None,
 ) -> AsyncIterator[HashService]:
     """Open the store for ``db`` (SQLite path or ``postgresql://`` DSN), migrate, load the index.
 
     ``schema`` selects a PostgreSQL schema (created if missing); ``store`` overrides ``db`` with a
-    ready-made (unopened) store.
+    ready-made (unopened) store. ``bad_hash_min_sources``: how many distinct sources' false-positive
+    verdicts flag an entry as a likely bad hash (``hashdb.bad_hash``).
     """
     backend = store or make_store(db, schema=schema)
     await backend.open()
@@ -422,8 +421,7 @@ async def open_hash_service(
             backend,
             limits=limits,
             clock=clock,
-            bad_hash_window=bad_hash_window,
-            bad_hash_share=bad_hash_share,
+            bad_hash_min_sources=bad_hash_min_sources,
         )
         await service.refresh()
         await service._reload_lists()

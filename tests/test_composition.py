@@ -26,8 +26,7 @@ def _settings(db: Path) -> Settings:
     settings = Settings()
     settings.database.url = f"sqlite:///{db}"
     settings.hashdb.max_file_bytes = 1234
-    settings.hashdb.bad_hash_window = 2  # flag an entry that matched both of the last 2 queries
-    settings.hashdb.bad_hash_share = 1.0
+    settings.hashdb.bad_hash_min_sources = 1  # one platform's false-positive verdict flags
     return settings
 
 
@@ -51,8 +50,10 @@ async def test_hash_service_gets_the_configured_limits_and_audits_its_writes(
         assert "api_audit" not in _tables(db)  # reading opens no access store
         await hashes.create_list("tve", created_by="cli:ana")
         entry = await hashes.add_entry("tve", "pdq", pdq(1), added_by="cli:ana")
-        flags = [(await hashes.match("pdq", pdq(1))).matches[0].likely_bad_hash for _ in "ab"]
-        assert flags == [False, True]  # the configured bad-hash window, not the default 1000
+        flags = [(await hashes.match("pdq", pdq(1))).matches[0].likely_bad_hash]
+        await hashes.record_feedback(entry.id, verdict="false_positive", by="api:p/1")
+        flags.append((await hashes.match("pdq", pdq(1))).matches[0].likely_bad_hash)
+        assert flags == [False, True]  # the configured number of sources, not the default 2
     async with open_access_service(settings) as access:
         records = await access.audit()
     assert [(r.action, r.actor, r.target) for r in records] == [

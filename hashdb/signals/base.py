@@ -32,8 +32,8 @@ class SignalType:
     (``distance``, ``higher_is_better``), the thresholds a list may set (``check_threshold``),
     what it refuses to store (``check_stored``, ``check_variants``), its in-memory index
     (``new_index``: python-threatexchange's ``get_index_cls``), which queries that index answers
-    (``answers``, ``searches``) and whether its matches feed the likely-bad-hash monitor
-    (``flags_bad_hashes``). So adding a type is a module and a registry entry
+    (``answers``, ``searches``) and whether its matched entries are judged by the likely-bad-hash
+    rule (``flags_bad_hashes``). So adding a type is a module and a registry entry
     (``docs/signal-types.md``); ``tests/hashdb/signal_contract.py`` gives it a test suite.
 
     ``exact`` types (cryptographic digests) only match identical values.
@@ -106,8 +106,8 @@ class SignalType:
 
     @property
     def flags_bad_hashes(self) -> bool:
-        """Whether matches feed the likely-bad-hash monitor (``hashdb.bad_hash``): perceptual
-        types, where a flat or generic image matches everything; not exact digests."""
+        """Whether matched entries are judged by the likely-bad-hash rule (``hashdb.bad_hash``):
+        perceptual types, where a flat or generic image matches much; not exact digests."""
         return not self.exact
 
     def new_index(self) -> SignalIndex:

@@ -84,3 +84,6 @@ class HashStore(Protocol):
         self, entry_id: int, *, verdict: str, note: str, by: str, at: datetime
     ) -> None:
         """EntryNotFound if the entry does not exist."""
+
+    async def verdicts(self, entry_ids: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        """Per entry with feedback, its verdicts as ``(by, verdict)``, oldest first."""

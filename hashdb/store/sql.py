@@ -95,20 +95,30 @@ def _with_variants(entry: Entry, variants: dict[int, tuple[HashVariant, ...]]) -
     return replace(entry, variants=found) if found else entry
 
 
-async def _variants_of(
-    db: SQLConnection, entry_ids: Collection[int]
-) -> dict[int, tuple[HashVariant, ...]]:
-    """entry id -> its stored variants (in insertion order), for those of ``entry_ids`` with any."""
-    wanted = sorted(set(entry_ids))
+async def _rows_of_entries(
+    db: SQLConnection, columns: str, table: str, entry_ids: Collection[int]
+) -> list[Sequence[Any]]:
+    """``SELECT entry_id, columns FROM table`` for ``entry_ids``, in insertion (id) order within
+    each chunk of ``_IN_CHUNK`` ids."""
+    wanted = sorted({int(i) for i in entry_ids})
     rows: list[Sequence[Any]] = []
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
         rows += await db.fetch(
-            f"""SELECT entry_id, kind, value FROM hashdb_entry_variants
+            f"""SELECT entry_id, {columns} FROM {table}
             WHERE entry_id IN ({_placeholders(len(chunk))}) ORDER BY id""",
             *chunk,
         )
-    return _group_variants(rows)
+    return rows
+
+
+async def _variants_of(
+    db: SQLConnection, entry_ids: Collection[int]
+) -> dict[int, tuple[HashVariant, ...]]:
+    """entry id -> its stored variants (in insertion order), for those of ``entry_ids`` with any."""
+    return _group_variants(
+        await _rows_of_entries(db, "kind, value", "hashdb_entry_variants", entry_ids)
+    )
 
 
 def _group_variants(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[HashVariant, ...]]:
@@ -406,3 +416,11 @@ class SQLHashStore:
                 by,
                 at.isoformat(),
             )
+
+    async def verdicts(self, entry_ids: Collection[int]) -> dict[int, list[tuple[str, str]]]:
+        async with self._read() as db:
+            rows = await _rows_of_entries(db, "by_actor, verdict", "hashdb_feedback", entry_ids)
+        out: dict[int, list[tuple[str, str]]] = {}
+        for entry_id, by, verdict in rows:  # one entry's rows all come in one chunk, by id
+            out.setdefault(int(entry_id), []).append((by, verdict))
+        return out

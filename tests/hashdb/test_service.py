@@ -24,7 +24,6 @@ from hashdb import (
     NewEntry,
     open_hash_service,
 )
-from hashdb.bad_hash import BadHashMonitor
 from hashdb.perceptual import pdq_hash
 from hashdb.write_events import WriteEvent
 
@@ -165,52 +164,6 @@ async def test_match_bytes_finds_edited_copies_and_stores_nothing(service: HashS
     unrelated = await service.match_bytes(encode(synthetic_photo(40)))
     assert all(not r.matches for r in unrelated)
     assert len(await service.changes()) == before
-
-
-async def test_likely_bad_hash_flag(tmp_path: Path) -> None:
-    async with open_hash_service(
-        str(tmp_path / "b.db"), bad_hash_window=30, bad_hash_share=0.5
-    ) as svc:
-        await svc.create_list("l", created_by="a")
-        generic = await svc.add_entry("l", "pdq", PDQ, added_by="a", quality=100)
-        rare = await svc.add_entry("l", "pdq", flip(PDQ, 128), added_by="a", quality=100)
-        flags = []
-        for i in range(25):
-            (result,) = await svc.match_many([("pdq", flip(PDQ, i % 5))])
-            flags.append({m.entry.id: m.likely_bad_hash for m in result.matches})
-        assert flags[0] == {generic.id: False}  # too few queries to judge
-        assert flags[-1] == {generic.id: True}
-        result = await svc.match("pdq", flip(PDQ, 128))
-        assert [(m.entry.id, m.likely_bad_hash) for m in result.matches] == [(rare.id, False)]
-
-
-def test_bad_hash_monitor_window() -> None:
-    monitor = BadHashMonitor(window=10, share=0.5, min_queries=4)
-    assert monitor.observe("pdq", [1]) == set()
-    for _ in range(4):
-        monitor.observe("pdq", [1])
-    assert monitor.observe("pdq", [1, 2]) == {1}
-    for _ in range(10):
-        monitor.observe("pdq", [])
-    assert monitor.observe("pdq", [1]) == set()  # slid out of the window
-    assert monitor.observe("phash", [1]) == set()  # windows are per signal type
-
-
-def test_bad_hash_monitor_counts_misses_in_bulk_like_one_at_a_time() -> None:
-    one_by_one = BadHashMonitor(window=10, share=0.5, min_queries=4)
-    in_bulk = BadHashMonitor(window=10, share=0.5, min_queries=4)
-    for monitor in (one_by_one, in_bulk):
-        for _ in range(5):
-            monitor.observe("pdq", [7])
-    for _ in range(3):
-        one_by_one.observe("pdq", [])
-    in_bulk.observe_misses("pdq", 3)
-    in_bulk.observe_misses("pdq", 0)
-    assert one_by_one.observe("pdq", [7]) == in_bulk.observe("pdq", [7]) == {7}  # 6 of 9
-    for _ in range(12):
-        one_by_one.observe("pdq", [])
-    in_bulk.observe_misses("pdq", 12)  # longer than the window: 7 slides out entirely
-    assert one_by_one.observe("pdq", [7]) == in_bulk.observe("pdq", [7]) == set()
 
 
 async def test_writes_by_another_service_are_visible_to_the_next_match(tmp_path: Path) -> None:
