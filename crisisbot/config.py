@@ -201,6 +201,21 @@ def _apply(settings: Settings, tree: Mapping[str, Any], source: str) -> None:
             setattr(section, key, _coerce(value, types_[key], f"{section_name}.{key}"))
 
 
+#: (section, key) of counts and sizes below which nothing could work (a pool of no threads)
+_AT_LEAST_ONE = (
+    ("hashdb", "max_decode_bytes"),
+    ("hashdb", "max_concurrent_decodes"),
+    ("hashdb", "bad_hash_min_sources"),
+)
+
+
+def _check_at_least_one(settings: Settings) -> None:
+    for section, key in _AT_LEAST_ONE:
+        value = getattr(getattr(settings, section), key)
+        if value < 1:
+            raise ConfigError(f"{section}.{key}: must be at least 1, got {value}")
+
+
 def _env_tree(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
     tree: dict[str, dict[str, str]] = {}
     for name, value in environ.items():
@@ -237,6 +252,7 @@ def load_settings(
             raise ConfigError(f"{p}: the top level must be a mapping of sections")
         _apply(settings, data, str(p))
     _apply(settings, _env_tree(env), "environment")
+    _check_at_least_one(settings)
     if env.get("CRISISBOT_DB"):
         settings.database.url = env["CRISISBOT_DB"]
     if env.get("DISCORD_TOKEN"):

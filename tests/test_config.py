@@ -43,6 +43,8 @@ def test_environment_lists_and_token() -> None:
         ("api: [1\n", "invalid YAML"),
         ("- 1\n", "mapping"),
         ("logging:\n  json: maybe\n", "logging.json"),
+        ("hashdb:\n  max_concurrent_decodes: 0\n", "hashdb.max_concurrent_decodes: must be at"),
+        ("hashdb:\n  bad_hash_min_sources: -1\n", "hashdb.bad_hash_min_sources: must be at"),
         pytest.param(
             "api:\n  host: " + "[" * 5000 + "]" * 5000 + "\n",
             "yaml:2:.*: invalid YAML: nested",
