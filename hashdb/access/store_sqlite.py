@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,8 +15,13 @@ __all__ = ["SQLiteAccessStore"]
 
 
 class SQLiteAccessStore(SqlAccessStore):
+    """Why a lock: every transaction runs on this one connection, and two coroutines beginning
+    one each (a key created while query counts are flushed) would nest ``BEGIN`` in ``BEGIN``,
+    which SQLite refuses; the lock queues them instead."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str) -> SQLiteAccessStore:
@@ -33,13 +39,14 @@ class SQLiteAccessStore(SqlAccessStore):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        await self._conn.execute("COMMIT")
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
 
     async def _execute(self, conn: Any, sql: str, *args: Any) -> None:
         await conn.execute(sql, args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hashdb.access import (
@@ -123,3 +125,19 @@ async def test_audit_filters_and_sync_state(access_store: AccessStore, clock: Fa
     await access_store.set_mirror_entry("https://x", "r1", "l1")
     assert await access_store.mirror_entry("https://x", "r1") == "l1"
     assert await access_store.mirror_entry("https://y", "r1") is None
+
+
+async def test_transactions_begun_together_all_commit(
+    access_store: AccessStore, clock: FakeClock
+) -> None:
+    """Keys issued while usage is flushed: each write waits its turn instead of failing."""
+    access = AccessService(access_store, clock=clock)
+    first = await access.issue_key(platform="p", scope="query", created_by="t")
+    access.admit(first.key, queries=3)
+    issued = await asyncio.gather(
+        access.flush_usage(),
+        *(access.issue_key(platform=f"p{i}", scope="query", created_by="t") for i in range(10)),
+    )
+    assert len(await access.keys()) == 11 and len(issued) == 11
+    assert {k.platform: k.query_count for k in await access_store.keys()}["p"] == 3
+    assert len(await access.audit(action=AuditAction.KEY_CREATE)) == 11
