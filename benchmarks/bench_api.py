@@ -13,6 +13,9 @@ Loads N random PDQ hashes (1,000,000; ``--quick`` 50,000) into a fresh SQLite da
 A tenth of the queries are near-duplicates (distance <= 16) of stored hashes so matches are
 rendered too. Goals (issue 5): >= 3,000 single lookups/s and >= 30,000 hashes/s batched.
 
+Then lookups while hashes are added (``benchmarks.api_writes``, issue 13): lookups alone against
+the same lookups with 1 % and 5 % adds, add latency and add-to-visible latency.
+
 Run: ``python -m benchmarks.run api [--quick]``.
 """
 
@@ -154,6 +157,7 @@ async def _run_loadgen(url: str, token: str, mode: str, queries_file: str, secon
 
 
 async def _bench(quick: bool) -> None:
+    from benchmarks import api_writes
     from hashdb import NewEntry, open_hash_service
     from hashdb.access import open_access_store
     from hashdb.api import ApiConfig, create_app, serve_api
@@ -218,6 +222,11 @@ async def _bench(quick: bool) -> None:
                         ),
                         seconds,
                     )
+                    adder = await app[ACCESS].issue_key(
+                        platform="coordinator", scope="contribute", created_by="bench"
+                    )
+                    mixed = await api_writes.measure(url, issued.token, adder.token, "bench",
+                                                     queries_file, seconds)  # fmt: skip
                 finally:
                     await runner.cleanup()
 
@@ -247,6 +256,7 @@ async def _bench(quick: bool) -> None:
     print(f"in-process match: {single_local * 1e6:,.0f} us per hash single, "
           f"{batch_local * 1e3:,.2f} ms per {BATCH}-hash batch")  # fmt: skip
     print(f"\n{hostile}")
+    api_writes.print_table(mixed, size=size, seconds=seconds)
 
 
 def main(quick: bool) -> None:

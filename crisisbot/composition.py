@@ -7,8 +7,8 @@ lookup API), ``crisisbot run`` (the API and the Discord bot). So they all get th
 - the hash service with the ``hashdb`` section's limits and bad-hash window;
 - the protocol library with ``protocols.extra_dirs``, drill scenarios with ``drills.extra_dirs``;
 - every write to the hash lists (adds, removals, new lists), whoever makes it (the API, a CLI
-  command, ``sync``, a drill, the bot), recorded in the audit log: the audit observer is
-  registered here and nowhere else (:func:`audit_writes`).
+  command, ``sync``, a drill, the bot), recorded in the audit log: by the hash store itself, in
+  the transaction of the write (``hashdb.audit_log``), so there is nothing to register here.
 
 Click commands, the API's handlers and the bot's cogs receive these services; they never build
 them. Each opener is an async context manager that closes what it opened, in reverse order.
@@ -20,10 +20,9 @@ engine nor discord.py. Nothing imports this module but the CLI (and tests).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,7 +31,6 @@ from crisisbot.config import Settings, is_sqlite_url, sqlite_path
 from hashdb import HashLimits, HashService, system_clock
 from hashdb import open_hash_service as _open_hash_service
 from hashdb.access import AccessService, AccessStore, open_access_store
-from hashdb.write_events import WriteEvent
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -47,7 +45,6 @@ __all__ = [
     "HashDatabase",
     "Services",
     "api_config",
-    "audit_writes",
     "database_target",
     "discord_bot",
     "hash_limits",
@@ -108,91 +105,23 @@ def scenario_library(settings: Settings, library: ProtocolLibrary) -> ScenarioLi
     return ScenarioLibrary(library, settings.drills.extra_dirs)
 
 
-# -- the audit log of hash-list writes ---------------------------------------------------------
-_StoreOpener = AbstractAsyncContextManager[AccessStore]
-
-
-class _AuditLog:
-    """Writes a hash service's committed writes to the audit log.
-
-    Over an access store that is already open (the API's), or one it opens at the first write
-    and keeps until closed: a command that only reads never opens it.
-    """
-
-    def __init__(
-        self,
-        *,
-        store: AccessStore | None,
-        open_store: Callable[[], _StoreOpener] | None,
-        clock: Clock,
-    ) -> None:
-        self._open_store = open_store
-        self._clock = clock
-        self._stack = AsyncExitStack()
-        self._access = None if store is None else AccessService(store, clock=clock)
-        self._opening = asyncio.Lock()
-
-    async def record(self, events: Sequence[WriteEvent]) -> None:
-        if self._access is None:
-            async with self._opening:
-                if self._access is None and self._open_store is not None:
-                    store = await self._stack.enter_async_context(self._open_store())
-                    self._access = AccessService(store, clock=self._clock)
-        assert self._access is not None  # audit_writes is given a store or an opener
-        await self._access.record_writes(events)
-
-    async def aclose(self) -> None:
-        await self._stack.aclose()
-
-
-@asynccontextmanager
-async def audit_writes(
-    hashes: HashService,
-    *,
-    clock: Clock,
-    store: AccessStore | None = None,
-    open_store: Callable[[], _StoreOpener] | None = None,
-) -> AsyncIterator[None]:
-    """While open, every write ``hashes`` commits is in the audit log of ``store``, or of the
-    store ``open_store`` opens at the first write. The one place the audit observer is
-    registered (the openers below use it; so do tests that open services themselves)."""
-    if store is None and open_store is None:
-        raise ValueError("audit_writes needs an access store or a way to open one")
-    audit = _AuditLog(store=store, open_store=open_store, clock=clock)
-    hashes.add_write_observer(audit.record)
-    try:
-        yield
-    finally:
-        hashes.remove_write_observer(audit.record)
-        await audit.aclose()
-
-
 # -- openers -----------------------------------------------------------------------------------
-def _open_access_store(settings: Settings) -> _StoreOpener:
+def _open_access_store(settings: Settings) -> AbstractAsyncContextManager[AccessStore]:
     return open_access_store(database_target(settings))
 
 
 @asynccontextmanager
 async def open_hash_service(
-    settings: Settings, *, clock: Clock = system_clock, access_store: AccessStore | None = None
+    settings: Settings, *, clock: Clock = system_clock
 ) -> AsyncIterator[HashService]:
     """The hash service on the configured database, with the ``hashdb`` limits and bad-hash
-    settings; its writes go to the audit log (of ``access_store`` when given, else of an access
-    store opened at the first write)."""
-    async with (
-        _open_hash_service(
-            database_target(settings),
-            limits=hash_limits(settings),
-            clock=clock,
-            bad_hash_min_sources=settings.hashdb.bad_hash_min_sources,
-        ) as hashes,
-        audit_writes(
-            hashes,
-            clock=clock,
-            store=access_store,
-            open_store=lambda: _open_access_store(settings),
-        ),
-    ):
+    settings (its writes are audited by its store)."""
+    async with _open_hash_service(
+        database_target(settings),
+        limits=hash_limits(settings),
+        clock=clock,
+        bad_hash_min_sources=settings.hashdb.bad_hash_min_sources,
+    ) as hashes:
         yield hashes
 
 
@@ -208,10 +137,10 @@ class HashDatabase:
 async def open_hash_database(
     settings: Settings, *, clock: Clock = system_clock
 ) -> AsyncIterator[HashDatabase]:
-    """What the lookup API and ``sync`` use: both stores open, writes audited in the one."""
+    """What the lookup API and ``sync`` use: both stores open on the one database."""
     async with (
         _open_access_store(settings) as access_store,
-        open_hash_service(settings, clock=clock, access_store=access_store) as hashes,
+        open_hash_service(settings, clock=clock) as hashes,
     ):
         yield HashDatabase(hashes=hashes, access_store=access_store)
 

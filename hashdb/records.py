@@ -6,7 +6,7 @@ UTC times, so every adapter (HTTP API, Discord, CLI ``--json``, exports) renders
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -15,6 +15,7 @@ from hashdb.content_hash import ContentHash, HashVariant
 from hashdb.signals import get_signal
 
 __all__ = [
+    "AddedEntries",
     "Change",
     "Entry",
     "HashList",
@@ -164,6 +165,30 @@ class Entry:
             "false_positive_count": self.false_positive_count,
             "variants": [v.to_dict() for v in self.variants],
         }
+
+
+class AddedEntries(list[Entry]):
+    """What one add of many hashes gives back: an entry per item, in the items' order.
+
+    An item whose hash was already active in the list gets that entry back and is not inserted
+    again. Why a list with one more attribute: every caller that wants the entries keeps a plain
+    list, and the one that reports (a re-import after a crash: how many were new, how many
+    already there) reads ``created``, the ids this add inserted.
+    """
+
+    def __init__(self, entries: Iterable[Entry], *, created: Iterable[int]) -> None:
+        super().__init__(entries)
+        self.created: frozenset[int] = frozenset(created)
+
+    @property
+    def new_count(self) -> int:
+        """Entries this add inserted (an item repeated within the add counts once)."""
+        return len(self.created)
+
+    @property
+    def present_count(self) -> int:
+        """Items whose hash was already in the list (including repeats within this add)."""
+        return len(self) - len(self.created)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ The facade over the parts that do the work, each in its own module:
   change log (refresh, background table builds, list tags);
 - ``hashdb.matcher``: searching it and building ``MatchResult`` (per-list thresholds, allow lists,
   likely-bad-hash flags);
-- ``hashdb.write_events``: the observers told of every committed write (the audit log).
+- ``hashdb.write_events``: the observers told of every committed write (not the audit log: the
+  store writes that in each write's own transaction, ``hashdb.audit_log``).
 
 Writes go to the store here (validate, write, announce); every match first refreshes the index
 so rows written by any process are visible. What differs between signal types lives with the
@@ -38,6 +39,7 @@ from hashdb.matcher import Matcher
 from hashdb.records import (
     MAX_ROW_ID,
     VERDICTS,
+    AddedEntries,
     Change,
     Entry,
     HashList,
@@ -113,7 +115,8 @@ class HashService:
     def add_write_observer(self, observer: WriteObserver) -> None:
         """Call ``observer`` with every add, removal and list creation this service commits
         (once, however often it is registered). A failing observer is logged, not raised: the
-        write is committed already."""
+        write is committed already. Not for the audit log: the store writes that in the write's
+        own transaction (``hashdb.store.base``)."""
         self._writes.add(observer)
 
     def remove_write_observer(self, observer: WriteObserver) -> None:
@@ -205,16 +208,20 @@ class HashService:
 
     async def add_entries(
         self, list_name: str, items: Sequence[NewEntry], *, added_by: str
-    ) -> list[Entry]:
-        """Add many hashes in one transaction: every item is validated first; all or nothing."""
+    ) -> AddedEntries:
+        """Add many hashes in one transaction: every item is validated first; all or nothing.
+
+        Items already active in the list come back as their existing entries
+        (``AddedEntries.created`` says which entries are new).
+        """
         if not added_by:
             raise InvalidArgument("added_by is required")
         hash_list = await self._list(list_name)
         checked = [check_entry(hash_list, item) for item in items]
         if not checked:
-            return []
-        at = self.now()
-        entries = await self.store.add_entries(list_name, checked, added_by=added_by, at=at)
+            return AddedEntries([], created=())
+        entries = await self.store.add_entries(list_name, checked, added_by=added_by, at=self.now())
+        new = {entry.id: entry for entry in entries if entry.id in entries.created}
         await self._writes.announce(
             [
                 WriteEvent(
@@ -223,8 +230,7 @@ class HashService:
                     f"entry:{entry.id}",
                     {"list": list_name, "signal": entry.signal, "value": entry.value},
                 )
-                for entry in entries
-                if entry.added_at == at  # not a hash that was already in the list
+                for entry in new.values()
             ]
         )
         return entries

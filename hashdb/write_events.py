@@ -1,9 +1,9 @@
-"""Writes to the hash lists, announced to whoever must keep a record of them.
+"""Writes to the hash lists, announced to whoever wants to hear of them after they commit.
 
-Why: an audit record of every add and removal (who, when, what) is owed whichever way the write
-came in (the HTTP API, the CLI, the Discord bot). The core knows nothing of the audit log; it
-tells its observers what it committed, and the adapters register one that writes the log
-(``hashdb.access.AccessService.record_writes``), so no entry point can forget it.
+The action names are also those of the audit log, which the hash store writes in the write's own
+transaction (``hashdb.audit_log``): an observer is told after the commit, so a crash in between
+would lose what it was told, and the audit log must not depend on one. Observers are for what
+can be rebuilt or missed (metrics, caches, notifications).
 """
 
 from __future__ import annotations

@@ -432,8 +432,8 @@ def import_cmd(
                     )
                 )
 
-    async def main(svc: HashService) -> int:
-        added = 0
+    async def main(svc: HashService) -> tuple[int, int]:
+        new = present = 0
         chunks = range(0, len(good), _IMPORT_CHUNK)
         for start in progress(chunks, desc="importing", unit="chunk"):
             chunk = good[start : start + _IMPORT_CHUNK]
@@ -444,12 +444,18 @@ def import_cmd(
                     errors.append(f"{file}:{line}: {result}")
                 else:
                     ok.append(result)
-            added += len(await svc.add_entries(list_name, ok, added_by=_actor(by)))
-        return added
+            added = await svc.add_entries(list_name, ok, added_by=_actor(by))
+            new += added.new_count
+            present += added.present_count
+        return new, present
 
-    added = _run(main)
-    lines = [f"Imported {added} entries into {list_name!r}."]
-    emit_batch(as_json, {"list": list_name, "imported": added}, lines, errors)
+    new, present = _run(main)
+    lines = [
+        f"Imported {new + present} entries into {list_name!r}: {new} new, "
+        f"{present} already in the list."
+    ]
+    payload = {"list": list_name, "imported": new + present, "new": new, "already_present": present}
+    emit_batch(as_json, payload, lines, errors)
 
 
 @command.command(name="export")

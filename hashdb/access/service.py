@@ -210,8 +210,9 @@ class AccessService:
         await self.record_writes([WriteEvent(action, actor, target, detail or {})])
 
     async def record_writes(self, events: Sequence[WriteEvent]) -> None:
-        """Audit a hash service's committed writes, whichever entry point made them: register
-        with ``HashService.add_write_observer(access.record_writes)``."""
+        """Audit actions in a transaction of their own. Not for hash-list writes: the hash
+        store audits those in the write's own transaction (``hashdb.audit_log``), and
+        registering this as a write observer would record each of them twice."""
         at = self._clock()
         await self.store.append_audit(
             [AuditRecord(at=at, actor=e.actor, action=e.action, target=e.target,

@@ -7,7 +7,9 @@ only needs a dialect to bind parameters, begin transactions and fetch rows; a sh
 suite runs against both.
 
 Tables are prefixed ``api_`` and versioned in ``api_schema_version``. Times are stored as ISO-8601
-UTC text so both backends read back identical aware datetimes.
+UTC text so both backends read back identical aware datetimes. The audit table is shared with the
+hash store, which writes the records of hash-list writes in its own transactions
+(:mod:`hashdb.audit_log`); this store writes those of key changes and reads them all.
 
 The sync tables also live here because they are the API's own state on the client side: the
 cursor per remote source, and the remote-entry-id -> local-entry-id map that makes applying a page
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 
 from hashdb.access.api_keys import ApiKey, Scope
 from hashdb.access.audit import AuditRecord
+from hashdb.audit_log import audit_row, audit_table, insert_audit_sql
 
 __all__ = ["AccessStore", "SqlAccessStore", "MIGRATIONS"]
 
@@ -67,15 +70,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 query_count BIGINT NOT NULL DEFAULT 0,
                 last_used_at TEXT
             )""",
-            """CREATE TABLE api_audit (
-                id {serial},
-                at TEXT NOT NULL,
-                actor TEXT NOT NULL,
-                action TEXT NOT NULL,
-                target TEXT NOT NULL,
-                detail TEXT NOT NULL
-            )""",
-            "CREATE INDEX api_audit_actor ON api_audit (actor)",
+            # shared with the hash store, which may have created it first (hashdb.audit_log);
+            # the same statements as this migration's original ones, made IF NOT EXISTS
+            *audit_table("{serial}"),
             """CREATE TABLE api_sync_cursor (
                 source TEXT PRIMARY KEY,
                 cursor TEXT NOT NULL,
@@ -160,12 +157,8 @@ class SqlAccessStore(ABC):
     async def _insert_audit(self, conn: Any, record: AuditRecord) -> None:
         await self._execute(
             conn,
-            "INSERT INTO api_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-            record.at.isoformat(),
-            record.actor,
-            record.action,
-            record.target,
-            json.dumps(record.detail, sort_keys=True, default=str),
+            insert_audit_sql(),
+            *audit_row(record.at, record.actor, record.action, record.target, record.detail),
         )
 
     async def create_key(self, key: ApiKey, token_hash: str, audit: AuditRecord) -> None:

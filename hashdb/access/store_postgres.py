@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from hashdb.access.store import SqlAccessStore
+from hashdb.audit_log import AUDIT_SCHEMA_LOCK
 
 __all__ = ["PostgresAccessStore"]
 
@@ -40,12 +41,13 @@ class PostgresAccessStore(SqlAccessStore):
         store = cls(pool)
         try:
             async with pool.acquire() as conn:
-                # one migrator at a time, even with several processes starting together
-                await conn.execute("SELECT pg_advisory_lock(781203)")
+                # one migrator at a time, even with several processes starting together (the
+                # hash store takes the same lock while it creates the shared audit table)
+                await conn.execute("SELECT pg_advisory_lock($1)", AUDIT_SCHEMA_LOCK)
                 try:
                     await store._migrate()
                 finally:
-                    await conn.execute("SELECT pg_advisory_unlock(781203)")
+                    await conn.execute("SELECT pg_advisory_unlock($1)", AUDIT_SCHEMA_LOCK)
         except BaseException:
             await pool.close()
             raise

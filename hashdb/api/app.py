@@ -3,8 +3,8 @@
 ``create_app`` takes its seams (hash service, access store, settings, clock) and opens nothing
 itself, so the same app runs under ``crisisbot serve``, inside ``crisisbot run`` next to the bot,
 and in tests on loopback. The one background job, flushing per-key query counts, is started and
-stopped by ``cleanup_ctx``. Recording writes in the audit log is the wiring's job, as for every
-other entry point (``crisisbot.composition.audit_writes``): the app does not register it.
+stopped by ``cleanup_ctx``. Writes need nothing here to be audited: the hash store records
+each in its own transaction (``hashdb.audit_log``), whichever entry point made it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ Implementations: ``SQLiteHashStore`` (default, aiosqlite, WAL) in ``hashdb.store
 own consistency: a list name is unique, every add and removal appends exactly one change-log row in
 the same transaction, and change ``seq`` values become visible in increasing order (writers are
 serialised), so a reader that has seen ``seq = n`` never later finds a new row below ``n``.
+
+Stores also own the audit trail of hash-list writes: a list creation, and every entry an add
+inserts or a removal removes, appends its audit record (``hashdb.audit_log``) in the transaction
+of the write, with the actor the caller names (``created_by``, ``added_by``, ``removed_by``). A
+write costs what its rows cost: nothing proportional to a list's size runs on the write path
+(``HashList.entry_count`` is kept by the writes), and reads do not queue behind writes.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from hashdb.content_hash import HashVariant
-from hashdb.records import Change, Entry, HashList, NewEntry
+from hashdb.records import AddedEntries, Change, Entry, HashList, NewEntry
 
 __all__ = ["HashStore", "IndexChange"]
 
@@ -43,7 +49,7 @@ class HashStore(Protocol):
     async def schema_version(self) -> int: ...
 
     async def create_list(self, hash_list: HashList) -> HashList:
-        """Insert a list; ListExists if the name is taken."""
+        """Insert a list and its ``list.create`` audit record; ListExists if the name is taken."""
 
     async def get_list(self, name: str) -> HashList | None: ...
 
@@ -51,19 +57,21 @@ class HashStore(Protocol):
 
     async def add_entries(
         self, list_name: str, items: Sequence[NewEntry], *, added_by: str, at: datetime
-    ) -> list[Entry]:
+    ) -> AddedEntries:
         """Insert all items in one transaction (ListNotFound if the list is missing).
 
         An item equal (signal, value) to an active entry of the same list is not inserted again:
-        the existing entry is returned in its place and no change is logged. A new entry's
-        ``variants`` are stored with it (and come back on ``Entry``, ``Change`` and
-        ``IndexChange``).
+        the existing entry is returned in its place and no change or audit record is written.
+        Each new entry gets one ``entry.add`` audit record; ``AddedEntries.created`` holds their
+        ids. A new entry's ``variants`` are stored with it (and come back on ``Entry``,
+        ``Change`` and ``IndexChange``).
         """
 
     async def remove_entry(
         self, entry_id: int, *, reason: str, removed_by: str, at: datetime
     ) -> Entry:
-        """Soft-delete; EntryNotFound if missing or already removed."""
+        """Soft-delete with an ``entry.remove`` audit record; EntryNotFound if missing or
+        already removed."""
 
     async def get_entries(self, entry_ids: Collection[int]) -> dict[int, Entry]: ...
 

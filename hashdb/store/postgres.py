@@ -16,7 +16,8 @@ from typing import Any
 
 import asyncpg
 
-from hashdb.store.sql import SQLHashStore
+from hashdb.audit_log import AUDIT_SCHEMA_LOCK
+from hashdb.store.sql import SQLConnection, SQLHashStore
 
 __all__ = ["PostgresHashStore"]
 
@@ -72,6 +73,9 @@ class PostgresHashStore(SQLHashStore):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+    async def _lock_shared_tables(self, db: SQLConnection) -> None:
+        await db.execute("SELECT pg_advisory_xact_lock(?)", AUDIT_SCHEMA_LOCK)
 
     def _pool_or_fail(self) -> asyncpg.Pool:
         if self._pool is None:

@@ -5,6 +5,12 @@ rewrites them to ``$n``). A subclass supplies three things: a read connection, a
 transaction and the dialect's primary-key type for the migrations. Times are stored as ISO-8601
 text in UTC and lists (labels, shared_with) and thresholds as JSON text, so both dialects read back
 the very same values.
+
+Every write costs what its rows cost: nothing on the write path reads or counts a whole list
+(a list's ``entry_count`` is a column the write itself moves). Every write also appends its audit
+records (``hashdb.audit_log``: ``list.create``, ``entry.add``, ``entry.remove``, with the actor the
+caller names) in its own transaction, so a crash leaves no write without its record and no entry
+point can forget them.
 """
 
 from __future__ import annotations
@@ -16,16 +22,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from hashdb.audit_log import audit_row, insert_audit_sql
 from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, ListExists, ListNotFound
-from hashdb.records import Change, Entry, HashList, NewEntry
+from hashdb.records import AddedEntries, Change, Entry, HashList, NewEntry
 from hashdb.store.base import IndexChange
 from hashdb.store.migrations import MIGRATIONS
+from hashdb.write_events import ENTRY_ADD, ENTRY_REMOVE, LIST_CREATE
 
 __all__ = ["SQLConnection", "SQLHashStore"]
 
 _IN_CHUNK = 500
 _INSERT_CHUNK = 500  # rows per multi-row INSERT (9 parameters each)
+_AuditRow = tuple[str, str, str, str, str]
 
 _ENTRY_COLUMNS = """e.id, l.name, e.signal, e.value, e.labels, e.source, e.incident_id,
     e.added_by, e.added_at, e.removed_at, e.removed_by, e.removal_reason, e.quality,
@@ -33,9 +42,9 @@ _ENTRY_COLUMNS = """e.id, l.name, e.signal, e.value, e.labels, e.source, e.incid
     (SELECT COUNT(*) FROM hashdb_feedback f
         WHERE f.entry_id = e.id AND f.verdict = 'false_positive')"""
 _ENTRY_FROM = "hashdb_entries e JOIN hashdb_lists l ON l.id = e.list_id"
+# entry_count is kept by every add and removal (v4): no read of a list counts its rows
 _LIST_SELECT = """SELECT l.name, l.description, l.labels, l.thresholds, l.kind, l.exercise,
-    l.owner, l.visibility, l.shared_with, l.created_at, l.created_by,
-    (SELECT COUNT(*) FROM hashdb_entries e WHERE e.list_id = l.id AND e.removed_at IS NULL)
+    l.owner, l.visibility, l.shared_with, l.created_at, l.created_by, l.entry_count
     FROM hashdb_lists l"""
 
 
@@ -121,6 +130,13 @@ async def _variants_of(
     )
 
 
+async def _append_audit(db: SQLConnection, rows: Sequence[_AuditRow]) -> None:
+    """Audit records (``hashdb.audit_log.audit_row``), in the caller's write transaction."""
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = rows[start : start + _INSERT_CHUNK]
+        await db.execute(insert_audit_sql(len(chunk)), *(value for row in chunk for value in row))
+
+
 def _group_variants(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[HashVariant, ...]]:
     """``(entry_id, kind, value)`` rows -> entry id -> variants, in row order."""
     found: dict[int, list[HashVariant]] = {}
@@ -145,6 +161,10 @@ class SQLHashStore:
     def change_marker(self) -> object | None:
         return None  # unknown: every refresh reads the change log
 
+    async def _lock_shared_tables(self, db: SQLConnection) -> None:
+        """Before migrating: exclude the access store's migrations, which create the shared
+        audit table too. Nothing to do where write transactions exclude each other already."""
+
     # -- migrations -------------------------------------------------------------------------
     async def _migrate(self) -> None:
         async with self._write() as db:
@@ -153,6 +173,8 @@ class SQLHashStore:
             )
             rows = await db.fetch("SELECT MAX(version) FROM hashdb_schema_version")
             current = rows[0][0] or 0
+            if current < len(MIGRATIONS):
+                await self._lock_shared_tables(db)
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in MIGRATIONS[version - 1]:
                     await db.execute(statement.format(pk=self.primary_key))
@@ -184,6 +206,18 @@ class SQLHashStore:
                 hash_list.created_at.isoformat(),
                 hash_list.created_by,
             )
+            await _append_audit(
+                db,
+                [
+                    audit_row(
+                        hash_list.created_at,
+                        hash_list.created_by,
+                        LIST_CREATE,
+                        f"list:{hash_list.name}",
+                        {"exercise": hash_list.exercise},
+                    )
+                ],
+            )
         return hash_list
 
     async def get_list(self, name: str) -> HashList | None:
@@ -199,7 +233,7 @@ class SQLHashStore:
     # -- entries ----------------------------------------------------------------------------
     async def add_entries(
         self, list_name: str, items: Sequence[NewEntry], *, added_by: str, at: datetime
-    ) -> list[Entry]:
+    ) -> AddedEntries:
         when = at.isoformat()
         keys = [(item.signal, item.value) for item in items]
         async with self._write() as db:
@@ -243,9 +277,28 @@ class SQLHashStore:
                     + ", ".join(["('add', ?, ?)"] * len(chunk_ids)),
                     *(value for entry_id in chunk_ids for value in (entry_id, when)),
                 )
+            if new_ids:
+                await db.execute(
+                    "UPDATE hashdb_lists SET entry_count = entry_count + ? WHERE id = ?",
+                    len(new_ids),
+                    list_id,
+                )
+            await _append_audit(
+                db,
+                [
+                    audit_row(
+                        at,
+                        added_by,
+                        ENTRY_ADD,
+                        f"entry:{entry_id}",
+                        {"list": list_name, "signal": signal, "value": value},
+                    )
+                    for (signal, value), entry_id in sorted(created.items(), key=lambda kv: kv[1])
+                ],
+            )
         ids = {**existing, **created}
         by_id = await self.get_entries(ids.values())
-        return [by_id[ids[k]] for k in keys]
+        return AddedEntries([by_id[ids[k]] for k in keys], created=created.values())
 
     @staticmethod
     async def _insert_variants(
@@ -290,7 +343,8 @@ class SQLHashStore:
     ) -> Entry:
         async with self._write() as db:
             rows = await db.fetch(
-                "SELECT removed_at, removed_by FROM hashdb_entries WHERE id = ?", entry_id
+                f"SELECT e.removed_at, e.removed_by, l.name FROM {_ENTRY_FROM} WHERE e.id = ?",
+                entry_id,
             )
             if not rows:
                 raise EntryNotFound(f"no entry with id {entry_id}")
@@ -310,6 +364,23 @@ class SQLHashStore:
                 "INSERT INTO hashdb_changes (kind, entry_id, at) VALUES ('remove', ?, ?)",
                 entry_id,
                 at.isoformat(),
+            )
+            await db.execute(
+                """UPDATE hashdb_lists SET entry_count = entry_count - 1
+                WHERE id = (SELECT list_id FROM hashdb_entries WHERE id = ?)""",
+                entry_id,
+            )
+            await _append_audit(
+                db,
+                [
+                    audit_row(
+                        at,
+                        removed_by,
+                        ENTRY_REMOVE,
+                        f"entry:{entry_id}",
+                        {"list": rows[0][2], "reason": reason},
+                    )
+                ],
             )
         return (await self.get_entries([entry_id]))[entry_id]
 

@@ -3,8 +3,15 @@
 WAL journal so readers never block the writer; ``busy_timeout`` so a second process waits for the
 write lock instead of failing; every write transaction starts with ``BEGIN IMMEDIATE`` so it takes
 the lock up front (two processes writing at once queue up and lose nothing, and change-log
-``seq`` values commit in order). One connection per store; an asyncio lock keeps this process's
-coroutines from interleaving statements of two transactions on it.
+``seq`` values commit in order). Writes go through one connection, under an asyncio lock that
+keeps this process's coroutines from interleaving statements of two transactions on it.
+
+Reads go through a second connection, with no lock: each statement is its own transaction and
+sees what was committed when it began, so a lookup never waits behind a write (an import's
+chunk, an add), and aiosqlite runs the two connections in two threads. Why: with one connection
+for both, every lookup that needed the store (the change log after an add, the matched entries)
+queued behind whatever write held it. A ``":memory:"`` database is private to its connection,
+so there reads share the write connection and its lock.
 
 ``change_marker`` reads ``PRAGMA data_version`` on a second, plain ``sqlite3`` connection, on the
 calling thread: it changes whenever another connection (this store's own included) commits, so a
@@ -50,6 +57,7 @@ class SQLiteHashStore(SQLHashStore):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._watch: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -64,6 +72,10 @@ class SQLiteHashStore(SQLHashStore):
         self._conn = conn
         await self._migrate()
         if self.path != ":memory:":
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await reader.execute("PRAGMA query_only = ON")
+            self._reader = reader
             self._watch = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._watch.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
@@ -71,6 +83,9 @@ class SQLiteHashStore(SQLHashStore):
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -88,7 +103,10 @@ class SQLiteHashStore(SQLHashStore):
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[_Connection]:
-        async with self._lock:
+        if self._reader is not None:
+            yield _Connection(self._reader)
+            return
+        async with self._lock:  # ":memory:": the write connection is the only one
             yield _Connection(self._connection())
 
     @asynccontextmanager

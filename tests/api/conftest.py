@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from crisisbot.composition import audit_writes
 from hashdb import HashService, open_hash_service
 from hashdb.access import AccessService, AccessStore, open_access_store
 from hashdb.api import ApiConfig, create_app, serve_api
@@ -111,7 +110,6 @@ async def running_api(
         open_hash_service(db, clock=clock, schema=schema) as svc,
         open_access_store(db, schema=schema) as store,
         aiohttp.ClientSession() as session,
-        audit_writes(svc, clock=clock, store=store),
     ):
         app = create_app(hash_service=svc, access_store=store, settings=settings, clock=clock)
         runner = await serve_api(app, "127.0.0.1", 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -92,6 +93,26 @@ async def test_add_batch_is_all_or_nothing_and_audited(api: ApiEnv) -> None:
     assert [e["id"] for e in body["entries"]] == [added[1]["id"]] and body["next_after"] is None
     status, body, _ = await api.call("GET", f"/v1/entries/{added[1]['id']}", contributor)
     assert status == 200 and body["incident_id"] == "inc-1"
+
+
+async def test_concurrent_adds_are_all_audited(api: ApiEnv) -> None:
+    """Twenty adds at once: twenty audit records (an audit write used to fail, logged and
+    lost, when two began a transaction on the access store's connection together)."""
+    await make_lists(api)
+    contributor = await api.key("small", "contribute")
+
+    async def add(seed: int) -> tuple[int, dict]:
+        body = {"entries": [{"signal": "pdq", "value": pdq(1000 + seed)}]}
+        status, answer, _ = await api.call(
+            "POST", "/v1/lists/public/entries", contributor, json=body
+        )
+        return status, answer
+
+    answers = await asyncio.gather(*(add(seed) for seed in range(20)))
+    assert [status for status, _ in answers] == [201] * 20
+    added = sorted(f"entry:{answer['entries'][0]['id']}" for _, answer in answers)
+    audit = await api.access.audit(action=AuditAction.ENTRY_ADD)
+    assert sorted(r.target for r in audit if r.actor.startswith("api:small/")) == added
 
 
 async def test_scopes_and_removing_only_own_entries(api: ApiEnv) -> None:

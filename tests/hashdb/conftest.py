@@ -4,6 +4,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,3 +80,32 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         return
     async with throwaway_schema() as schema, opened(PostgresHashStore(PG_DSN, schema=schema)) as b:
         yield b
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where a test's services live: ``db`` and ``schema`` for the openers, ``url`` for the CLI."""
+
+    db: str
+    schema: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The CLI's ``--db``: the SQLite path, or the DSN selecting the schema."""
+        return self.db if self.schema is None else f"{self.db}?search_path={self.schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty database on each backend (PostgreSQL: a throwaway schema, created up front so a
+    CLI subprocess can select it with ``?search_path=``)."""
+    if request.param == "sqlite":
+        yield Database(str(tmp_path / "crisisbot.db"))
+        return
+    async with throwaway_schema() as schema:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(f"CREATE SCHEMA {schema}")
+        finally:
+            await conn.close()
+        yield Database(PG_DSN, schema)
