@@ -1,13 +1,13 @@
 """Which lists a key may see, from a cache of list metadata refreshed off the request path.
 
 Every request needs the visible list names (matching, the delta feed, exports), and reading list
-metadata from the hash service is not free (it counts each list's entries). So the metadata is
+metadata from the hash service is a round trip to the store (one row per list; ``entry_count``
+is a column the writes keep). So the metadata is
 kept for ``ApiConfig.list_cache_seconds`` at most (time from the injected clock); once stale,
 requests go on using it while *one* background refresh runs (no thundering herd of identical
 queries). The cache time adapts to what a load costs: ``LOAD_COST_FACTOR`` times the last load's
-duration, at least ``MIN_CACHE_SECONDS``. A small database (milliseconds to load) so shows a list
-created by the CLI within about a second, while a million-entry one (seconds to load) is not
-re-read more than every minute or so. A list
+duration, at least ``MIN_CACHE_SECONDS``, so a list created by the CLI shows within about a
+second while loads stay cheap, and a slow store is not re-read more often than it can bear. A list
 created through this API is added with :meth:`ListDirectory.put`; entries added or removed change
 no list metadata except ``entry_count``, which is as fresh as the last refresh.
 ``cache_seconds=0`` reads fresh data every time.
