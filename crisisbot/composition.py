@@ -25,9 +25,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crisisbot.config import Settings, is_sqlite_url, sqlite_path
+from crisisbot.config import ConfigError, Settings, is_sqlite_url, sqlite_path
 from hashdb import HashLimits, HashService, system_clock
 from hashdb import open_hash_service as _open_hash_service
 from hashdb.access import AccessService, AccessStore, open_access_store
@@ -64,9 +65,24 @@ Clock = Callable[[], datetime]
 
 # -- settings -> values ------------------------------------------------------------------------
 def database_target(settings: Settings) -> str:
-    """The ``db`` string the stores open: a SQLite path, or the PostgreSQL DSN as given."""
+    """The ``db`` string the stores open: a SQLite path, or the PostgreSQL DSN as given.
+
+    A SQLite file whose folder does not exist is refused here, once for every store: a mistyped
+    path must not become a new empty database (the hash store would create the folders, the
+    access store would fail inside aiosqlite and leave a worker thread behind).
+    """
     url = settings.database.url
-    return sqlite_path(url) if is_sqlite_url(url) else url
+    if not is_sqlite_url(url):
+        return url
+    path = sqlite_path(url)
+    if path != ":memory:":
+        folder = Path(path).expanduser().absolute().parent
+        if not folder.is_dir():
+            raise ConfigError(
+                f"database.url: no folder {folder} for the SQLite database {url!r} "
+                "(create it first, or fix the path)"
+            )
+    return path
 
 
 def hash_limits(settings: Settings) -> HashLimits:

@@ -38,6 +38,7 @@ __all__ = [
     "LoggingSettings",
     "ProtocolSettings",
     "Settings",
+    "check_database_url",
     "load_settings",
     "DEFAULT_DB_URL",
 ]
@@ -265,7 +266,33 @@ def load_settings(
         settings.logging.json = True
     if db_url:
         settings.database.url = db_url
+    check_database_url(settings.database.url)
     return settings
+
+
+#: URL schemes a database URL may have (a bare path, without ``://``, is a SQLite file).
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a database URL no store understands.
+
+    Why here: the stores take anything that is not ``postgresql://`` as a SQLite path, so a typo
+    such as ``postgresq://...`` or ``sqlite:/x.db`` would silently create a new, empty database
+    file (and folders) named after the URL, and every command would then "work" on it.
+    """
+    if "://" not in url:
+        if url.startswith("sqlite:"):
+            raise ConfigError(f"database.url: expected sqlite:///path, got {url!r}")
+        return
+    scheme = url.partition("://")[0].lower()
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"database.url: unknown scheme {scheme!r} in {url!r} "
+            "(use sqlite:///relative.db, sqlite:////absolute.db or postgresql://...)"
+        )
+    if scheme == "sqlite":
+        sqlite_path(url)  # raises on a malformed SQLite URL
 
 
 def is_sqlite_url(url: str) -> bool:

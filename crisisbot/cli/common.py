@@ -84,7 +84,23 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
 
 
 def report_error(exc: BaseException) -> None:
+    """One ``Error: ...`` line on stderr, never a traceback.
+
+    An ``OSError`` that reaches this point is the user's file system or network speaking (an
+    ``--output`` folder that does not exist, a port in use, a database host that refuses), so it
+    is reported as such rather than as an internal error.
+    """
     if isinstance(exc, _user_error_types()):
         print(f"Error: {exc}", file=sys.stderr)
+    elif isinstance(exc, OSError):
+        print(f"Error: {_os_error_text(exc)}", file=sys.stderr)
     else:
         print(f"Error: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+
+
+def _os_error_text(exc: OSError) -> str:
+    """``PATH: reason`` for a file error, the system's own words otherwise."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return str(exc) or reason

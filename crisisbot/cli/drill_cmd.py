@@ -14,6 +14,7 @@ to ``--output`` (or prints it at the end).
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import threading
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ from protocols.drills import (
     report_to_dict,
     script_to_json,
 )
+from protocols.errors import ProtocolError
+from protocols.exports import ReaderClock
 
 __all__ = ["build_scenario_library", "command", "scenario_outline"]
 
@@ -302,6 +305,8 @@ def run_cmd(
         if report_format not in REPORT_FORMATS:
             raise click.BadParameter("give --report md|json|html", param_hint="--output")
     t0 = _parse_t0(t0_text)
+    zone = timezone or state().settings.protocols.timezone
+    _check_before_the_drill(zone, output=output, record=record)
     report, typed = run_async(
         _run_drill(
             scenario,
@@ -314,7 +319,6 @@ def run_cmd(
     )
     if record:
         Path(record).write_text(script_to_json(typed), encoding="utf-8")
-    zone = timezone or state().settings.protocols.timezone
     if report_format and output:
         Path(output).write_text(
             render_report(report, report_format, timezone=zone), encoding="utf-8"
@@ -323,7 +327,9 @@ def run_cmd(
     elif report_format:
         click.echo(render_report(report, report_format, timezone=zone), nl=False)
     if as_json:
-        print_json({"drill": True, "kind": "report", "report": report_to_dict(report, zone)})
+        # one JSON line like every record before it, so a JSON-lines reader gets the report too
+        record_line = {"drill": True, "kind": "report", "report": report_to_dict(report, zone)}
+        click.echo(json.dumps(record_line, ensure_ascii=False, default=str))
     summary = report.summary
     if not as_json:
         click.echo(
@@ -331,6 +337,17 @@ def run_cmd(
             f"{summary['missed']} missed",
             err=True,
         )
+
+
+def _check_before_the_drill(zone: str, *, output: str | None, record: str | None) -> None:
+    """Refuse a time zone or a file the drill would only use at its end, after hours of play."""
+    try:
+        ReaderClock(zone)
+    except ProtocolError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
+    for path, hint in ((output, "--output"), (record, "--record")):
+        if path is not None and not Path(path).expanduser().absolute().parent.is_dir():
+            raise click.BadParameter(f"no folder for {path}", param_hint=hint)
 
 
 def _parse_t0(text: str | None) -> datetime:

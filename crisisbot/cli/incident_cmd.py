@@ -270,8 +270,13 @@ def show(incident_id: str, tz: str | None, as_json: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE.")
 @json_option
 def export(incident_id: str, fmt: str, tz: str | None, output: str | None, as_json: bool) -> None:
-    """Export an incident's full report (md, json, csv or a printable html file)."""
-    fmt = "json" if as_json else fmt
+    """Export an incident's full report (md, json, csv or a printable html file); --json is
+    --format json."""
+    if as_json and fmt != "json":
+        explicit = click.get_current_context().get_parameter_source("fmt")
+        if explicit is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--json asks for the json format; drop it or --format {fmt}")
+        fmt = "json"
     zone = _zone(tz)
     text = _with_service(lambda svc: svc.export(incident_id, fmt, zone))
     if output:

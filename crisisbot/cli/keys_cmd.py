@@ -102,7 +102,7 @@ def revoke(key_id: str, as_json: bool) -> None:
 
 
 @command.command(name="audit")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @click.option("--actor", default=None, help="Only this actor (e.g. api:PLATFORM/KEYID).")
 @click.option("--action", default=None, help="Only this action: entry.add, entry.remove, ...")
 @json_option

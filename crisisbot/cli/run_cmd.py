@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: the Discord bot is not started; serving the lookup API only. "
-    "Set DISCORD_TOKEN (see README, 'Discord bot') to run the bot as well."
+    "Set DISCORD_TOKEN (see docs/bot.md) to run the bot as well."
 )
 
 
@@ -122,7 +122,9 @@ def serve_until_signal(
 
 @click.command(name="run")
 @click.option("--host", default=None, help="API bind address (default: api.host).")
-@click.option("--port", type=int, default=None, help="API port (default: api.port).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="API port (default: api.port)."
+)
 def command(host: str | None, port: int | None) -> None:
     """Run the Discord bot and the lookup API together until SIGINT/SIGTERM."""
     serve_until_signal(serve, host, port)

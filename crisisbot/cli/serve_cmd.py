@@ -43,7 +43,12 @@ async def serve_until(
 
 @click.command(name="serve")
 @click.option("--host", default=None, help="Bind address (default: api.host).")
-@click.option("--port", type=int, default=None, help="Port (default: api.port; 0 picks one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port (default: api.port; 0 picks one).",
+)
 def command(host: str | None, port: int | None) -> None:
     """Run the lookup API alone until SIGINT/SIGTERM."""
     serve_until_signal(serve_until, host, port)

@@ -8,6 +8,8 @@ What it adds and removes is in the local audit log (``crisisbot keys audit``), a
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import click
 
 from crisisbot.cli.common import json_option, print_json, run_async, state
@@ -18,8 +20,21 @@ from hashdb.api.sync_client import sync_from
 __all__ = ["command"]
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An http(s) URL with a host, refused up front: aiohttp's own error for ``--from example.org``
+    repeats the URL without saying what is wrong with it."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(
+            f"{value!r} is not an http:// or https:// URL (e.g. https://hashes.example.org)"
+        )
+    return value
+
+
 @click.command(name="sync")
-@click.option("--from", "source", required=True, help="Base URL of the remote API.")
+@click.option(
+    "--from", "source", required=True, callback=_base_url, help="Base URL of the remote API."
+)
 @click.option(
     "--key", envvar="CRISISBOT_SYNC_KEY", required=True, help="API key (env CRISISBOT_SYNC_KEY)."
 )
