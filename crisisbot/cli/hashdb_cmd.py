@@ -212,7 +212,8 @@ def create_cmd(
     if as_json:
         print_json(created.to_dict())
     else:
-        click.echo(f"Created {created.kind} list {created.name!r}.")
+        drill = " exercise (drill)" if created.exercise else ""
+        click.echo(f"Created{drill} {created.kind} list {created.name!r}.")
 
 
 @command.command(name="add")
