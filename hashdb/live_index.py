@@ -39,7 +39,9 @@ class LiveIndex:
         self.store = store
         self.guard = IndexGuard()
         self.indexes: dict[str, SignalIndex] = {s.name: s.new_index() for s in SIGNALS}
-        self._answering = {s.name: _answering(s) for s in SIGNALS}
+        self._answering = {
+            s.name: tuple((t, self.indexes[t.name]) for t in _answering(s)) for s in SIGNALS
+        }
         self.lists: dict[str, HashList] = {}
         self.lists_stale = True
         self._entry_cache = entry_cache
@@ -58,11 +60,11 @@ class LiveIndex:
             self._tag_names.append(list_name)
         return tag
 
-    def answering(self, query_signal: str) -> list[tuple[SignalType, SignalIndex]]:
+    def answering(self, query_signal: str) -> tuple[tuple[SignalType, SignalIndex], ...]:
         """The signal types and indexes that answer a query of ``query_signal``: its own, those
         that declare they answer it (``SignalType.answers``) and those it declares it searches
         (``SignalType.searches``)."""
-        return [(s, self.indexes[s.name]) for s in self._answering.get(query_signal, ())]
+        return self._answering.get(query_signal, ())
 
     async def reload_lists(self) -> None:
         self.lists = {hl.name: hl for hl in await self.store.lists()}
