@@ -49,13 +49,14 @@ class IndexGuard:
                 self._writing = False
                 self._state.notify_all()
 
-    async def search(self, work: Callable[[], T], *, values: int) -> T:
-        """``work()`` (reads the indexes), in a worker thread when ``values`` is large."""
+    async def search(self, work: Callable[[], T], *, values: int, offload: bool = False) -> T:
+        """``work()`` (reads the indexes), in a worker thread when ``values`` is large or
+        ``offload`` says the work is costly whatever its size."""
         async with self._state:
             await self._state.wait_for(lambda: not self._writing and not self._writers_waiting)
             self._readers += 1
         try:
-            if values < OFFLOAD_MIN_VALUES:
+            if values < OFFLOAD_MIN_VALUES and not offload:
                 return work()
             running = asyncio.ensure_future(asyncio.to_thread(work))
             try:

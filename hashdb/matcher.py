@@ -63,13 +63,16 @@ class Matcher:
         """Per query of ``signal``: entry id -> its best hit in any index that answers it."""
         if not by_tag:
             return [{} for _ in queries]
+        answering = self._live.answering(signal)
         searches = [
             (index, {tag: hl.threshold(s.name) for tag, hl in by_tag.items()})
-            for s, index in self._live.answering(signal)
+            for s, index in answering
         ]
         values = sum(len(q.search_values) for q in queries)
         per_index = await self._live.guard.search(
-            lambda: [index.search(queries, limits) for index, limits in searches], values=values
+            lambda: [index.search(queries, limits) for index, limits in searches],
+            values=values,
+            offload=any(s.costly_search for s, _ in answering),
         )
         if len(per_index) == 1:
             return per_index[0]

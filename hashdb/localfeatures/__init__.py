@@ -34,7 +34,12 @@ from hashdb.localfeatures.codec import (
     from_text,
     to_text,
 )
-from hashdb.localfeatures.features import LocalFeatures, extract_features
+from hashdb.localfeatures.features import (
+    LocalFeatures,
+    extract_features,
+    feature_copy,
+    features_of_copy,
+)
 from hashdb.localfeatures.index import LocalFeatureIndex, LocalFeatureMatch
 from hashdb.localfeatures.verify import GeometricMatch, verify
 
@@ -61,8 +66,10 @@ def query_features(
     """The features of ``image``, and a callable giving those of its mirror image (a mirrored
     copy's corners describe differently: ORB's descriptors are not symmetric, so the mirror is
     searched as a picture of its own; ``LocalFeatureIndex.match`` calls it only when the picture
-    itself matched nothing)."""
-    features = extract_features(image)
-    if features is None:
+    itself matched nothing). The callable keeps the small grey feature copy, not the picture."""
+    grey = feature_copy(image)
+    features = None if grey is None else features_of_copy(grey, image.size)
+    if grey is None or features is None:
         return None, lambda: None  # tiny, flat or texture only: so is its mirror image
-    return features, lambda: extract_features(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    size = image.size
+    return features, lambda: features_of_copy(grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT), size)

@@ -33,6 +33,7 @@ __all__ = [
     "LocalFeatures",
     "extract_features",
     "feature_copy",
+    "features_of_copy",
 ]
 
 #: pixels of the grey copy features are computed on (about 640x480, any shape)
@@ -129,6 +130,13 @@ def extract_features(image: Image.Image) -> LocalFeatures | None:
     grey_image = feature_copy(image)
     if grey_image is None:
         return None
+    return features_of_copy(grey_image, image.size)
+
+
+def features_of_copy(grey_image: Image.Image, source_size: tuple[int, int]) -> LocalFeatures | None:
+    """``extract_features`` of a picture whose feature copy (``feature_copy``) is ``grey_image``
+    and whose own size is ``source_size``: lets a caller keep the small copy (its mirror image
+    is searched later) instead of the picture."""
     grey = np.asarray(grey_image)
     if _texture_only(grey):
         return None
@@ -146,8 +154,8 @@ def extract_features(image: Image.Image) -> LocalFeatures | None:
     if descriptors is None or len(keypoints) < MIN_KEYPOINTS:
         return None
     return LocalFeatures(
-        source_width=image.width,
-        source_height=image.height,
+        source_width=source_size[0],
+        source_height=source_size[1],
         width=width,
         height=height,
         points=np.array([k.pt for k in keypoints], np.float32),

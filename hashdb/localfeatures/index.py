@@ -147,14 +147,22 @@ class LocalFeatureIndex:
             self.rebuild()
 
     def add_many(self, items: Iterable[tuple[int, LocalFeatures]]) -> None:
-        """``add`` for many entries, then one rebuild."""
+        """``add`` for many entries, then at most one rebuild (when the tail is past
+        ``tail_limit``), and the tail made ready for searching (``prepare``)."""
         limit, self.tail_limit = self.tail_limit, 1 << 62
         try:
             for entry_id, features in items:
                 self.add(entry_id, features)
         finally:
             self.tail_limit = limit
-        self.rebuild()
+        if self._tail_rows > self.tail_limit:
+            self.rebuild()
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Sort the tail now, so that searches only read (several may run at once, in threads,
+        while nothing is added: see ``hashdb.signals.index_port``)."""
+        self._tail_tables()
 
     def remove(self, entry_id: int) -> None:
         slot = self._slot_of.pop(entry_id, None)
@@ -235,8 +243,14 @@ class LocalFeatureIndex:
                     self._tail_sorted.append((keys[order, t], slots[order]))
         return self._tail_sorted
 
-    def candidates(self, query: LocalFeatures, limit: int = CANDIDATES) -> list[tuple[int, int]]:
-        """Up to ``limit`` (entry id, votes) with at least ``MIN_VOTES``, most votes first."""
+    def candidates(
+        self,
+        query: LocalFeatures,
+        limit: int = CANDIDATES,
+        accept: Callable[[int], bool] | None = None,
+    ) -> list[tuple[int, int]]:
+        """Up to ``limit`` (entry id, votes) with at least ``MIN_VOTES``, most votes first;
+        only entries ``accept`` keeps (the lists searched), so others never crowd them out."""
         if not self._slot_of or len(query) == 0:
             return []
         rows, slots = self._hits(descriptor_keys(query.descriptors))
@@ -247,13 +261,39 @@ class LocalFeatureIndex:
         votes = np.bincount(slots, minlength=len(self._ids))
         votes[~self._alive[: len(votes)]] = 0
         best = np.flatnonzero(votes >= MIN_VOTES)
-        best = best[np.argsort(-votes[best], kind="stable")][:limit]
-        return [(self._ids[s], int(votes[s])) for s in best]
+        best = best[np.argsort(-votes[best], kind="stable")]
+        out: list[tuple[int, int]] = []
+        for slot in best.tolist():
+            if len(out) == limit:
+                break
+            entry_id = self._ids[slot]
+            if accept is None or accept(entry_id):
+                out.append((entry_id, int(votes[slot])))
+        return out
 
     def _features(self, entry_id: int) -> LocalFeatures | None:
         if self._source is not None:
             return self._source(entry_id)
         return self._kept.get(entry_id)
+
+    def verified(
+        self,
+        query: LocalFeatures,
+        *,
+        mirrored: bool = False,
+        accept: Callable[[int], bool] | None = None,
+    ) -> list[LocalFeatureMatch]:
+        """The candidates of one picture (``candidates``) that pass ``verify``; ``mirrored``
+        labels the transforms (the caller passes the mirror image's features)."""
+        found = []
+        for entry_id, votes in self.candidates(query, accept=accept):
+            stored = self._features(entry_id)
+            if stored is None:
+                continue
+            transform = verify(query, stored, mirrored=mirrored)
+            if transform is not None:
+                found.append(LocalFeatureMatch(entry_id, votes, transform))
+        return found
 
     def match(
         self,
@@ -263,21 +303,12 @@ class LocalFeatureIndex:
         """Every verified match of the query, most inliers first; when it has none, those of
         its mirror image (``mirrored`` may be a callable computing it only then: an upload that
         matches as it is need not pay for its mirror image's features)."""
-        found: dict[int, LocalFeatureMatch] = {}
+        found: list[LocalFeatureMatch] = []
         for features, is_mirror in ((query, False), (mirrored, True)):
             if found:
                 break
             if callable(features):
                 features = features()
-            if features is None:
-                continue
-            for entry_id, votes in self.candidates(features):
-                if entry_id in found:
-                    continue
-                stored = self._features(entry_id)
-                if stored is None:
-                    continue
-                transform = verify(features, stored, mirrored=is_mirror)
-                if transform is not None:
-                    found[entry_id] = LocalFeatureMatch(entry_id, votes, transform)
-        return sorted(found.values(), key=lambda m: -m.transform.inliers)
+            if features is not None:
+                found = self.verified(features, mirrored=is_mirror)
+        return sorted(found, key=lambda m: -m.transform.inliers)

@@ -1,16 +1,17 @@
 """Signal types (kinds of hash) and the registry that names them.
 
-Public surface: ``SignalType`` (the interface), the four shipped types, ``get_signal(name)``,
-``SIGNAL_NAMES`` and ``SIGNALS`` (the default registry: a new type is added here), and the index
-port a type's index implements (``SignalIndex``, ``IndexRow``, ``Hit``; ``index_port``). Names
-are case-insensitive and a few aliases used by ThreatExchange/HMA exports (``HASH_PDQ``,
-``HASH_MD5``...) are accepted.
+Public surface: ``SignalType`` (the interface), the shipped types (PDQ, pHash, MD5, SHA-256
+and the local features ``orb``), ``get_signal(name)``, ``SIGNAL_NAMES`` and ``SIGNALS`` (the
+default registry: a new type is added here), and the index port a type's index implements
+(``SignalIndex``, ``IndexRow``, ``Hit``; ``index_port``). Names are case-insensitive and a few
+aliases used by ThreatExchange/HMA exports (``HASH_PDQ``, ``HASH_MD5``...) are accepted.
 """
 
 from __future__ import annotations
 
 from hashdb.signals.base import HashesImages, HexHammingSignal, SignalRegistry, SignalType
 from hashdb.signals.index_port import Hit, IndexRow, IndexRows, Rebuildable, SignalIndex
+from hashdb.signals.local_features import OrbSignal
 from hashdb.signals.types import (
     PDQ_MIN_QUALITY,
     DigestSignal,
@@ -32,6 +33,7 @@ __all__ = [
     "IndexRow",
     "IndexRows",
     "Md5Signal",
+    "OrbSignal",
     "PdqSignal",
     "PerceptualSignal",
     "PhashSignal",
@@ -43,7 +45,7 @@ __all__ = [
     "get_signal",
 ]
 
-SIGNALS = SignalRegistry([PdqSignal(), PhashSignal(), Md5Signal(), Sha256Signal()])
+SIGNALS = SignalRegistry([PdqSignal(), PhashSignal(), Md5Signal(), Sha256Signal(), OrbSignal()])
 SIGNAL_NAMES: tuple[str, ...] = SIGNALS.names()
 
 

@@ -10,8 +10,8 @@ small class per type and a registry that refuses duplicate names.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hashdb.content_hash import ContentHash, HashVariant, QueryHash
 from hashdb.errors import InvalidArgument, InvalidHash
@@ -55,6 +55,13 @@ class SignalType:
     #: other types whose indexes this type's queries are also searched in (a video query looks
     #: for stored image ``pdq`` entries among its frames)
     searches: ClassVar[tuple[str, ...]] = ()
+    #: what ``distance`` (so ``Match.distance``) counts, for people and clients reading a match:
+    #: "distance" (bits apart) or a score such as "inliers"
+    measure: ClassVar[str] = "distance"
+    #: True when searching this type's index costs milliseconds per query (geometric
+    #: verification): the matcher then runs its searches in a worker thread whatever the batch
+    #: size, so they never hold up the event loop
+    costly_search: ClassVar[bool] = False
 
     def parse(self, text: str) -> str:
         """Validate ``text`` and return the normalised form (lower-case hex); raise InvalidHash."""
@@ -63,6 +70,16 @@ class SignalType:
     def format(self, value: str) -> str:
         """The text form for output (the normalised form unless a type says otherwise)."""
         return value
+
+    def summary(self, value: str) -> str:
+        """A short form of a value for people (a table row, a chat line): the value itself
+        unless the type's values are long (a local-feature blob is 20 KB of text)."""
+        return self.format(value)
+
+    def describe_match(self, detail: Mapping[str, Any] | None) -> str:
+        """A match's ``detail`` in words for people ("" when there is nothing to say), so that
+        every adapter renders the same text without knowing the type."""
+        return ""
 
     def distance(self, a: str, b: str) -> int:
         """Distance between two normalised hashes (0 means identical); a score for a type with

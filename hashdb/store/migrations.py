@@ -90,6 +90,20 @@ _V4 = [
     *audit_table("{pk}"),
 ]
 
+# v5: entries are looked up by a key of their value instead of the value itself. A local-feature
+# value ("orb") is 20 KB of text and a PostgreSQL btree entry holds at most about 2.7 KB, so
+# indexing (list_id, value) refused every such insert. ``value_key`` is the value itself when it
+# is short (every hex hash: exact lookups use the same index as before) and "sha256:<hex digest>"
+# of it when it is long (``hashdb.store.sql.value_key``). Rows written before v5 are all short.
+_V5 = [
+    "ALTER TABLE hashdb_entries ADD COLUMN value_key TEXT",
+    "UPDATE hashdb_entries SET value_key = value",
+    "DROP INDEX IF EXISTS hashdb_entries_value",
+    "DROP INDEX IF EXISTS hashdb_entries_list_value",
+    "CREATE INDEX IF NOT EXISTS hashdb_entries_signal_key ON hashdb_entries (signal, value_key)",
+    "CREATE INDEX IF NOT EXISTS hashdb_entries_list_key ON hashdb_entries (list_id, value_key)",
+]
+
 #: ``{pk}`` is the dialect's auto-incrementing integer primary key.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)

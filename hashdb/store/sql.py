@@ -15,6 +15,7 @@ point can forget them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -30,10 +31,14 @@ from hashdb.store.base import IndexChange
 from hashdb.store.migrations import MIGRATIONS
 from hashdb.write_events import ENTRY_ADD, ENTRY_REMOVE, LIST_CREATE
 
-__all__ = ["SQLConnection", "SQLHashStore"]
+__all__ = ["VALUE_KEY_MAX", "SQLConnection", "SQLHashStore", "value_key"]
+
+#: values up to this many characters are their own lookup key (every hex hash); longer ones
+#: (local-feature blobs) are keyed by a digest: a database index entry cannot hold 20 KB
+VALUE_KEY_MAX = 128
 
 _IN_CHUNK = 500
-_INSERT_CHUNK = 500  # rows per multi-row INSERT (9 parameters each)
+_INSERT_CHUNK = 500  # rows per multi-row INSERT (10 parameters each)
 _AuditRow = tuple[str, str, str, str, str]
 
 _ENTRY_COLUMNS = """e.id, l.name, e.signal, e.value, e.labels, e.source, e.incident_id,
@@ -93,6 +98,14 @@ def _hash_list(row: Sequence[Any]) -> HashList:
         created_by=row[10],
         entry_count=int(row[11]),
     )
+
+
+def value_key(value: str) -> str:
+    """The indexed key an entry is looked up by (migration v4): the value itself when short,
+    ``"sha256:" + hex digest`` of it otherwise."""
+    if len(value) <= VALUE_KEY_MAX:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def _placeholders(count: int) -> str:
@@ -248,9 +261,9 @@ class SQLHashStore:
             for start in range(0, len(rows), _INSERT_CHUNK):
                 chunk = rows[start : start + _INSERT_CHUNK]
                 await db.execute(
-                    """INSERT INTO hashdb_entries (list_id, signal, value, labels, source,
-                    incident_id, added_by, added_at, quality) VALUES """
-                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                    """INSERT INTO hashdb_entries (list_id, signal, value, value_key, labels,
+                    source, incident_id, added_by, added_at, quality) VALUES """
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
                     *(
                         value
                         for item in chunk
@@ -258,6 +271,7 @@ class SQLHashStore:
                             list_id,
                             item.signal,
                             item.value,
+                            value_key(item.value),
                             json.dumps(list(item.labels)),
                             item.source,
                             item.incident_id,
@@ -323,15 +337,16 @@ class SQLHashStore:
     async def _active_ids(
         db: SQLConnection, list_id: int, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], int]:
-        """(signal, value) -> id of the active entry in the list, for those of ``keys`` present."""
+        """(signal, value) -> id of the active entry in the list, for those of ``keys`` present
+        (looked up by ``value_key``, then compared whole)."""
         out: dict[tuple[str, str], int] = {}
-        values = sorted({value for _, value in keys})
+        lookup = sorted({value_key(value) for _, value in keys})
         wanted = set(keys)
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = values[start : start + _IN_CHUNK]
+        for start in range(0, len(lookup), _IN_CHUNK):
+            chunk = lookup[start : start + _IN_CHUNK]
             rows = await db.fetch(
                 f"""SELECT signal, value, id FROM hashdb_entries WHERE list_id = ?
-                AND removed_at IS NULL AND value IN ({_placeholders(len(chunk))})""",
+                AND removed_at IS NULL AND value_key IN ({_placeholders(len(chunk))})""",
                 list_id,
                 *chunk,
             )

@@ -77,7 +77,7 @@ class SignalTypeContract:
     # -- the index --------------------------------------------------------------------------
     def test_index_finds_what_matches_and_not_the_rest(self) -> None:
         index = self._index(IndexRow(1, 0, self.example), IndexRow(2, 0, self.unrelated))
-        assert (len(index), index.rows()) == (2, 2)
+        assert len(index) == 2 and index.rows() >= 2  # rows: descriptors or frames may add
         found = self._found(index, self.near, {0: self.signal.default_threshold})
         assert list(found) == [1]
         hit = found[1]

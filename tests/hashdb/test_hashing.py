@@ -56,7 +56,7 @@ def test_digests_are_of_the_file_bytes() -> None:
     hashes = by_signal(data)
     assert hashes["md5"].value == hashlib.md5(data).hexdigest()
     assert hashes["sha256"].value == hashlib.sha256(data).hexdigest()
-    assert [h.signal for h in hash_bytes(data)] == ["md5", "sha256", "pdq", "phash"]
+    assert [h.signal for h in hash_bytes(data)] == ["md5", "sha256", "pdq", "phash", "orb"]
 
 
 def test_phash_is_imagehash_phash() -> None:
@@ -197,7 +197,9 @@ def test_mode_cases_cover_the_list() -> None:
 @pytest.mark.parametrize("case", MODE_CASES)
 def test_every_mode_hashes(case: str) -> None:
     hashes = by_signal(_mode_cases()[case], name=case)
-    assert set(hashes) == {"md5", "sha256", "pdq", "phash"}
+    # local features too, except for the dithered 1-bit picture: dots everywhere, texture only
+    local = {"orb"} if case != "1" else set()
+    assert set(hashes) == {"md5", "sha256", "pdq", "phash", *local}
     pdq = hashes["pdq"]
     assert len(pdq.value) == 64 and 0 <= pdq.quality <= 100
 

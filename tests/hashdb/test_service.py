@@ -153,7 +153,8 @@ async def test_match_bytes_finds_edited_copies_and_stores_nothing(service: HashS
     before = len(await service.changes())
     mirrored = encode(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT), quality=70)
     results = {r.query.signal: r for r in await service.match_bytes(mirrored, name="m.jpg")}
-    assert set(results) == {"md5", "sha256", "pdq", "phash"}
+    assert set(results) == {"md5", "sha256", "pdq", "phash", "orb"}
+    assert results["orb"].matches and results["orb"].matches[0].detail["mirrored"]
     assert results["pdq"].matches and results["pdq"].matches[0].distance <= 31
     assert not results["md5"].matches  # different bytes
     assert (

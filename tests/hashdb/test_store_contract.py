@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import pytest
 
 from hashdb import EntryNotFound, HashList, ListExists, ListNotFound, NewEntry
 from hashdb.content_hash import HashVariant
-from hashdb.store import HashStore, SQLiteHashStore
-from hashdb.store.migrations import SCHEMA_VERSION
+from hashdb.store import HashStore, SQLiteHashStore, sql
+from hashdb.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from hashdb.store.postgres import PostgresHashStore
+
+from .conftest import PG_DSN, opened, throwaway_schema
 
 T0 = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -204,3 +208,54 @@ async def test_get_entries_many(store: HashStore) -> None:
     entries = await store.add_entries("christchurch", items, added_by="bob", at=T0)
     fetched = await store.get_entries([e.id for e in entries] + [10**9])
     assert len(fetched) == 1200 and fetched[entries[-1].id] == entries[-1]
+
+
+async def test_long_values_are_stored_and_found_again(store: HashStore) -> None:
+    """A local-feature value is 20 KB of text: more than a PostgreSQL index entry holds
+    (migration v4 indexes a key of it). Two values differing only at the end stay two entries."""
+    await store.create_list(a_list())
+    long = "QUJD" * 5073  # 20,292 characters, as an orb value at its largest
+    other = long[:-4] + "QUJF"
+    first, second = await store.add_entries(
+        "christchurch", [item(long, "orb"), item(other, "orb")], added_by="bob", at=T0
+    )
+    assert first.id != second.id and (first.value, second.value) == (long, other)
+    (again,) = await store.add_entries("christchurch", [item(long, "orb")], added_by="b", at=T0)
+    assert again == first
+    rows = await store.index_changes(0, 10)
+    assert [(r.entry_id, r.value) for r in rows] == [(first.id, long), (second.id, other)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def make_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], HashStore]]:
+    """Opens the same database again and again, on each backend."""
+    if request.param == "sqlite":
+        yield lambda: SQLiteHashStore(tmp_path / "store.db")
+        return
+    async with throwaway_schema() as schema:
+        yield lambda: PostgresHashStore(PG_DSN, schema=schema)
+
+
+async def test_migration_to_value_keys_keeps_existing_entries_found(
+    make_store: Callable[[], HashStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database written before v4 (entries but no value_key) is migrated in place: re-adding a
+    hash it holds returns the existing entry instead of adding a second one."""
+    monkeypatch.setattr(sql, "MIGRATIONS", MIGRATIONS[:3])
+    async with opened(make_store()) as old:
+        assert await old.schema_version() == 3
+        await old.create_list(a_list())
+        async with old._write() as db:  # type: ignore[attr-defined]
+            await db.execute(
+                """INSERT INTO hashdb_entries (list_id, signal, value, labels, source, added_by,
+                added_at) VALUES (1, 'pdq', ?, '[]', '', 'bob', ?)""",
+                PDQ,
+                T0.isoformat(),
+            )
+    monkeypatch.setattr(sql, "MIGRATIONS", MIGRATIONS)
+    async with opened(make_store()) as new:
+        assert await new.schema_version() == SCHEMA_VERSION
+        (again,) = await new.add_entries("christchurch", [item()], added_by="carol", at=T0)
+        assert (again.id, again.added_by) == (1, "bob")
