@@ -227,7 +227,9 @@ def role_assignment_dm(state: IncidentState, protocol: Protocol, role_id: str) -
 
 
 def match_lines(results: Iterable[Any], *, limit: int = 15) -> list[str]:
-    """One line per match (nearest first): signal, distance, list, labels, entry id.
+    """One line per match (nearest first): the signal that matched, its distance (or inliers,
+    for local features), how it matched (a local-feature match's transform), list, labels,
+    entry id.
 
     ``results`` are ``hashdb.MatchResult``s; allow-list matches are listed as known benign.
     """
@@ -237,14 +239,20 @@ def match_lines(results: Iterable[Any], *, limit: int = 15) -> list[str]:
             labels = ", ".join(match.labels) or "no labels"
             suspect = " ⚠️ likely bad hash" if getattr(match, "likely_bad_hash", False) else ""
             lines.append(
-                f"🚩 `{result.query.signal}` distance **{match.distance}** · list "
+                f"🚩 `{match.signal}` {match.measure} **{match.distance}**{_how(match)} · list "
                 f"**{match.list_name}** · {labels} · entry #{match.entry.id}{suspect}"
             )
         for match in result.allow_matches:
             lines.append(
-                f"🟢 `{result.query.signal}` distance {match.distance} · allow list "
+                f"🟢 `{match.signal}` {match.measure} {match.distance}{_how(match)} · allow list "
                 f"**{match.list_name}** (known benign) · entry #{match.entry.id}"
             )
     if len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
     return lines
+
+
+def _how(match: Any) -> str:
+    """The match's detail in words, in brackets after a space, or "" when there is none."""
+    described: str = match.describe()
+    return f" ({described})" if described else ""

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TypeGuard
 
-from hashdb.errors import DrillListViolation, InvalidArgument
+from hashdb.errors import DrillListViolation, HashDBError, InvalidArgument, LowQualityHash
 from hashdb.records import LIST_KINDS, VISIBILITIES, HashList, ListKind, NewEntry, Visibility
 from hashdb.signals import get_signal
 
-__all__ = ["check_entry", "clean_labels", "new_hash_list"]
+__all__ = ["check_entry", "clean_labels", "new_hash_list", "skip_low_quality"]
 
 _LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
 
@@ -126,3 +126,33 @@ def check_entry(hash_list: HashList, item: NewEntry) -> NewEntry:
         exercise=item.exercise,
         variants=variants,
     )
+
+
+def skip_low_quality(
+    items: Sequence[NewEntry],
+) -> tuple[list[NewEntry], list[tuple[NewEntry, LowQualityHash]]]:
+    """The hashes of one file that a list may store, and the others with why not.
+
+    A file is added as all its hashes at once (``HashService.add_entries`` is all or nothing),
+    so a dark or flat picture's low-quality PDQ would refuse its MD5, SHA-256, pHash and local
+    features too, though they are worth storing: attack footage has dark frames. The caller adds
+    the first list and reports the second (each error names the hash and how to add it anyway).
+    Only ``LowQualityHash`` is set aside; any other problem is left for ``check_entry`` to raise.
+    """
+    kept: list[NewEntry] = []
+    skipped: list[tuple[NewEntry, LowQualityHash]] = []
+    for item in items:
+        signal = get_signal(item.signal)
+        try:
+            signal.check_stored(
+                signal.parse(item.value),
+                quality=item.quality,
+                allow_low_quality=item.allow_low_quality,
+            )
+        except LowQualityHash as exc:
+            skipped.append((item, exc))
+            continue
+        except HashDBError:
+            pass  # a malformed item: ``check_entry`` refuses it with the batch
+        kept.append(item)
+    return kept, skipped

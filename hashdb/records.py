@@ -199,10 +199,12 @@ class Match:
     entry has evidence against it no single caller can manufacture (false-positive verdicts of
     distinct platforms, its hash on an allow list: ``hashdb.bad_hash``).
     ``matched_variant`` names the stored variant that gave ``distance`` (``"crop-10"``), None when
-    the entry's own hash did. ``distance`` is in the signal type's measure (a score where the type
-    says ``higher_is_better``). ``detail`` is what the signal type adds about how it matched (the
-    frames of a video, the transform of a local-feature match), JSON-ready; None for the shipped
-    types, and then left out of ``to_dict``.
+    the entry's own hash did. ``distance`` is in the signal type's measure (``measure``: bits
+    apart, or verified inliers for local features, where larger is nearer). ``detail`` is what
+    the signal type adds about how it matched (the transform of a local-feature match: inliers,
+    scale, rotation, region, mirrored; the frames of a video), JSON-ready; None for the hashes,
+    and then left out of ``to_dict``. ``to_dict`` names the ``signal`` and the ``measure`` so a
+    reader of one match knows which signal decided it and how to read its number.
     """
 
     entry: Entry
@@ -213,10 +215,28 @@ class Match:
     matched_variant: str | None = None
     detail: Mapping[str, Any] | None = None
 
+    @property
+    def signal(self) -> str:
+        """The signal type that matched (the entry's)."""
+        return self.entry.signal
+
+    @property
+    def measure(self) -> str:
+        """What ``distance`` counts for that type: "distance" (smaller is nearer) or a score
+        such as "inliers" (larger is nearer); ``SignalType.measure``."""
+        return get_signal(self.entry.signal).measure
+
+    def describe(self) -> str:
+        """``detail`` in words for people ("" when there is none): the same text in every
+        adapter (``SignalType.describe_match``)."""
+        return get_signal(self.entry.signal).describe_match(self.detail)
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "entry": self.entry.to_dict(),
             "list_name": self.list_name,
+            "signal": self.signal,
+            "measure": self.measure,
             "distance": self.distance,
             "labels": list(self.labels),
             "likely_bad_hash": self.likely_bad_hash,

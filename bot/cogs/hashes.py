@@ -19,6 +19,8 @@ from bot.cogs.base import CrisisCog
 from bot.errors import UserFacingError
 from bot.render import match_lines, tagged
 from hashdb.content_hash import ContentHash
+from hashdb.errors import LowQualityHash
+from hashdb.list_rules import skip_low_quality
 from hashdb.records import Entry, NewEntry
 from hashdb.signals import SIGNAL_NAMES, get_signal
 from protocols.commands import LinkHashEntry, UnlinkHashEntry
@@ -106,10 +108,18 @@ class Hashes(CrisisCog):
         hashes = await self._hashes(attachment, signal, value)
         label_list = tuple(part.strip() for part in labels.split(",") if part.strip())
         incident_id = self.bot.channels.incident_for_channel(interaction.channel)
-        entries = await self.add_hashes(interaction.user, list, hashes, label_list, incident_id)
+        entries, skipped = await self.add_hashes(
+            interaction.user,
+            list,
+            hashes,
+            label_list,
+            incident_id,
+            whole_file=attachment is not None,
+        )
         text = f"Added {len(entries)} hash(es) to **{list}**: " + ", ".join(
             f"#{e.id} `{e.signal}`" for e in entries
         )
+        text += "".join(f"\nSkipped `{item.signal}`: {reason}" for item, reason in skipped)
         if incident_id is not None:
             state = await self.bot.incidents.get(incident_id)
             linked = " (linked to the incident timeline)" if state.is_open else ""
@@ -123,9 +133,15 @@ class Hashes(CrisisCog):
         hashes: list[ContentHash],
         labels: tuple[str, ...],
         incident_id: str | None,
-    ) -> list[Entry]:
-        """Add ``hashes`` to a list and, for an incident, link them in its timeline.
+        *,
+        whole_file: bool,
+    ) -> tuple[list[Entry], list[tuple[NewEntry, LowQualityHash]]]:
+        """Add ``hashes`` to a list and, for an incident, link them in its timeline; the entries
+        and the hashes skipped, with why.
 
+        ``whole_file``: the hashes are all those of one file (an attachment, an alerted upload):
+        a low-quality PDQ among them (a dark or flat picture) is skipped, not the file's other
+        hashes (``hashdb.list_rules.skip_low_quality``); a hash typed alone is refused instead.
         Also used by the upload-alert button. A drill incident only ever adds to exercise lists
         (the hash database refuses a mix with ``DrillListViolation``). A closed incident's
         timeline is final: the hashes are added without a link (checked first, so the engine
@@ -137,23 +153,23 @@ class Hashes(CrisisCog):
             drill = state.drill
             if not state.is_open:
                 incident_id = None
-        entries = await self.bot.hashes.add_entries(
-            list_name,
-            [
-                NewEntry(
-                    signal=h.signal,
-                    value=h.value,
-                    labels=labels,
-                    source="discord",
-                    incident_id=incident_id,
-                    quality=h.quality,
-                    exercise=drill,
-                    variants=h.variants,  # crops of an attachment: cropped copies match too
-                )
-                for h in hashes
-            ],
-            added_by=f"discord:{user.id}",
-        )
+        items = [
+            NewEntry(
+                signal=h.signal,
+                value=h.value,
+                labels=labels,
+                source="discord",
+                incident_id=incident_id,
+                quality=h.quality,
+                exercise=drill,
+                variants=h.variants,  # crops of an attachment: cropped copies match too
+            )
+            for h in hashes
+        ]
+        skipped: list[tuple[NewEntry, LowQualityHash]] = []
+        if whole_file:
+            items, skipped = skip_low_quality(items)
+        entries = await self.bot.hashes.add_entries(list_name, items, added_by=f"discord:{user.id}")
         if incident_id is not None:
             actor = actor_for(self.bot.settings, user)
             linked = (await self.bot.incidents.get(incident_id)).linked_hashes
@@ -163,10 +179,15 @@ class Hashes(CrisisCog):
                 await self.bot.timeline.execute(
                     incident_id,
                     LinkHashEntry(
-                        str(entry.id), entry.list_name, entry.signal, entry.value, actor=actor
+                        str(entry.id),
+                        entry.list_name,
+                        entry.signal,
+                        # the timeline names the entry; a local-feature value is 20 KB
+                        get_signal(entry.signal).summary(entry.value),
+                        actor=actor,
                     ),
                 )
-        return entries
+        return entries, skipped
 
     @hash.command(
         name="remove", description="Remove an entry from its list (kept in the audit log)"

@@ -38,6 +38,7 @@ from bot.lean_payloads import was_filled
 from bot.render import tagged
 from bot.replies import start_reply
 from hashdb.errors import HashDBError
+from hashdb.signals import get_signal
 from protocols.actors import TIMELINE_RECORDER, Actor
 from protocols.commands import (
     CorrectTimelineEntry,
@@ -91,7 +92,9 @@ class TimelineCapture(commands.Cog):
             except (HashDBError, UserFacingError, discord.HTTPException) as error:
                 log.info("attachment %s not hashed: %s", attachment.filename, error)
                 continue
-            found.extend((h.signal, h.value) for h in hashes)
+            # a local-feature value (20 KB) is recorded by its summary: the timeline names what
+            # was posted, the lists hold what matches
+            found.extend((h.signal, get_signal(h.signal).summary(h.value)) for h in hashes)
         return tuple(found)
 
     async def record(self, message: discord.Message, by: discord.abc.User) -> bool:

@@ -35,11 +35,13 @@ from protocols.commands import RecordMatch
 if TYPE_CHECKING:
     from bot.client import CrisisBot
 
-__all__ = ["UploadWatch", "alert_embed", "hashes_from_alert", "setup"]
+__all__ = ["UploadWatch", "alert_embed", "carried", "hashes_from_alert", "setup"]
 
 log = logging.getLogger(__name__)
 
 HASHES_FIELD = "Upload hashes"
+#: the longest value an alert carries (a SHA-256 is 64 hex digits; see ``carried``)
+CARRIED_VALUE_MAX = 128
 INCIDENT_FOOTER = "incident "
 
 
@@ -56,12 +58,19 @@ def alert_embed(
     )
     embed.add_field(
         name=HASHES_FIELD,
-        value="\n".join(f"{h.signal}:{h.value}" for h in hashes)[:1024],
+        value="\n".join(f"{h.signal}:{h.value}" for h in carried(hashes))[:1024],
         inline=False,
     )
     if incident_id is not None:
         embed.set_footer(text=f"{INCIDENT_FOOTER}{incident_id}")
     return embed
+
+
+def carried(hashes: list[ContentHash]) -> list[ContentHash]:
+    """The hashes an alert carries for its button: those short enough for an embed field
+    (1,024 characters for all). A local-feature value is 20 KB: it is left out, so the button
+    adds the upload's hashes without it (``/hash add`` with the file stores its local features)."""
+    return [h for h in hashes if len(h.value) <= CARRIED_VALUE_MAX]
 
 
 def hashes_from_alert(message: discord.Message | None) -> tuple[list[ContentHash], str | None]:
@@ -173,8 +182,8 @@ class UploadWatch(commands.Cog):
         cog = self.bot.get_cog("Hashes")
         if cog is None:
             raise RuntimeError("the hashes extension is not loaded")
-        entries = await cog.add_hashes(  # type: ignore[attr-defined]
-            interaction.user, list_name, hashes, (), incident_id
+        entries, _ = await cog.add_hashes(  # type: ignore[attr-defined]
+            interaction.user, list_name, hashes, (), incident_id, whole_file=True
         )
         await reply_for(interaction).send(
             f"{interaction.user.mention} added the upload to **{list_name}** "

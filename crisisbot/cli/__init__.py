@@ -24,7 +24,7 @@ __all__ = ["cli", "main"]
 
 #: subcommand name -> (module, one-line help). Modules define ``command``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "hash": ("crisisbot.cli.hash_cmd", "Hash files (PDQ, pHash, MD5, SHA-256)."),
+    "hash": ("crisisbot.cli.hash_cmd", "Hash files (PDQ, pHash, MD5, SHA-256, local features)."),
     "hashdb": (
         "crisisbot.cli.hashdb_cmd",
         "Manage hash lists: lists, add, check, remove, import, export.",

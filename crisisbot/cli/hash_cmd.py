@@ -14,14 +14,15 @@ import click
 from crisisbot.cli.common import json_option, state
 from crisisbot.cli.hashdb_cmd import emit_batch, hash_each
 from crisisbot.composition import hash_limits
+from hashdb.signals import get_signal
 
 
 @click.command(name="hash")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @json_option
 def command(files: tuple[str, ...], as_json: bool) -> None:
-    """Hash FILES: MD5, SHA-256, and PDQ (with quality) + pHash for images, per-frame PDQ for
-    videos."""
+    """Hash FILES: MD5, SHA-256, and PDQ (with quality) + pHash + local features (orb) for
+    images, per-frame PDQ for videos."""
     errors: list[str] = []
     results = [
         {"file": path, "hashes": [h.to_dict() for h in hashes]}
@@ -38,4 +39,5 @@ def _table(results: list[dict[str, Any]]) -> Iterator[str]:
                 extra = f"  quality={h['quality']}" + ("  LOW QUALITY" if h["low_quality"] else "")
             if "frame_seconds" in h:
                 extra += f"  t={h['frame_seconds']}s"
-            yield f"{result['file']}\t{h['signal']}\t{h['value']}{extra}"
+            shown = get_signal(h["signal"]).summary(h["value"])  # --json has the whole value
+            yield f"{result['file']}\t{h['signal']}\t{shown}{extra}"

@@ -34,6 +34,8 @@ from hashdb import (
 from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, text_lines
+from hashdb.list_rules import skip_low_quality
+from hashdb.signals import get_signal
 
 __all__ = [
     "command",
@@ -241,7 +243,12 @@ def add_cmd(
     by: str | None,
     as_json: bool,
 ) -> None:
-    """Add FILES (all their hashes) and/or --hash values to LIST_NAME."""
+    """Add FILES (all their hashes) and/or --hash values to LIST_NAME.
+
+    A file's low-quality PDQ hash (a dark or flat picture) is skipped, and said so, unless
+    --allow-low-quality; the file's other hashes are added. A --hash value of low quality is an
+    error.
+    """
     if not files and not hashes:
         raise click.UsageError("give FILES and/or --hash SIGNAL:HASH")
     limits = hash_limits(state().settings)
@@ -259,8 +266,11 @@ def add_cmd(
             variants=found.variants,  # crops of the original: cropped copies match too
         )
 
-    async def main(svc: HashService) -> tuple[list[dict[str, Any]], list[str]]:
+    async def main(
+        svc: HashService,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
         added: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
         errors: list[str] = []
         groups: list[tuple[str, list[NewEntry]]] = []
         for text in hashes:
@@ -272,7 +282,10 @@ def add_cmd(
             except HashDBError as exc:
                 errors.append(str(exc))
                 continue
-            groups.append((path, [new(h, Path(path).name) for h in found]))
+            # a dark frame's low-quality PDQ is left out, not the file's other hashes
+            items, refused = skip_low_quality([new(h, Path(path).name) for h in found])
+            skipped.extend(_skipped(path, item, exc) for item, exc in refused)
+            groups.append((path, items))
         for origin, items in groups:
             try:
                 entries = await svc.add_entries(list_name, items, added_by=_actor(by))
@@ -280,23 +293,46 @@ def add_cmd(
                 errors.append(f"{origin}: {exc}")
                 continue
             added.extend(e.to_dict() for e in entries)
-        return added, errors
+        return added, skipped, errors
 
-    added, errors = _run(main)
-    lines = (f"#{e['id']}\t{e['list_name']}\t{e['signal']}\t{e['value']}" for e in added)
-    emit_batch(as_json, {"added": added}, lines, errors)
+    added, skipped, errors = _run(main)
+    lines = [
+        *(f"#{e['id']}\t{e['list_name']}\t{e['signal']}\t{_summary(e)}" for e in added),
+        *(f"skipped\t{s['input']}\t{s['signal']}\t{s['reason']}" for s in skipped),
+    ]
+    emit_batch(as_json, {"added": added, "skipped": skipped}, lines, errors)
+
+
+def _summary(found: dict[str, Any]) -> str:
+    """A value as a table shows it (``SignalType.summary``: a local-feature value is 20 KB)."""
+    return get_signal(found["signal"]).summary(found["value"])
+
+
+def _skipped(origin: str, item: NewEntry, reason: HashDBError) -> dict[str, Any]:
+    """One hash of a file that was not added, and why (``hashdb add`` output)."""
+    return {
+        "input": origin,
+        "signal": item.signal,
+        "value": item.value,
+        "quality": item.quality,
+        "reason": str(reason),
+    }
 
 
 def _match_lines(result: MatchResult, origin: str) -> Iterator[str]:
+    """One line per match: the signal that matched, its distance (or inliers, for local
+    features) and what the signal type says about how it matched (a transform)."""
     query = result.query
+    shown = f"{origin}\t{query.signal}\t{get_signal(query.signal).summary(query.value)}"
     if not result.matches and not result.allow_matches:
-        yield f"{origin}\t{query.signal}\t{query.value}\tno match"
+        yield f"{shown}\tno match"
     for kind, matches in (("MATCH", result.matches), ("ALLOW", result.allow_matches)):
         for m in matches:
             bad = "\tLIKELY BAD HASH" if m.likely_bad_hash else ""
+            how = f" ({m.describe()})" if m.describe() else ""
             yield (
-                f"{origin}\t{query.signal}\t{query.value}\t{kind} list={m.list_name} "
-                f"entry=#{m.entry.id} distance={m.distance} labels={','.join(m.labels)}{bad}"
+                f"{shown}\t{kind} list={m.list_name} entry=#{m.entry.id} "
+                f"{m.measure}={m.distance}{how} labels={','.join(m.labels)}{bad}"
             )
 
 

@@ -44,7 +44,8 @@ def test_hash_json_and_batch_errors(tmp_path: Path, files: dict[str, Path]) -> N
     assert result.returncode == 1
     out = json.loads(result.stdout)
     assert [r["file"] for r in out["results"]] == [str(files["photo"])]
-    assert [h["signal"] for h in out["results"][0]["hashes"]] == ["md5", "sha256", "pdq", "phash"]
+    signals = [h["signal"] for h in out["results"][0]["hashes"]]
+    assert signals == ["md5", "sha256", "pdq", "phash", "orb"]
     assert "junk.txt: not an image" in result.stderr and "1 error(s)" in result.stderr
     table = run(tmp_path, "hash", str(files["flat"]))
     assert table.returncode == 0 and "LOW QUALITY" in table.stdout
@@ -85,10 +86,19 @@ def test_hashdb_workflow(tmp_path: Path, files: dict[str, Path]) -> None:
         "md5:" + "ab" * 16,
         "--json",
     )
-    assert added.returncode == 1  # the flat image's low-quality PDQ is refused...
+    assert added.returncode == 0, added.stderr
     body = json.loads(added.stdout)
-    assert len(body["added"]) == 5  # ...the photo (4 hashes) and the md5 are added
-    assert "flat.png" in body["errors"][0] and "quality" in body["errors"][0]
+    # the photo's five hashes, the flat picture's md5, sha256 and pHash, and the --hash md5; the
+    # flat picture has no local features and its low-quality PDQ is skipped, and said so
+    by_file = [(e["source"], e["signal"]) for e in body["added"]]
+    assert by_file == [
+        ("", "md5"),
+        *(("photo.jpg", s) for s in ("md5", "sha256", "pdq", "phash", "orb")),
+        *(("flat.png", s) for s in ("md5", "sha256", "phash")),
+    ]
+    (skipped,) = body["skipped"]
+    assert (skipped["input"], skipped["signal"]) == (str(files["flat"]), "pdq")
+    assert "quality" in skipped["reason"] and body["errors"] == []
 
     check = run(tmp_path, "hashdb", "check", str(files["mirror"]), "--json")
     assert check.returncode == 0
@@ -107,7 +117,15 @@ def test_hashdb_workflow(tmp_path: Path, files: dict[str, Path]) -> None:
     bad = run(tmp_path, "hashdb", "check", "--hash", "md5:xyz")
     assert bad.returncode == 1 and "md5" in bad.stderr
 
-    entry_id = body["added"][-1]["id"]
+    table = run(tmp_path, "hashdb", "add", "tve", str(files["flat"]), str(files["photo"]))
+    assert table.returncode == 0
+    assert f"skipped\t{files['flat']}\tpdq\tPDQ hash" in table.stdout
+    assert "\torb\t" in table.stdout and "keypoints" in table.stdout  # a summary, not 20 KB
+    assert max(len(line) for line in table.stdout.splitlines()) < 1000
+    forced = run(tmp_path, "hashdb", "add", "tve", str(files["flat"]), "--allow-low-quality")
+    assert "\tpdq\t" in forced.stdout and "skipped" not in forced.stdout
+
+    entry_id = body["added"][0]["id"]
     removed = run(tmp_path, "hashdb", "remove", str(entry_id), "--reason", "test", "--json")
     assert json.loads(removed.stdout)["removed"][0]["removal_reason"] == "test"
     twice = run(tmp_path, "hashdb", "remove", str(entry_id), "--reason", "test")
