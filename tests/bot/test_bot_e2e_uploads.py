@@ -41,7 +41,10 @@ async def test_matching_upload_alerts_and_coordinator_adds_it_to_the_incident(
         answer = await fake.wait_for_interaction_response(ix)
         assert "linked to the incident timeline" in answer["data"]["content"]
         linked = (await services.incidents.get(incident_id)).linked_hashes
-        assert {h.signal for h in linked.values()} == {"md5", "sha256", "pdq", "phash"}
+        assert {h.signal for h in linked.values()} == {"md5", "sha256", "pdq", "phash", "orb"}
+        # the timeline names the local-feature entry by a summary, not by its 20 KB value
+        (features,) = [h for h in linked.values() if h.signal == "orb"]
+        assert "keypoints" in features.value and len(features.value) < 80
 
         # someone re-uploads it re-encoded in a watched channel: PDQ still matches
         await fake.post_message(
@@ -51,6 +54,10 @@ async def test_matching_upload_alerts_and_coordinator_adds_it_to_the_incident(
         embed = alert["embeds"][0]
         matches = next(f["value"] for f in embed["fields"] if f["name"] == "Matches")
         assert re.search(r"`pdq` distance \*\*\d+\*\*", matches)
+        # local features found it too: their score is inliers, with the transform found
+        assert re.search(r"`orb` inliers \*\*\d+\*\* \(scale [\d.]+", matches)
+        carried = next(f["value"] for f in embed["fields"] if f["name"] == "Upload hashes")
+        assert "orb:" not in carried  # 20 KB: the button adds the upload's hashes without it
         assert "`md5`" not in matches  # different bytes: only the perceptual hash matches
         assert "**tve**" in matches and "perpetrator-image" in matches
         assert embed["footer"]["text"] == f"incident {incident_id}"
