@@ -8,12 +8,13 @@ Public surface (everything adapters may use is listed in ``__all__``):
   ``Md5Signal``, ``Sha256Signal``;
 - the service: ``open_hash_service(db, ...)`` -> ``HashService`` with lists, entries, matching,
   change log and feedback; values ``HashList``, ``Entry``, ``NewEntry``, ``Match``,
-  ``MatchResult``, ``Change`` (all with ``to_dict()``);
+  ``MatchResult``, ``Decision``, ``Change`` (all with ``to_dict()``);
 - import/export: ``hashdb.formats`` (CSV, JSON lines, plain text);
 - errors: ``hashdb.errors`` (root ``HashDBError``).
 
 Modules: ``signals`` (hash kinds), ``decoding`` (hostile files to pixels), ``perceptual`` (PDQ,
-pHash), ``video`` (frame PDQ), ``variants`` (crops stored with an entry, borders trimmed off a
+pHash), ``localfeatures`` (ORB keypoints and geometric verification: the ``orb`` signal
+type), ``video`` (frame PDQ), ``variants`` (crops stored with an entry, borders trimmed off a
 query), ``hashing`` (bytes to hashes), ``index`` (exact radius search), ``store`` (databases),
 ``service`` (rules), ``formats`` (files), ``bad_hash`` (flagging).
 """
@@ -36,7 +37,7 @@ from hashdb.errors import (
     UnsupportedMedia,
 )
 from hashdb.hashing import hash_bytes, hash_file, pdq_dihedral_variants
-from hashdb.records import Change, Entry, HashList, Match, MatchResult, NewEntry
+from hashdb.records import Change, Decision, Entry, HashList, Match, MatchResult, NewEntry
 from hashdb.service import HashService, open_hash_service, system_clock
 from hashdb.signals import (
     SIGNAL_NAMES,
@@ -51,6 +52,7 @@ from hashdb.signals import (
 __all__ = [
     "SIGNAL_NAMES",
     "Change",
+    "Decision",
     "ContentHash",
     "DrillListViolation",
     "Entry",

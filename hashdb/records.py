@@ -17,6 +17,7 @@ from hashdb.signals import get_signal
 __all__ = [
     "AddedEntries",
     "Change",
+    "Decision",
     "Entry",
     "HashList",
     "ListKind",
@@ -270,6 +271,33 @@ class MatchResult:
             "matches": [m.to_dict() for m in self.matches],
             "allow_matches": [m.to_dict() for m in self.allow_matches],
         }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One answer for one piece of content checked with every signal (``match_bytes``).
+
+    The content matches when any signal type matched an entry of a block list; each ``Match``
+    then says which signal it was, how near (``distance``, or verified inliers for local
+    features: ``measure``) and, for local features, the transform found (``detail``).
+    ``signals`` are the types that matched a block list, in the order of the results.
+    """
+
+    matched: bool
+    allowed: bool
+    signals: tuple[str, ...]
+
+    @classmethod
+    def of(cls, results: Iterable[MatchResult]) -> Decision:
+        found = list(results)
+        return cls(
+            matched=any(r.matched for r in found),
+            allowed=any(r.allowed for r in found),
+            signals=tuple(dict.fromkeys(m.signal for r in found for m in r.matches)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"matched": self.matched, "allowed": self.allowed, "signals": list(self.signals)}
 
 
 @dataclass(frozen=True)

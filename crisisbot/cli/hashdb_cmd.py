@@ -35,6 +35,7 @@ from hashdb.decoding import check_size
 from hashdb.errors import ImportFormatError, UnsupportedMedia
 from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, text_lines
 from hashdb.list_rules import skip_low_quality
+from hashdb.records import Decision
 from hashdb.signals import get_signal
 
 __all__ = [
@@ -376,7 +377,14 @@ def check_cmd(
         return out, errors
 
     results, errors = _run(main)
-    payload = {"results": [{"input": origin, **r.to_dict()} for origin, r in results]}
+    payload = {
+        "results": [{"input": origin, **r.to_dict()} for origin, r in results],
+        # one answer per input across its signal types (``hashdb.Decision``)
+        "decisions": [
+            {"input": origin, **Decision.of(r for o, r in results if o == origin).to_dict()}
+            for origin in dict.fromkeys(origin for origin, _ in results)
+        ],
+    }
     lines = (line for origin, result in results for line in _match_lines(result, origin))
     emit_batch(as_json, payload, lines, errors)
 

@@ -19,7 +19,7 @@ from hashdb.api.jsonio import json_response
 from hashdb.api.render import render_entry, render_match_result
 from hashdb.api.requests import decimal, json_body, object_list, optional_str, required_str
 from hashdb.errors import EntryNotFound, InvalidHash
-from hashdb.records import Verdict
+from hashdb.records import Decision, Verdict
 from hashdb.signals import get_signal
 
 __all__ = [
@@ -149,7 +149,10 @@ async def match_upload(request: web.Request) -> web.Response:
         sum(len(r["matches"]) for r in rendered),
         sum(len(r["allow_matches"]) for r in rendered),
     )
-    return json_response({"file": {"name": name, "bytes": size}, "results": rendered})
+    decision = Decision.of(found).to_dict()  # one answer across the signal types
+    return json_response(
+        {"file": {"name": name, "bytes": size}, "decision": decision, "results": rendered}
+    )
 
 
 async def feedback(request: web.Request) -> web.Response:

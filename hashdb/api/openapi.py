@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from hashdb.api.errors import STATUS_BY_ERROR
+from hashdb.signals import SIGNALS
 
 __all__ = ["openapi_document"]
 
@@ -71,6 +72,8 @@ def _codes_by_status() -> dict[int, list[str]]:
 
 
 _CODES = _codes_by_status()
+#: what a match's distance counts, per signal type (``SignalType.measure``)
+_MEASURES = sorted({signal.measure for signal in SIGNALS})
 
 #: codes the middleware gives conditions outside any documented operation
 _ROUTING_CODES = "`not_found` (unknown path), `method_not_allowed` (405), `internal_error` (500)"
@@ -94,8 +97,15 @@ _SCHEMAS: dict[str, Any] = {
     ),
     "Query": _obj(
         {
-            "signal": {**_STR, "description": "signal type: pdq, phash, md5, sha256"},
-            "value": {**_STR, "description": "the hash, hexadecimal"},
+            "signal": {
+                **_STR,
+                "description": "signal type: pdq, phash, md5, sha256, or orb (local features)",
+            },
+            "value": {
+                **_STR,
+                "description": "the hash, hexadecimal; for orb the base64 text of a "
+                "local-feature blob (up to 20,292 characters: send it with POST /v1/match)",
+            },
         }
     ),
     "EchoedQuery": {
@@ -115,16 +125,65 @@ _SCHEMAS: dict[str, Any] = {
         {
             "entry_id": _INT,
             "list_name": _STR,
-            "distance": _INT,
+            "distance": {
+                **_INT,
+                "description": "how near, read as `measure` says: bits apart (smaller is "
+                "nearer), or for orb the verified inliers (larger is nearer, at least the "
+                "list's threshold)",
+            },
+            "measure": {"enum": _MEASURES, "description": "what `distance` counts"},
             "labels": _STR_LIST,
-            "signal": _STR,
+            "signal": {**_STR, "description": "the signal type that matched"},
             "value": _STR,
             "likely_bad_hash": _BOOL,
             "matched_variant": {
                 **_NULL_STR,
                 "description": "the stored variant (e.g. crop-10) that matched; null: the hash",
             },
+            "detail": {
+                "oneOf": [_ref("LocalFeatureTransform")],
+                "description": "how the signal type matched (absent for the hashes): for orb, "
+                "the transform that shows the stored picture in the query",
+            },
             "drill": {**_BOOL, "description": "true when the list is an exercise (drill) list"},
+        },
+        required=[
+            "entry_id",
+            "list_name",
+            "distance",
+            "measure",
+            "labels",
+            "signal",
+            "value",
+            "likely_bad_hash",
+            "matched_variant",
+            "drill",
+        ],
+    ),
+    "LocalFeatureTransform": _obj(
+        {
+            "inliers": {**_INT, "description": "corners verified in place (the match's score)"},
+            "scale": {
+                "type": "number",
+                "description": "query pixels per stored-picture pixel (0.5: shown at half size)",
+            },
+            "rotation": {"type": "number", "description": "degrees, counter-clockwise"},
+            "region": {
+                "type": "array",
+                "items": {"type": "number", "minimum": 0, "maximum": 1},
+                "minItems": 4,
+                "maxItems": 4,
+                "description": "the part of the stored picture seen in the query: left, top, "
+                "right, bottom as fractions of its width and height",
+            },
+            "mirrored": {**_BOOL, "description": "found in the query's mirror image"},
+        }
+    ),
+    "Decision": _obj(
+        {
+            "matched": {**_BOOL, "description": "any signal type matched a block list"},
+            "allowed": {**_BOOL, "description": "any signal type matched an allow list"},
+            "signals": {**_STR_LIST, "description": "the signal types that matched, in order"},
         }
     ),
     "MatchResult": _obj(
@@ -144,6 +203,7 @@ _SCHEMAS: dict[str, Any] = {
     "UploadResult": _obj(
         {
             "file": _obj({"name": _STR, "bytes": _INT}),
+            "decision": _ref("Decision"),
             "results": {"type": "array", "items": _ref("MatchResult")},
         }
     ),

@@ -119,7 +119,7 @@ class OrbSignal(SignalType, HashesImages):
         left, top, right, bottom = detail.get("region", (0, 0, 1, 1))
         parts = [f"scale {detail.get('scale', 0):g}"]
         rotation = float(detail.get("rotation", 0))
-        if abs(rotation) >= 0.5:
+        if abs(rotation) >= 2:  # a fit's own noise is about a degree: said only past it
             parts.append(f"turned {rotation:.0f}°")
         if (left, top, right, bottom) != (0, 0, 1, 1):
             parts.append(

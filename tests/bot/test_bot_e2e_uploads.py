@@ -225,3 +225,36 @@ async def test_hash_check_of_an_attachment_finds_a_mirrored_letterboxed_copy(
         answer = await fake.wait_for_interaction_response(ix)
     assert answer["data"]["flags"] & EPHEMERAL
     assert "list **tve**" in answer["data"]["content"]
+
+
+async def test_hash_check_of_a_heavy_crop_is_answered_by_local_features(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    """A picture added whole; /hash check of a small off-centre crop of it names the local-feature
+    match, its inliers and where the picture was found (no whole-frame hash survives the crop)."""
+    import io
+
+    from tests.hashdb.photo_edits import load_photo, photo_bytes
+
+    await services.hashes.create_list("tve", created_by="test")
+    (features,) = [
+        h for h in await services.hashes.hash_bytes(photo_bytes("coffee.png")) if h.signal == "orb"
+    ]
+    await services.hashes.add_entry("tve", "orb", features.value, added_by="test")
+    picture = load_photo("coffee.png")
+    w, h = picture.size
+    part = picture.crop((0, h // 3, w * 2 // 3, h)).resize((w // 3, h // 3))
+    buffer = io.BytesIO()
+    part.save(buffer, "JPEG", quality=85)
+    async with start_bot():
+        ix = await fake.slash_command(
+            "hash check",
+            {"attachment": ("crop.jpg", buffer.getvalue())},
+            user=team.bob,
+            channel=team.general,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+    (line,) = answer["data"]["content"].splitlines()
+    found = r"^🚩 `orb` inliers \*\*\d+\*\* \(scale 0\.\d+, shows 0%-6\d% x 3\d%-100% of the"
+    assert re.search(found, line)
+    assert "list **tve**" in line

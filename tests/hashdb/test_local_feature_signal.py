@@ -15,7 +15,7 @@ from PIL import Image
 
 from hashdb import HashService, InvalidHash, NewEntry, get_signal, open_hash_service
 from hashdb.localfeatures import InvalidLocalFeatures
-from hashdb.signals import IndexRow, OrbSignal
+from hashdb.signals import IndexRow, IndexRows, OrbSignal
 from tests.hashdb.imaging import encode
 from tests.hashdb.photo_edits import load_photo
 from tests.hashdb.signal_contract import SignalTypeContract
@@ -75,9 +75,18 @@ class TestOrbSignal(SignalTypeContract):
         assert "keypoints" in summary and len(summary) < 80
         assert summary != ORB.summary(self.unrelated)
 
+    def test_a_transform_is_put_in_words_for_people(self) -> None:
+        turned = {"inliers": 40, "scale": 1.0, "rotation": 12.4, "region": [0, 0, 1, 1]}
+        assert ORB.describe_match({**turned, "mirrored": True}) == "scale 1, turned 12°, mirrored"
+        part = {**turned, "scale": 0.5, "rotation": 0.2, "region": [0.25, 0, 1, 0.5]}
+        assert ORB.describe_match(part) == (
+            "scale 0.5, shows 25%-100% x 0%-50% of the stored picture"
+        )
+        assert ORB.describe_match(None) == ""
+
     def test_an_unreadable_stored_row_is_skipped_not_fatal(self) -> None:
         index = ORB.new_index()
-        index.add([IndexRow(1, 0, "garbage"), IndexRow(2, 0, self.example)])
+        index.add(IndexRows.of([IndexRow(1, 0, "garbage"), IndexRow(2, 0, self.example)]))
         assert len(index) == 1
         (found,) = index.search([self.query(self.near)], {0: 15})
         assert list(found) == [2]
@@ -108,8 +117,11 @@ async def _add_file(service: HashService, list_name: str, data: bytes) -> dict[s
 
 
 async def test_a_picture_added_from_a_file_is_found_in_a_heavily_edited_upload(
-    svc: HashService,
+    service: HashService,
 ) -> None:
+    """On both backends: a 20 KB value is stored (PostgreSQL: schema v4), indexed, matched."""
+    svc = service
+    await svc.create_list("block", created_by="t")
     astronaut = load_photo("astronaut.png")
     ids = await _add_file(svc, "block", encode(astronaut))
     assert set(ids) == {"md5", "sha256", "pdq", "phash", "orb"}
