@@ -66,6 +66,44 @@ class LocalFeatureMatch:
     transform: GeometricMatch
 
 
+@dataclass(frozen=True)
+class _Built:
+    """Tables made by ``LocalFeatureIndex.build_tables``: from the tables of ``generation``
+    and the first ``chunks`` tail chunks."""
+
+    generation: int
+    chunks: int
+    offsets: list[np.ndarray]
+    slots: list[np.ndarray]
+
+
+def _merged(
+    offsets: np.ndarray,
+    slots: np.ndarray,
+    keys: np.ndarray,
+    new_slots: np.ndarray,
+    alive: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One table (offsets by key, slots) with the rows ``keys``/``new_slots`` merged in and the
+    rows of dead slots left out. The table's rows are sorted by key already: only the new rows
+    are sorted, then inserted at the end of their key's run."""
+    size = 1 << KEY_BITS
+    counts = np.diff(offsets).astype(np.int64)
+    live = alive[slots]
+    if not live.all():  # removed entries' rows leave the table
+        old_keys = np.repeat(np.arange(size, dtype=np.uint32), counts)[live]
+        slots = slots[live]
+        counts = np.bincount(old_keys, minlength=size).astype(np.int64)
+    fresh = alive[new_slots]
+    keys, new_slots = keys[fresh], new_slots[fresh]
+    order = np.argsort(keys, kind="stable")
+    keys, new_slots = keys[order], new_slots[order]
+    ends = np.concatenate([[0], np.cumsum(counts)])
+    merged = np.insert(slots, ends[keys.astype(np.int64) + 1], new_slots).astype(np.uint32)
+    counts += np.bincount(keys, minlength=size)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.uint32), merged
+
+
 def _key_bits() -> np.ndarray:
     """(TABLES, KEY_BITS) disjoint bit positions of the 256."""
     order = np.random.default_rng(_SEED).permutation(DESCRIPTOR_BYTES * 8)
@@ -92,25 +130,33 @@ class LocalFeatureIndex:
         rows_per_entry: int = 400,
         tail_limit: int = 200_000,
         max_bucket: int = 2048,
+        auto_rebuild: bool = True,
     ) -> None:
         """``source``: where verification reads an entry's features (default: this index keeps
         what ``add`` was given). ``rows_per_entry``: descriptors indexed per entry, in selection
-        order (the strongest of every region first); fewer take less memory and find fewer."""
+        order (the strongest of every region first); fewer take less memory and find fewer.
+        ``auto_rebuild=False``: ``add`` never folds the tail into the tables; the owner does
+        (``needs_rebuild``, ``build_tables`` in a worker thread, ``install``)."""
         self._source = source
         self._kept: dict[int, LocalFeatures] = {}
         self.rows_per_entry = rows_per_entry
         self.tail_limit = tail_limit
         self.max_bucket = max_bucket
+        self.auto_rebuild = auto_rebuild
         self._slot_of: dict[int, int] = {}
         self._ids: list[int] = []
         self._alive = np.zeros(0, bool)
         # allocated by the first rebuild: an index never built costs nothing
         self._offsets: list[np.ndarray] = []
         self._slots: list[np.ndarray] = []
+        self._generation = 0  # moves with every install: a build from older tables is stale
         self._tail_keys: list[np.ndarray] = []
         self._tail_slots: list[np.ndarray] = []
         self._tail_rows = 0
-        self._tail_sorted: list[tuple[np.ndarray, np.ndarray]] | None = None
+        # per table, the keys and slots of the first ``_tail_merged`` tail chunks, sorted
+        self._tail_sorted: list[tuple[np.ndarray, np.ndarray]] = []
+        self._tail_merged = 0
+        self._batching = False  # in ``add_many``: one rebuild and one merge at the end
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -124,7 +170,21 @@ class LocalFeatureIndex:
         tail = sum(
             k.nbytes + s.nbytes for k, s in zip(self._tail_keys, self._tail_slots, strict=True)
         )
+        tail += sum(k.nbytes + s.nbytes for k, s in self._tail_sorted)
         return tables + tail + self._alive.nbytes
+
+    @property
+    def indexed_rows(self) -> int:
+        """Descriptor rows in the tables and the tail (removed entries' rows until a rebuild)."""
+        return (len(self._slots[0]) if self._slots else 0) + self._tail_rows
+
+    @property
+    def unbuilt_rows(self) -> int:
+        """Rows added since the tables were last built (searched in the sorted tail)."""
+        return self._tail_rows
+
+    def needs_rebuild(self) -> bool:
+        return self._tail_rows > self.tail_limit
 
     def add(self, entry_id: int, features: LocalFeatures) -> None:
         """Index ``features`` under ``entry_id`` (replacing what it had)."""
@@ -141,28 +201,47 @@ class LocalFeatureIndex:
         keys = descriptor_keys(features.descriptors[: self.rows_per_entry])
         self._tail_keys.append(keys)
         self._tail_slots.append(np.full(len(keys), slot, np.uint32))
-        self._tail_sorted = None
         self._tail_rows += len(keys)
-        if self._tail_rows > self.tail_limit:
+        if self._batching:
+            return
+        if self.auto_rebuild and self.needs_rebuild():
             self.rebuild()
+        self.prepare()
 
     def add_many(self, items: Iterable[tuple[int, LocalFeatures]]) -> None:
         """``add`` for many entries, then at most one rebuild (when the tail is past
-        ``tail_limit``), and the tail made ready for searching (``prepare``)."""
-        limit, self.tail_limit = self.tail_limit, 1 << 62
+        ``tail_limit`` and ``auto_rebuild``), and the tail made ready for searching."""
+        self._batching = True
         try:
             for entry_id, features in items:
                 self.add(entry_id, features)
         finally:
-            self.tail_limit = limit
-        if self._tail_rows > self.tail_limit:
+            self._batching = False
+        if self.auto_rebuild and self.needs_rebuild():
             self.rebuild()
         self.prepare()
 
     def prepare(self) -> None:
-        """Sort the tail now, so that searches only read (several may run at once, in threads,
-        while nothing is added: see ``hashdb.signals.index_port``)."""
-        self._tail_tables()
+        """Merge the tail's new rows into its sorted copy now, so that searches only read
+        (several may run at once, in threads, while nothing is added: see
+        ``hashdb.signals.index_port``). Costs the tail's size, not a sort of it."""
+        if self._tail_merged == len(self._tail_keys):
+            return
+        keys = np.concatenate(self._tail_keys[self._tail_merged :])
+        slots = np.concatenate(self._tail_slots[self._tail_merged :])
+        if not self._tail_sorted:
+            empty = (np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+            self._tail_sorted = [empty] * TABLES
+        merged = []
+        for t, (sorted_keys, sorted_slots) in enumerate(self._tail_sorted):
+            order = np.argsort(keys[:, t], kind="stable")
+            new_keys, new_slots = keys[order, t], slots[order]
+            at = np.searchsorted(sorted_keys, new_keys, "right")
+            merged.append(
+                (np.insert(sorted_keys, at, new_keys), np.insert(sorted_slots, at, new_slots))
+            )
+        self._tail_sorted = merged
+        self._tail_merged = len(self._tail_keys)
 
     def remove(self, entry_id: int) -> None:
         slot = self._slot_of.pop(entry_id, None)
@@ -171,30 +250,45 @@ class LocalFeatureIndex:
             self._kept.pop(entry_id, None)
 
     def rebuild(self) -> None:
-        """Fold the tail into the tables (one counting sort per table)."""
-        if not self._tail_keys:
-            return
-        keys = np.concatenate(self._tail_keys)
-        slots = np.concatenate(self._tail_slots)
-        self._tail_keys, self._tail_slots, self._tail_sorted = [], [], None
-        self._tail_rows = 0
-        if not self._offsets:
-            self._offsets = [np.zeros((1 << KEY_BITS) + 1, np.uint32) for _ in range(TABLES)]
-            self._slots = [np.zeros(0, np.uint32) for _ in range(TABLES)]
-        if len(self._slots[0]) + len(slots) >= 1 << 32:
+        """Fold the tail into the tables, in line (``install(build_tables())``)."""
+        self.install(self.build_tables())
+
+    def build_tables(self) -> _Built:
+        """New tables holding the current tables and the tail, without removed entries' rows;
+        only reads this index, so it may run in a worker thread while searches go on (adds and
+        removals meanwhile are kept: see ``install``). Each table's rows are already sorted by
+        key, so the tail is merged in (the cost of a copy, not of a sort)."""
+        chunks = len(self._tail_keys)
+        alive = self._alive
+        base_slots = self._slots or [np.zeros(0, np.uint32)] * TABLES
+        base_offsets = self._offsets or [np.zeros((1 << KEY_BITS) + 1, np.uint32)] * TABLES
+        if chunks:
+            keys = np.concatenate(self._tail_keys[:chunks])
+            slots = np.concatenate(self._tail_slots[:chunks])
+        else:
+            keys, slots = np.zeros((0, TABLES), np.uint32), np.zeros(0, np.uint32)
+        if len(base_slots[0]) + len(slots) >= 1 << 32:
             raise OverflowError("local-feature index: more than 2^32 indexed descriptors")
+        offsets, table_slots = [], []
         for t in range(TABLES):
-            old_keys = np.repeat(
-                np.arange(1 << KEY_BITS, dtype=np.uint32), np.diff(self._offsets[t])
-            )
-            all_keys = np.concatenate([old_keys, keys[:, t]])
-            all_slots = np.concatenate([self._slots[t], slots])
-            live = self._alive[all_slots]
-            all_keys, all_slots = all_keys[live], all_slots[live]
-            order = np.argsort(all_keys, kind="stable")
-            counts = np.bincount(all_keys, minlength=1 << KEY_BITS)
-            self._offsets[t] = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint32)
-            self._slots[t] = all_slots[order].astype(np.uint32)
+            built = _merged(base_offsets[t], base_slots[t], keys[:, t], slots, alive)
+            offsets.append(built[0])
+            table_slots.append(built[1])
+        return _Built(self._generation, chunks, offsets, table_slots)
+
+    def install(self, built: _Built) -> bool:
+        """Swap in tables from ``build_tables``; False (nothing changes) when other tables were
+        installed since it began. The tail chunks it folded in leave the tail; those added
+        meanwhile stay there."""
+        if built.generation != self._generation:
+            return False
+        self._offsets, self._slots = built.offsets, built.slots
+        self._generation += 1
+        del self._tail_keys[: built.chunks], self._tail_slots[: built.chunks]
+        self._tail_rows = sum(len(k) for k in self._tail_keys)
+        self._tail_sorted, self._tail_merged = [], 0
+        self.prepare()
+        return True
 
     def _hits(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query rows, slots) of every stored row sharing a key with a query row."""
@@ -206,7 +300,7 @@ class LocalFeatureIndex:
                 lo = self._offsets[t][column].astype(np.int64)
                 hi = self._offsets[t][column + 1].astype(np.int64)
                 self._gather(lo, hi, self._slots[t], rows_out, slots_out)
-            for sorted_keys, sorted_slots in self._tail_tables()[t : t + 1]:
+            for sorted_keys, sorted_slots in self._tail_sorted[t : t + 1]:
                 lo = np.searchsorted(sorted_keys, column, "left")
                 hi = np.searchsorted(sorted_keys, column, "right")
                 self._gather(lo, hi, sorted_slots, rows_out, slots_out)
@@ -230,18 +324,6 @@ class LocalFeatureIndex:
             starts = np.repeat(lo - np.cumsum(size) + size, size)
             rows_out.append(np.repeat(np.arange(len(lo)), size))
             slots_out.append(slots[starts + np.arange(total)])
-
-    def _tail_tables(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per table, the tail's keys sorted and their slots (cached until the next add)."""
-        if self._tail_sorted is None:
-            self._tail_sorted = []
-            if self._tail_keys:
-                keys = np.concatenate(self._tail_keys)
-                slots = np.concatenate(self._tail_slots)
-                for t in range(TABLES):
-                    order = np.argsort(keys[:, t], kind="stable")
-                    self._tail_sorted.append((keys[order, t], slots[order]))
-        return self._tail_sorted
 
     def candidates(
         self,

@@ -12,8 +12,10 @@
   ``detail[FEATURES]`` when it comes from pixels, else its ``search_values`` read as blobs. Its
   mirror image (``detail[MIRROR]``, a callable) is searched only when the picture itself found
   nothing within the limits;
-- ``parts()`` is empty: the tables fold their tail in place when it passes ``tail_limit`` rows
-  (in ``add``, under the live index's guard).
+- ``parts()`` is the LSH tables (``LocalFeatureTables``): descriptors added since the last
+  build are searched in a sorted tail; once it passes ``tail_limit`` rows the live index builds
+  new tables, in a worker thread while searches go on (or in line when most rows are new, as on
+  a first load), and swaps them in. So an add never makes lookups wait for a rebuild.
 
 Searches only read (``LocalFeatureIndex.prepare`` is called after every add), so several may run
 at once in worker threads, as the port requires.
@@ -24,13 +26,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from hashdb.content_hash import QueryHash
 from hashdb.errors import InvalidHash
 from hashdb.localfeatures import LocalFeatureIndex, LocalFeatures, decode, from_text
 from hashdb.signals.index_port import Hit, IndexRows, Rebuildable
 
-__all__ = ["FEATURES", "MIRROR", "LocalFeatureSignalIndex"]
+__all__ = ["FEATURES", "MIRROR", "LocalFeatureSignalIndex", "LocalFeatureTables"]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,8 @@ class LocalFeatureSignalIndex:
     """Entries' local features by list tag, searched with geometric verification."""
 
     def __init__(self) -> None:
-        self._index = LocalFeatureIndex()
+        self._index = LocalFeatureIndex(auto_rebuild=False)
+        self._tables = LocalFeatureTables(self._index)
         self._tags: dict[int, int] = {}
         self._rows: dict[int, int] = {}
 
@@ -58,7 +62,7 @@ class LocalFeatureSignalIndex:
         return sum(self._rows.values())
 
     def parts(self) -> Sequence[Rebuildable]:
-        return ()
+        return (self._tables,)
 
     def add(self, rows: IndexRows) -> None:
         readable = []
@@ -107,6 +111,33 @@ class LocalFeatureSignalIndex:
                     break  # the picture matched as it is: its mirror image need not be searched
             out.append(found)
         return out
+
+
+class LocalFeatureTables:
+    """The LSH tables of a ``LocalFeatureIndex`` as a ``Rebuildable`` part: its size is counted
+    in descriptor rows, as ``unbuilt_rows`` is."""
+
+    def __init__(self, index: LocalFeatureIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.indexed_rows
+
+    @property
+    def unbuilt_rows(self) -> int:
+        return self._index.unbuilt_rows
+
+    def needs_rebuild(self) -> bool:
+        return self._index.needs_rebuild()
+
+    def rebuild(self) -> None:
+        self._index.rebuild()
+
+    def build_tables(self) -> Any:
+        return self._index.build_tables()
+
+    def install(self, tables: Any) -> bool:
+        return self._index.install(tables)
 
 
 def _pictures(query: QueryHash) -> Iterator[tuple[_Picture, bool]]:

@@ -261,3 +261,30 @@ def test_removed_entries_are_not_found_and_adding_again_replaces(
     assert index.match(*query) == [] and 0 not in index and len(index) == len(names) - 1
     index.add(0, stored[names[1]])  # the id now holds another picture
     assert {m.entry_id for m in index.match(*query_features(photos[names[1]]))} == {0, 1}
+
+
+def test_tables_built_aside_and_merged_tails_answer_like_a_fresh_index(
+    photos: dict[str, Image.Image], stored: dict[str, LocalFeatures]
+) -> None:
+    """Entries added one by one (tails merged in), tables built in pieces while more are added
+    and removed, a stale build refused: the candidates are those of an index built in one go."""
+    names = list(stored)
+    grown = LocalFeatureIndex(auto_rebuild=False, tail_limit=0)
+    for i, name in enumerate(names[:6]):
+        grown.add(i, stored[name])
+    built = grown.build_tables()  # as in a worker thread, while the index goes on changing
+    for i, name in enumerate(names[6:], start=6):
+        grown.add(i, stored[name])
+    grown.remove(2)
+    stale = grown.build_tables()
+    assert grown.install(built) and not grown.install(stale)  # tables moved on: refused
+    assert grown.unbuilt_rows == sum(min(len(stored[n]), 400) for n in names[6:])
+    grown.rebuild()
+    assert grown.unbuilt_rows == 0 and not grown.needs_rebuild()
+
+    fresh = LocalFeatureIndex()
+    fresh.add_many((i, stored[n]) for i, n in enumerate(names) if i != 2)
+    for name in names:
+        query = extract_features(photos[name])
+        assert query is not None
+        assert grown.candidates(query) == fresh.candidates(query)
