@@ -17,6 +17,11 @@ everyday edits), each with parameters drawn at random per photo:
   showing the other photo excepted); the pair count is printed;
 - cost: milliseconds per add (local features against today's hashing with variants) and per
   query (against today's query hashing), bytes per stored entry;
+- through the service: the same queries checked by ``HashService.match_bytes`` against lists of
+  the same entries (added with every signal, as ``hashdb add`` does): recall of today's signals,
+  of local features and combined as the service decides it, false matches per signal, the time
+  per check, and how many copies today's decision finds that today's signals through the service
+  no longer do (must be 0: local features only add matches);
 - at scale: one core checking a 1 MP upload against an index of 100,000 entries (the real ones
   plus synthetic entries whose descriptors are real descriptors with a quarter of their bits
   flipped, so keys are as unevenly spread as real ones), median CPU and wall milliseconds, and
@@ -29,19 +34,23 @@ everyday edits), each with parameters drawn at random per photo:
 
 from __future__ import annotations
 
+import asyncio
 import io
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from benchmarks.bench_robustness import _matches
-from hashdb import hash_bytes
+from hashdb import ContentHash, NewEntry, hash_bytes, open_hash_service
 from hashdb.decoding import HashLimits, decode_image
 from hashdb.hashing import hash_bytes_for_query
+from hashdb.list_rules import skip_low_quality
 from hashdb.localfeatures import (
     LocalFeatureIndex,
     LocalFeatures,
@@ -49,6 +58,7 @@ from hashdb.localfeatures import (
     encode,
     extract_features,
     query_features,
+    to_text,
 )
 from hashdb.localfeatures.features import feature_copy
 from tests.hashdb.photo_edits import REPOSTS, natural_photos
@@ -61,11 +71,24 @@ LIMITS = HashLimits()
 
 @dataclass
 class Stored:
-    """One entry: the photos it shows, today's hashes with variants, its local-feature blob."""
+    """One entry: the photos it shows, today's hashes with variants, its local-feature blob,
+    and every hash the service stores for it (today's, with variants, and the ``orb`` value)."""
 
     shows: frozenset[str]
     hashes: dict[str, list[tuple[str | None, str]]]
     blob: bytes | None
+    content: list[ContentHash] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One edited copy checked: the photo edited, the photos it shows, its bytes, and whether
+    today's decision (computed by ``_today``, as ``bench_robustness`` does) found its photo."""
+
+    name: str
+    shown: frozenset[str]
+    data: bytes
+    today: bool
 
 
 @dataclass
@@ -84,7 +107,8 @@ def _cpu_ms(fn: Callable[[], object]) -> tuple[float, object]:
 
 def _stored(shows: frozenset[str], data: bytes) -> tuple[Stored, float, float]:
     """The entry added from ``data``, and the CPU ms of today's hashing and of local features."""
-    today_ms, hashes = _cpu_ms(lambda: hash_bytes(data, variants=True))
+    # today's hashing: the four hashes and their variants, without local features
+    today_ms, hashes = _cpu_ms(lambda: hash_bytes(data, variants=True, pixel_signals=False))
     by_signal = {h.signal: h for h in hashes}  # type: ignore[attr-defined]
     values = {
         s: [(None, by_signal[s].value)] + [(v.kind, v.value) for v in by_signal[s].variants]
@@ -96,7 +120,10 @@ def _stored(shows: frozenset[str], data: bytes) -> tuple[Stored, float, float]:
         return None if found is None else encode(found)
 
     local_ms, blob = _cpu_ms(features)
-    return Stored(shows, values, blob), today_ms, local_ms  # type: ignore[arg-type]
+    content = list(hashes)  # type: ignore[call-overload]
+    if blob is not None:
+        content.append(ContentHash("orb", to_text(blob)))  # type: ignore[arg-type]
+    return Stored(shows, values, blob, content), today_ms, local_ms  # type: ignore[arg-type]
 
 
 def _index(entries: list[Stored]) -> LocalFeatureIndex:
@@ -116,7 +143,11 @@ def _query_features(
     return query_features(decode_image(data, name="query", limits=LIMITS))
 
 
-def bench_detection(photos: dict[str, bytes], edits: list[str], seed: int = 1) -> None:
+def bench_detection(
+    photos: dict[str, bytes], edits: list[str], seed: int = 1
+) -> tuple[list[Stored], list[Stored], list[Query], float]:
+    """The per-edit table; returns the entries, the queries and today's median query CPU ms
+    for ``bench_service``."""
     names = list(photos)
     pictures = {n: decode_image(d, name=n, limits=LIMITS) for n, d in photos.items()}
     add_today, add_local = [], []
@@ -146,12 +177,15 @@ def bench_detection(photos: dict[str, bytes], edits: list[str], seed: int = 1) -
     print(f"{'edit':<28} {'family':<19} | {header} | {'fm pdq/ph/lf':>12} | {'pairs':>7}")
     overall = Tally()
     query_today, query_local = [], []
+    checked: list[Query] = []
     for edit in edits:
         tally = Tally()
         for i, name in enumerate(names):
             other = names[(i + 1 + int(rng.integers(0, len(names) - 1))) % len(names)]
             data = REPOSTS[edit].edit(pictures[name], rng, pictures[other])
-            today_ms, queries = _cpu_ms(lambda d=data: hash_bytes_for_query(d))  # type: ignore[misc]
+            today_ms, queries = _cpu_ms(
+                lambda d=data: hash_bytes_for_query(d, pixel_signals=False)  # type: ignore[misc]
+            )
             values = {q.hash.signal: q.search_values for q in queries if q.hash.signal in SIGNALS}
             image = decode_image(data, name=edit, limits=LIMITS)
             local_ms, found = _cpu_ms(lambda im=image: own_index.match(*query_features(im)))
@@ -166,6 +200,7 @@ def bench_detection(photos: dict[str, bytes], edits: list[str], seed: int = 1) -
             for column in COLUMNS:
                 tally.own[column] += hit[column]
             shown = {name, other} if REPOSTS[edit].shows_other else {name}
+            checked.append(Query(name, frozenset(shown), data, hit["today"]))
             unrelated = [k for k, e in enumerate(everything) if not e.shows & shown]
             tally.pairs += len(unrelated)
             for k in unrelated:
@@ -196,6 +231,79 @@ def bench_detection(photos: dict[str, bytes], edits: list[str], seed: int = 1) -
         f"query, CPU ms median: today's query hashing {statistics.median(query_today):.1f}, "
         f"+ local features (extract x2 + search + verify) {statistics.median(query_local):.1f} "
         f"({statistics.median(query_local) / statistics.median(query_today):.2f}x)"
+    )
+    return originals, copies, checked, statistics.median(query_today)
+
+
+def bench_service(
+    originals: list[Stored], copies: list[Stored], queries: list[Query], today_query_ms: float
+) -> None:
+    """The same queries through ``HashService.match_bytes``: the combined decision as the
+    service makes it (every signal, local features included), false matches against the same
+    entries, and the time per check; and that today's signals still find what they found."""
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(
+            _service_run(Path(folder) / "bench.db", originals, copies, queries, today_query_ms)
+        )
+
+
+async def _service_run(
+    path: Path,
+    originals: list[Stored],
+    copies: list[Stored],
+    queries: list[Query],
+    today_query_ms: float,
+) -> None:
+    async with open_hash_service(str(path)) as service:
+        for list_name, entries in (("originals", originals), ("copies", copies)):
+            await service.create_list(list_name, created_by="bench")
+            for stored in entries:
+                items = [
+                    NewEntry(
+                        h.signal,
+                        h.value,
+                        source="|".join(sorted(stored.shows)),
+                        quality=h.quality,
+                        variants=h.variants,
+                    )
+                    for h in stored.content
+                ]
+                kept, _ = skip_low_quality(items)  # as hashdb add does with a dark picture
+                await service.add_entries(list_name, kept, added_by="bench")
+        await service.refresh()
+        found = {"today": 0, "local": 0, "combined": 0}
+        false = {"pdq": 0, "phash": 0, "digests": 0, "orb": 0}
+        lost, wall, cpu = 0, [], []
+        for query in queries:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            results = await service.match_bytes(query.data, name="query")
+            wall.append((time.perf_counter() - started) * 1e3)
+            cpu.append((time.process_time() - cpu_started) * 1e3)
+            matches = [m for r in results for m in r.matches]
+            own = {
+                "orb" if m.signal == "orb" else "today"
+                for m in matches
+                if m.list_name == "originals" and m.entry.source == query.name
+            }
+            found["today"] += "today" in own
+            found["local"] += "orb" in own
+            found["combined"] += bool(own)
+            lost += query.today and "today" not in own
+            for m in matches:
+                if not set(m.entry.source.split("|")) & query.shown:
+                    false[m.signal if m.signal in false else "digests"] += 1
+    n = len(queries)
+    shares = ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in found.items())
+    print(
+        f"\nthrough the service (match_bytes, {n} checks; lists of {len(originals)} originals and "
+        f"{len(copies)} edited copies): recall {shares}; false matches "
+        + ", ".join(f"{k} {v}" for k, v in false.items())
+    )
+    print(
+        f"today's signals through the service lost {lost} of the copies today's decision finds; "
+        f"per check median wall {statistics.median(wall):.1f} ms, CPU {statistics.median(cpu):.1f} "
+        f"ms (all threads; today's query hashing alone: {today_query_ms:.1f} ms CPU, "
+        f"{statistics.median(cpu) / today_query_ms:.2f}x)"
     )
 
 
@@ -263,7 +371,7 @@ def bench_scale(photos: dict[str, bytes], edits: list[str], total: int, queries:
     cv2.setNumThreads(1)
     today_cpu, local_cpu, local_wall, found = [], [], [], 0
     for data in uploads:
-        ms, _ = _cpu_ms(lambda d=data: hash_bytes_for_query(d))  # type: ignore[misc]
+        ms, _ = _cpu_ms(lambda d=data: hash_bytes_for_query(d, pixel_signals=False))  # type: ignore[misc]
         today_cpu.append(ms)
         wall = time.perf_counter()
         ms, matches = _cpu_ms(lambda d=data: index.match(*_query_features(d)))  # type: ignore[misc]
@@ -317,6 +425,7 @@ def main(quick: bool) -> None:
     if quick:
         photos = dict(list(photos.items())[:8])
         edits = edits[::4]
-    bench_detection(photos, edits)
+    originals, copies, queries, today_query_ms = bench_detection(photos, edits)
+    bench_service(originals, copies, queries, today_query_ms)
     bench_scale(photos, edits, total=10_000 if quick else 100_000, queries=20 if quick else 100)
     bench_detectors(photos)

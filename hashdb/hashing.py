@@ -53,8 +53,11 @@ def hash_bytes(
     name: str = "<upload>",
     limits: HashLimits | None = None,
     variants: bool = False,
+    pixel_signals: bool = True,
 ) -> list[ContentHash]:
-    """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video).
+    """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video),
+    then the types that hash images themselves (local features; ``pixel_signals=False`` leaves
+    them out: the benchmarks' baseline).
 
     With ``variants=True`` an image's PDQ and pHash carry their store-side ``variants``
     (``hashdb.variants``), which ``add_entries`` stores with them so cropped and captioned copies
@@ -70,7 +73,7 @@ def hash_bytes(
     hashes = hash_image(image)
     if variants:
         hashes = with_variants(image, hashes)
-    return _digests(data) + hashes + _pixel_signal_hashes(image)
+    return _digests(data) + hashes + (_pixel_signal_hashes(image) if pixel_signals else [])
 
 
 def _pixel_signals() -> list[HashesImages]:
@@ -89,13 +92,15 @@ def hash_bytes_for_query(
     name: str = "<upload>",
     limits: HashLimits | None = None,
     trim_borders: bool = True,
+    pixel_signals: bool = True,
 ) -> list[QueryHash]:
     """Like ``hash_bytes``, but with every value worth searching for an image's PDQ and pHash.
 
     PDQ: the 8 dihedral variants and the PDQ of the mirrored pixels; pHash: that of the mirrored
     pixels. Both again for the content inside uniform borders (letterbox bars, a screenshot's
     canvas, a caption bar), when ``hashdb.variants.content_box`` finds any (``trim_borders=False``
-    leaves that out: the benchmark's baseline).
+    leaves that out: the benchmark's baseline). Then what the types that hash images themselves
+    search (local features; ``pixel_signals=False`` leaves them out).
     """
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
@@ -119,7 +124,7 @@ def hash_bytes_for_query(
         pdq_values += [v.value for v in pdq_dihedral_variants(picture)]
         pdq_values.append(pdq_hash(mirrored).value)
         phash_values += [phash_hash(picture).value, phash_hash(mirrored).value]
-    found = (signal.query_image(image) for signal in _pixel_signals())
+    found = (signal.query_image(image) for signal in _pixel_signals() if pixel_signals)
     return [
         *(QueryHash(h, (h.value,)) for h in _digests(data)),
         QueryHash(pdq, tuple(dict.fromkeys(pdq_values))),
