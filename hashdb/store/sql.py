@@ -27,6 +27,7 @@ from hashdb.audit_log import audit_row, insert_audit_sql
 from hashdb.content_hash import HashVariant
 from hashdb.errors import EntryNotFound, ListExists, ListNotFound
 from hashdb.records import AddedEntries, Change, Entry, HashList, NewEntry
+from hashdb.signals import SIGNALS, get_signal
 from hashdb.store.base import IndexChange
 from hashdb.store.migrations import MIGRATIONS
 from hashdb.write_events import ENTRY_ADD, ENTRY_REMOVE, LIST_CREATE
@@ -101,11 +102,16 @@ def _hash_list(row: Sequence[Any]) -> HashList:
 
 
 def value_key(value: str) -> str:
-    """The indexed key an entry is looked up by (migration v4): the value itself when short,
+    """The indexed key an entry is looked up by (migration v5): the value itself when short,
     ``"sha256:" + hex digest`` of it otherwise."""
     if len(value) <= VALUE_KEY_MAX:
         return value
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _shown(signal: str, value: str) -> str:
+    """A value as an audit record names it (``SignalType.summary``)."""
+    return get_signal(signal).summary(value) if signal in SIGNALS else value
 
 
 def _placeholders(count: int) -> str:
@@ -305,7 +311,8 @@ class SQLHashStore:
                         added_by,
                         ENTRY_ADD,
                         f"entry:{entry_id}",
-                        {"list": list_name, "signal": signal, "value": value},
+                        # a local-feature value (20 KB) by its summary: the entry holds it
+                        {"list": list_name, "signal": signal, "value": _shown(signal, value)},
                     )
                     for (signal, value), entry_id in sorted(created.items(), key=lambda kv: kv[1])
                 ],

@@ -119,7 +119,7 @@ async def _add_file(service: HashService, list_name: str, data: bytes) -> dict[s
 async def test_a_picture_added_from_a_file_is_found_in_a_heavily_edited_upload(
     service: HashService,
 ) -> None:
-    """On both backends: a 20 KB value is stored (PostgreSQL: schema v4), indexed, matched."""
+    """On both backends: a 20 KB value is stored (PostgreSQL: schema v5), indexed, matched."""
     svc = service
     await svc.create_list("block", created_by="t")
     astronaut = load_photo("astronaut.png")

@@ -212,7 +212,7 @@ async def test_get_entries_many(store: HashStore) -> None:
 
 async def test_long_values_are_stored_and_found_again(store: HashStore) -> None:
     """A local-feature value is 20 KB of text: more than a PostgreSQL index entry holds
-    (migration v4 indexes a key of it). Two values differing only at the end stay two entries."""
+    (migration v5 indexes a key of it). Two values differing only at the end stay two entries."""
     await store.create_list(a_list())
     long = "QUJD" * 5073  # 20,292 characters, as an orb value at its largest
     other = long[:-4] + "QUJF"
@@ -241,11 +241,11 @@ async def make_store(
 async def test_migration_to_value_keys_keeps_existing_entries_found(
     make_store: Callable[[], HashStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A database written before v4 (entries but no value_key) is migrated in place: re-adding a
+    """A database written before v5 (entries but no value_key) is migrated in place: re-adding a
     hash it holds returns the existing entry instead of adding a second one."""
-    monkeypatch.setattr(sql, "MIGRATIONS", MIGRATIONS[:3])
+    monkeypatch.setattr(sql, "MIGRATIONS", MIGRATIONS[:4])
     async with opened(make_store()) as old:
-        assert await old.schema_version() == 3
+        assert await old.schema_version() == 4
         await old.create_list(a_list())
         async with old._write() as db:  # type: ignore[attr-defined]
             await db.execute(
