@@ -275,23 +275,27 @@ async def _service_run(
         false = {"pdq": 0, "phash": 0, "digests": 0, "orb": 0}
         lost, wall, cpu = 0, [], []
         for query in queries:
+            # recall against the originals alone (as the table above: several stored copies of
+            # one photo would compete for its candidates), timed; then false matches against
+            # both lists (every unrelated entry of the table above)
             started, cpu_started = time.perf_counter(), time.process_time()
-            results = await service.match_bytes(query.data, name="query")
+            results = await service.match_bytes(query.data, name="query", lists=["originals"])
             wall.append((time.perf_counter() - started) * 1e3)
             cpu.append((time.process_time() - cpu_started) * 1e3)
-            matches = [m for r in results for m in r.matches]
             own = {
                 "orb" if m.signal == "orb" else "today"
-                for m in matches
-                if m.list_name == "originals" and m.entry.source == query.name
+                for r in results
+                for m in r.matches
+                if m.entry.source == query.name
             }
             found["today"] += "today" in own
             found["local"] += "orb" in own
             found["combined"] += bool(own)
             lost += query.today and "today" not in own
-            for m in matches:
-                if not set(m.entry.source.split("|")) & query.shown:
-                    false[m.signal if m.signal in false else "digests"] += 1
+            for result in await service.match_bytes(query.data, name="query"):
+                for m in result.matches:
+                    if not set(m.entry.source.split("|")) & query.shown:
+                        false[m.signal if m.signal in false else "digests"] += 1
     n = len(queries)
     shares = ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in found.items())
     print(
