@@ -258,3 +258,30 @@ async def test_hash_check_of_a_heavy_crop_is_answered_by_local_features(
     found = r"^🚩 `orb` inliers \*\*\d+\*\* \(scale 0\.\d+, shows 0%-6\d% x 3\d%-100% of the"
     assert re.search(found, line)
     assert "list **tve**" in line
+
+
+async def test_hash_add_of_a_dark_picture_skips_only_its_low_quality_pdq(
+    fake: FakeDiscord, team: Team, services: Services, start_bot: BotRunner
+) -> None:
+    """A flat (dark) frame's PDQ is of low quality: /hash add stores the attachment's other hashes
+    and says which one it skipped and why, instead of refusing the whole file."""
+    import io
+
+    from PIL import Image
+
+    await services.hashes.create_list("tve", created_by="test")
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), (12, 12, 12)).save(buffer, "PNG")
+    async with start_bot():
+        ix = await fake.slash_command(
+            "hash add",
+            {"list": "tve", "attachment": ("dark.png", buffer.getvalue())},
+            user=team.carol,
+            channel=team.general,
+        )
+        answer = await fake.wait_for_interaction_response(ix)
+    text = answer["data"]["content"]
+    assert text.startswith("Added 3 hash(es) to **tve**")
+    assert "Skipped `pdq`:" in text and "quality" in text
+    stored = {e.signal for e in await services.hashes.entries("tve")}
+    assert stored == {"md5", "sha256", "phash"}  # a flat picture has no local features either
