@@ -52,14 +52,15 @@ class LocalFeatureSignalIndex:
         self._index = LocalFeatureIndex(auto_rebuild=False)
         self._tables = LocalFeatureTables(self._index)
         self._tags: dict[int, int] = {}
-        self._rows: dict[int, int] = {}
+        self._rows: dict[int, int] = {}  # entry id -> descriptors indexed
+        self._row_count = 0
 
     def __len__(self) -> int:
         return len(self._tags)
 
     def rows(self) -> int:
         """Indexed descriptors of the live entries."""
-        return sum(self._rows.values())
+        return self._row_count
 
     def parts(self) -> Sequence[Rebuildable]:
         return (self._tables,)
@@ -75,12 +76,13 @@ class LocalFeatureSignalIndex:
             readable.append((row.entry_id, features))
             self._tags[row.entry_id] = row.tag
             self._rows[row.entry_id] = min(len(features), self._index.rows_per_entry)
+            self._row_count += self._rows[row.entry_id]
         self._index.add_many(readable)
 
     def remove(self, entry_ids: Iterable[int]) -> None:
         for entry_id in entry_ids:
             if self._tags.pop(entry_id, None) is not None:
-                del self._rows[entry_id]
+                self._row_count -= self._rows.pop(entry_id)
                 self._index.remove(entry_id)
 
     def search(
