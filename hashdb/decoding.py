@@ -89,14 +89,22 @@ class HashLimits:
     is how many files one ``HashService`` (so one process) hashes at once
     (``hashdb.hashing_pool``): the hashing memory of a process stays below about
     ``max_concurrent_decodes x max_decode_bytes`` plus the working copies.
+    Video (``hashdb.video``): a frame is sampled every ``video_frame_interval_seconds``; hashing
+    stops after ``video_max_seconds`` of video or ``video_max_frames`` sampled frames and says
+    so (``VideoHash.cut_short``); a file taking longer than ``video_time_limit_seconds`` to
+    decode is refused; a video streamed from a path may be up to ``video_max_file_bytes`` (bytes
+    in memory stay under ``max_file_bytes``). Defaults: 4 hours at one frame a second.
     """
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_image_pixels: int = 89_478_485
     video_frame_interval_seconds: float = 1.0
-    video_max_frames: int = 300
     max_decode_bytes: int = 256 * 1024 * 1024
     max_concurrent_decodes: int = 2
+    video_max_frames: int = 14_400
+    video_max_seconds: float = 4 * 3600.0
+    video_time_limit_seconds: float = 900.0
+    video_max_file_bytes: int = 8 * 1024**3
 
 
 def check_size(size: int, *, name: str, limits: HashLimits) -> None:

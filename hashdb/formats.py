@@ -32,6 +32,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePath
+from typing import Any
 
 from hashdb.content_hash import HashVariant
 from hashdb.errors import HashDBError, ImportFormatError, InvalidArgument
@@ -45,6 +46,7 @@ __all__ = [
     "detect_format",
     "iter_export",
     "iter_parsed",
+    "json_objects",
     "parse_entries",
     "text_lines",
 ]
@@ -204,7 +206,11 @@ def _csv_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterato
             yield reader.line_num, ImportFormatError(str(exc), line=reader.line_num, source=source)
 
 
-def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
+def json_objects(
+    lines: Iterable[str], source: str
+) -> Iterator[tuple[int, dict[str, Any] | ImportFormatError]]:
+    """``(line number, object or error)`` for each non-blank line of a JSON-lines file: the
+    reading shared by every JSON-lines import (entries here, videos in ``hashdb.video.vpdq``)."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -215,6 +221,14 @@ def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Itera
             continue
         if not isinstance(obj, dict):
             yield number, ImportFormatError("expected a JSON object", line=number, source=source)
+            continue
+        yield number, obj
+
+
+def _jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
+    for number, obj in json_objects(lines, source):
+        if isinstance(obj, ImportFormatError):
+            yield number, obj
             continue
         try:
             yield (

@@ -21,10 +21,16 @@ from PIL import Image
 from hashdb.content_hash import ContentHash, QueryHash
 from hashdb.decoding import HashLimits, check_size, decode_image
 from hashdb.errors import UnsupportedMedia
-from hashdb.perceptual import hash_image, pdq_dihedral_variants, pdq_hash, phash_hash
+from hashdb.perceptual import (
+    hash_image,
+    pdq_dihedral_variants,
+    pdq_hash,
+    pdq_search_values,
+    phash_hash,
+)
 from hashdb.signals import SIGNALS, HashesImages
 from hashdb.variants import content_box, with_variants
-from hashdb.video import hash_video, looks_like_video
+from hashdb.video import looks_like_video, video_frame_hashes
 
 __all__ = [
     "ContentHash",
@@ -68,7 +74,7 @@ def hash_bytes(
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
-        return _digests(data) + hash_video(data, name=name, limits=limits)
+        return _digests(data) + video_frame_hashes(data, name=name, limits=limits)
     image = decode_image(data, name=name, limits=limits)
     hashes = hash_image(image)
     if variants:
@@ -105,7 +111,7 @@ def hash_bytes_for_query(
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
-        hashes = _digests(data) + hash_video(data, name=name, limits=limits)
+        hashes = _digests(data) + video_frame_hashes(data, name=name, limits=limits)
         return [QueryHash(h, (h.value,)) for h in hashes]
     image = decode_image(data, name=name, limits=limits)
     pdq = pdq_hash(image)
@@ -116,13 +122,8 @@ def hash_bytes_for_query(
     # The whole picture, and the content inside its borders: each searched as it is, in its 8
     # dihedral variants and with its mirrored pixels, so a mirrored copy in letterbox bars matches.
     for picture in (image, image.crop(box)) if box is not None else (image,):
-        # Why hash the mirrored pixels too: PDQ's dihedral variants come from one DCT of the image
-        # after its (asymmetric) Jarosz downsampling, so on small images they drift 20-40 bits
-        # from the PDQ of a really mirrored copy. Horizontal mirroring is the most common evasion
-        # edit, so one more hash of the mirrored pixels makes that case exact.
         mirrored = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        pdq_values += [v.value for v in pdq_dihedral_variants(picture)]
-        pdq_values.append(pdq_hash(mirrored).value)
+        pdq_values += pdq_search_values(picture)
         phash_values += [phash_hash(picture).value, phash_hash(mirrored).value]
     found = (signal.query_image(image) for signal in _pixel_signals() if pixel_signals)
     return [

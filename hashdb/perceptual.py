@@ -15,7 +15,7 @@ from PIL import Image
 
 from hashdb.content_hash import ContentHash
 
-__all__ = ["hash_image", "pdq_dihedral_variants", "pdq_hash", "phash_hash"]
+__all__ = ["hash_image", "pdq_dihedral_variants", "pdq_hash", "pdq_search_values", "phash_hash"]
 
 
 def _pixels(image: Image.Image | np.ndarray) -> np.ndarray:
@@ -42,6 +42,21 @@ def pdq_dihedral_variants(image: Image.Image | np.ndarray) -> list[ContentHash]:
     """
     vectors, quality = pdqhash.compute_dihedral(_pixels(image))
     return [ContentHash("pdq", _pdq_hex(v), int(quality)) for v in vectors]
+
+
+def pdq_search_values(image: Image.Image | np.ndarray) -> list[str]:
+    """The PDQ values a query searches for this picture: its 8 dihedral variants and the PDQ of
+    its mirrored pixels.
+
+    Why the mirrored pixels too: PDQ's dihedral variants come from one DCT of the image after its
+    (asymmetric) Jarosz downsampling, so on small images they drift 20-40 bits from the PDQ of a
+    really mirrored copy. Horizontal mirroring is the most common evasion edit, so one more hash
+    of the mirrored pixels makes that case exact.
+    """
+    pixels = _pixels(image)
+    values = [v.value for v in pdq_dihedral_variants(pixels)]
+    values.append(pdq_hash(np.ascontiguousarray(pixels[:, ::-1])).value)
+    return values
 
 
 def phash_hash(image: Image.Image) -> ContentHash:
