@@ -253,6 +253,11 @@ def match_lines(results: Iterable[Any], *, limit: int = 15) -> list[str]:
 
 
 def _how(match: Any) -> str:
-    """The match's detail in words, in brackets after a space, or "" when there is none."""
+    """The match's detail in words, in brackets after a space, or "" when there is none; then
+    the entry's source when it names a file (a stored video's "discord: attack.mp4")."""
     described: str = match.describe()
-    return f" ({described})" if described else ""
+    if not described:
+        return ""
+    source = getattr(match.entry, "source", "")
+    named = f"; {source}" if source and source != "discord" else ""
+    return f" ({described}{named})"

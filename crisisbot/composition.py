@@ -93,6 +93,10 @@ def hash_limits(settings: Settings) -> HashLimits:
         max_image_pixels=cfg.max_image_pixels,
         video_frame_interval_seconds=cfg.video_frame_interval_seconds,
         video_max_frames=cfg.video_max_frames,
+        video_max_seconds=cfg.video_max_seconds,
+        video_time_limit_seconds=cfg.video_time_limit_seconds,
+        video_max_file_bytes=cfg.video_max_file_bytes,
+        max_concurrent_videos=cfg.max_concurrent_videos,
         max_decode_bytes=cfg.max_decode_bytes,
         max_concurrent_decodes=cfg.max_concurrent_decodes,
     )

@@ -70,7 +70,11 @@ class HashDBSettings:
     max_file_bytes: int = 50 * 1024 * 1024
     max_image_pixels: int = 89_478_485  # Pillow's own default bomb limit
     video_frame_interval_seconds: float = 1.0
-    video_max_frames: int = 300
+    video_max_frames: int = 14_400  # sampled frames of one video, at most (4 h at 1 a second)
+    video_max_seconds: float = 14_400.0  # hashing stops there and says it cut the video short
+    video_time_limit_seconds: float = 900.0  # a video still decoding after this is refused
+    video_max_file_bytes: int = 8 * 1024**3  # a video hashed from a path (CLI), at most
+    max_concurrent_videos: int = 1  # videos hashed at once per process, beside the decodes
     max_decode_bytes: int = 256 * 1024 * 1024  # decoded pixels of one image or frame, at most
     max_concurrent_decodes: int = 2  # files hashed at once per process (bot and API together)
     #: distinct platforms (or other actors) whose false-positive verdicts flag a likely bad hash

@@ -93,7 +93,9 @@ class HashLimits:
     stops after ``video_max_seconds`` of video or ``video_max_frames`` sampled frames and says
     so (``VideoHash.cut_short``); a file taking longer than ``video_time_limit_seconds`` to
     decode is refused; a video streamed from a path may be up to ``video_max_file_bytes`` (bytes
-    in memory stay under ``max_file_bytes``). Defaults: 4 hours at one frame a second.
+    in memory stay under ``max_file_bytes``); one ``HashService`` hashes at most
+    ``max_concurrent_videos`` videos at once, beside (not instead of) its picture decodes.
+    Defaults: 4 hours at one frame a second, one video at a time.
     """
 
     max_file_bytes: int = 50 * 1024 * 1024
@@ -105,6 +107,7 @@ class HashLimits:
     video_max_seconds: float = 4 * 3600.0
     video_time_limit_seconds: float = 900.0
     video_max_file_bytes: int = 8 * 1024**3
+    max_concurrent_videos: int = 1
 
 
 def check_size(size: int, *, name: str, limits: HashLimits) -> None:

@@ -12,6 +12,12 @@
   JSON-lines export and import keeps the variants. CSV and text carry an entry's own hash only.
 - **Plain text**: ``<signal type> <hash>`` per line, the form existing hash-matching services
   import; blank lines and ``#`` comments are skipped.
+- **vPDQ** (``hashdb.video.vpdq``): ``vpdq`` reads one video's per-frame text (Meta's vPDQ
+  tools write it) as one ``vpdq`` entry; ``vpdq-jsonl`` reads and writes one video per line
+  (``{"name", "md5", "sha256", "duration", "fps", "frames": [...], "labels", ...}``); its export
+  writes the list's video entries only. A video entry also travels in the other formats as one
+  value (JSON lines and text at any length; CSV up to Python's field limit of 131,072
+  characters, about half an hour at one frame a second).
 
 Parsing is lazy (``iter_parsed`` yields ``(line number, entry or ImportFormatError)`` per data
 line, 1-based) so a batch can carry on past bad lines and report them all at the end;
@@ -41,6 +47,8 @@ from hashdb.signals import get_signal
 
 __all__ = [
     "CSV_COLUMNS",
+    "ENTRY_FORMATS",
+    "EXPORT_FORMATS",
     "FORMATS",
     "Parsed",
     "detect_format",
@@ -51,13 +59,24 @@ __all__ = [
     "text_lines",
 ]
 
-FORMATS: tuple[str, ...] = ("csv", "jsonl", "text")
+#: formats that carry entries of every signal type
+ENTRY_FORMATS: tuple[str, ...] = ("csv", "jsonl", "text")
+#: every format an import reads: the entry formats and the videos' (``hashdb.video.vpdq``)
+FORMATS: tuple[str, ...] = (*ENTRY_FORMATS, "vpdq", "vpdq-jsonl")
+#: what a list exports to (a ``vpdq`` text file holds one video, not a list)
+EXPORT_FORMATS: tuple[str, ...] = (*ENTRY_FORMATS, "vpdq-jsonl")
 CSV_COLUMNS = ("hash", "signal_type", "labels", "source", "incident_id", "quality")
 #: what the parsers yield per data line: its 1-based number and the entry or the error
 Parsed = tuple[int, NewEntry | ImportFormatError]
 _EXPORT_CSV_COLUMNS = (*CSV_COLUMNS, "id", "list_name", "added_by", "added_at")
 _LABEL_SPLIT = re.compile(r"[,;]")
-_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "text",
+    ".vpdq": "vpdq",
+}
 #: after a carriage return not followed by a line feed (old Mac line ends), as text mode splits
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 _BOM = "\ufeff"
@@ -272,7 +291,49 @@ def _text_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterat
             yield number, ImportFormatError(str(exc), line=number, source=source)
 
 
-_PARSERS = {"csv": _csv_rows, "jsonl": _jsonl_rows, "text": _text_rows}
+def _vpdq_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
+    """The whole file is one video's per-frame text: one ``vpdq`` entry."""
+    from hashdb.video.vpdq import read_vpdq  # the video package reads JSON lines through here
+
+    try:
+        video = read_vpdq(list(lines), source=source)
+    except ImportFormatError as exc:
+        yield exc.line, exc
+        return
+    yield 1, NewEntry("vpdq", video.to_value(), source=PurePath(source).name)
+
+
+def _vpdq_jsonl_rows(lines: Iterable[str], source: str, default_signal: str) -> Iterator[Parsed]:
+    from hashdb.video.vpdq import iter_video_jsonl
+
+    for number, record in iter_video_jsonl(lines, source=source):
+        if isinstance(record, ImportFormatError):
+            yield number, record
+            continue
+        fields = record.fields
+        try:
+            yield (
+                number,
+                _entry(
+                    "vpdq",
+                    record.video.to_value(),
+                    labels=fields.get("labels"),
+                    source=fields.get("source") or record.video.name,
+                    incident_id=fields.get("incident_id"),
+                    drill=fields.get("drill"),
+                ),
+            )
+        except HashDBError as exc:
+            yield number, ImportFormatError(str(exc), line=number, source=source)
+
+
+_PARSERS = {
+    "csv": _csv_rows,
+    "jsonl": _jsonl_rows,
+    "text": _text_rows,
+    "vpdq": _vpdq_rows,
+    "vpdq-jsonl": _vpdq_jsonl_rows,
+}
 
 
 def iter_parsed(
@@ -333,5 +394,30 @@ def iter_export(entries: Iterable[Entry], fmt: str, *, drill: bool | None = None
     elif fmt == "text":
         for e in entries:
             yield f"{e.signal} {get_signal(e.signal).format(e.value)}\n"
+    elif fmt == "vpdq-jsonl":
+        yield from _video_lines(entries, drill)
     else:
-        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
+
+
+def _video_lines(entries: Iterable[Entry], drill: bool | None) -> Iterator[str]:
+    """One ``vpdq-jsonl`` line per video entry (other entries have no place in it)."""
+    from hashdb.video.model import parse_video
+    from hashdb.video.vpdq import video_jsonl_line
+
+    for e in entries:
+        if e.signal != "vpdq":
+            continue
+        video = parse_video(e.value, name=e.source or None)
+        extra: dict[str, Any] = {
+            "id": e.id,
+            "list_name": e.list_name,
+            "labels": list(e.labels),
+            "source": e.source,
+            "incident_id": e.incident_id,
+            "added_by": e.added_by,
+            "added_at": e.added_at.isoformat(),
+        }
+        if drill is not None:
+            extra["drill"] = drill
+        yield video_jsonl_line(video, **extra)

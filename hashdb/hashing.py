@@ -1,8 +1,9 @@
 """Hashing bytes and files into every signal type crisisbot knows.
 
-``hash_bytes`` is the one entry point the service, CLI and adapters use: MD5 and SHA-256 of the
-bytes always; PDQ (with quality) and pHash for images; for videos one PDQ per distinct sampled
-frame (signal ``"pdq"``, with ``frame_seconds`` set) so video frames match image lists directly.
+``hash_bytes`` is the one entry point the service, CLI and adapters use: for an image MD5 and
+SHA-256 of the bytes, PDQ (with quality) and pHash; for a video one ``vpdq`` hash (``hashdb.video``:
+a PDQ per sampled frame with its number, quality and time, and the file's MD5 and SHA-256 inside
+it), so adding a video adds one entry; its index answers MD5, SHA-256 and picture PDQ queries.
 Decoding decisions (limits, bombs, modes, EXIF, JPEG draft) live in ``hashdb.decoding``.
 Pixel hashes live in ``hashdb.perceptual`` (re-exported here), the derived search hashes (crops
 stored with an entry, trimmed borders searched for a query) in ``hashdb.variants``. A signal type
@@ -30,7 +31,9 @@ from hashdb.perceptual import (
 )
 from hashdb.signals import SIGNALS, HashesImages
 from hashdb.variants import content_box, with_variants
-from hashdb.video import looks_like_video, video_frame_hashes
+from hashdb.video.container import VideoSource, container_format, looks_like_video
+from hashdb.video.hasher import hash_video, query_video
+from hashdb.video.signal import video_query_hash
 
 __all__ = [
     "ContentHash",
@@ -39,10 +42,13 @@ __all__ = [
     "hash_bytes",
     "hash_bytes_for_query",
     "hash_file",
+    "hash_path_for_query",
+    "looks_like_video_file",
     "hash_image",
     "pdq_dihedral_variants",
     "pdq_hash",
     "phash_hash",
+    "video_content_hash",
 ]
 
 
@@ -61,9 +67,9 @@ def hash_bytes(
     variants: bool = False,
     pixel_signals: bool = True,
 ) -> list[ContentHash]:
-    """Every hash of ``data``: md5, sha256, then pdq + phash (image) or per-frame pdq (video),
-    then the types that hash images themselves (local features; ``pixel_signals=False`` leaves
-    them out: the benchmarks' baseline).
+    """Every hash of ``data``: md5, sha256, pdq and phash, then the types that hash images
+    themselves (local features; ``pixel_signals=False`` leaves them out: the benchmarks'
+    baseline) for an image; one ``vpdq`` hash for a video.
 
     With ``variants=True`` an image's PDQ and pHash carry their store-side ``variants``
     (``hashdb.variants``), which ``add_entries`` stores with them so cropped and captioned copies
@@ -74,7 +80,7 @@ def hash_bytes(
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
-        return _digests(data) + video_frame_hashes(data, name=name, limits=limits)
+        return [video_content_hash(data, name=name, limits=limits)]
     image = decode_image(data, name=name, limits=limits)
     hashes = hash_image(image)
     if variants:
@@ -111,8 +117,8 @@ def hash_bytes_for_query(
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
-        hashes = _digests(data) + video_frame_hashes(data, name=name, limits=limits)
-        return [QueryHash(h, (h.value,)) for h in hashes]
+        query = query_video(data, name=name, limits=limits, trim=trim_borders)
+        return [*(QueryHash(h, (h.value,)) for h in _digests(data)), video_query_hash(query)]
     image = decode_image(data, name=name, limits=limits)
     pdq = pdq_hash(image)
     phash = phash_hash(image)
@@ -134,21 +140,62 @@ def hash_bytes_for_query(
     ]
 
 
-def hash_file(
-    path: str | os.PathLike[str], *, limits: HashLimits | None = None, variants: bool = False
-) -> list[ContentHash]:
-    """``hash_bytes`` of a file; the size limit is checked before the file is read."""
+def looks_like_video_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file that starts like a video container (OSError if unreadable)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return container_format(handle.read(512)) is not None
+
+
+def hash_path_for_query(
+    path: str | os.PathLike[str], *, limits: HashLimits | None = None
+) -> list[QueryHash]:
+    """``hash_bytes_for_query`` of a file; a video is streamed from disk (up to
+    ``video_max_file_bytes``), anything else read after the size check."""
     limits = limits or HashLimits()
     p = Path(path)
     try:
-        size = p.stat().st_size
+        if looks_like_video_file(p):
+            query = query_video(p, name=str(p), limits=limits)
+            md5, sha256 = query.video.md5 or "", query.video.sha256 or ""
+            digests = [ContentHash("md5", md5), ContentHash("sha256", sha256)]
+            return [*(QueryHash(h, (h.value,)) for h in digests), video_query_hash(query)]
     except OSError as exc:
         raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
-    if p.is_dir():
-        raise UnsupportedMedia(f"{p}: is a directory, not a file")
-    check_size(size, name=str(p), limits=limits)
+    return hash_bytes_for_query(_read(p, limits), name=str(p), limits=limits)
+
+
+def _read(p: Path, limits: HashLimits) -> bytes:
+    """The bytes of a file that is not a video, after the size check."""
     try:
-        data = p.read_bytes()
+        if p.is_dir():
+            raise UnsupportedMedia(f"{p}: is a directory, not a file")
+        check_size(p.stat().st_size, name=str(p), limits=limits)
+        return p.read_bytes()
     except OSError as exc:
         raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
-    return hash_bytes(data, name=str(p), limits=limits, variants=variants)
+
+
+def video_content_hash(
+    source: VideoSource, *, name: str | None = None, limits: HashLimits | None = None
+) -> ContentHash:
+    """The ``vpdq`` hash of a video (bytes or a path, streamed): one value holding every frame,
+    the duration, frame rate, MD5 and SHA-256 (``hashdb.video``), so a video is one entry."""
+    return ContentHash("vpdq", hash_video(source, name=name, limits=limits).to_value())
+
+
+def hash_file(
+    path: str | os.PathLike[str], *, limits: HashLimits | None = None, variants: bool = False
+) -> list[ContentHash]:
+    """``hash_bytes`` of a file; the size limit is checked before the file is read. A video is
+    streamed from disk instead (up to ``video_max_file_bytes``), never read whole."""
+    limits = limits or HashLimits()
+    p = Path(path)
+    try:
+        if looks_like_video_file(p):
+            return [video_content_hash(p, name=str(p), limits=limits)]
+    except OSError as exc:
+        raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
+    return hash_bytes(_read(p, limits), name=str(p), limits=limits, variants=variants)

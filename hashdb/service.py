@@ -24,6 +24,7 @@ adapter and takes its seams (store, clock, limits) as arguments.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -33,13 +34,19 @@ from hashdb.catalogue import ListCatalogue, system_clock
 from hashdb.content_hash import ContentHash, QueryHash
 from hashdb.decoding import HashLimits
 from hashdb.entry_cache import EntryCache
-from hashdb.hashing import hash_bytes, hash_bytes_for_query
+from hashdb.hashing import (
+    hash_bytes,
+    hash_bytes_for_query,
+    hash_path_for_query,
+    looks_like_video_file,
+)
 from hashdb.hashing_pool import HashingPool
 from hashdb.live_index import LiveIndex
 from hashdb.matcher import Matcher
 from hashdb.records import HashList, MatchResult
 from hashdb.signals import get_signal
 from hashdb.store import HashStore, make_store
+from hashdb.video.container import looks_like_video
 
 __all__ = ["HashService", "open_hash_service", "system_clock"]
 
@@ -66,6 +73,9 @@ class HashService(ListCatalogue):
             BadHashRule(min_sources=bad_hash_min_sources),
         )
         self._hashing = HashingPool(self.limits.max_concurrent_decodes)
+        # videos take seconds to minutes: a pool of their own, so uploads of pictures never wait
+        # behind them (``HashLimits.max_concurrent_videos``)
+        self._video_hashing = HashingPool(self.limits.max_concurrent_videos)
 
     def _list_created(self, hash_list: HashList) -> None:
         self._live.lists[hash_list.name] = hash_list
@@ -82,6 +92,7 @@ class HashService(ListCatalogue):
         """Wait for background index builds, stop the hashing threads (called by
         ``open_hash_service`` on exit)."""
         self._hashing.close()
+        self._video_hashing.close()
         await self._live.close()
 
     def index_sizes(self) -> dict[str, int]:
@@ -131,8 +142,7 @@ class HashService(ListCatalogue):
         parsed = []
         for signal_name, value in queries:
             signal = get_signal(signal_name)
-            normal = signal.parse(value)
-            parsed.append(QueryHash(ContentHash(signal.name, normal), (normal,)))
+            parsed.append(signal.query_hash(signal.parse(value)))
         return await self._match_queries(parsed, lists, include_exercise)
 
     async def match_bytes(
@@ -150,20 +160,43 @@ class HashService(ListCatalogue):
         borders (``hashdb.hashing.hash_bytes_for_query``); stored variants of entries added from
         pixels are searched too. A result carries the original hash as ``query`` and each entry
         once, at its smallest distance (``Match.matched_variant`` says which stored variant gave
-        it). A video gives one PDQ result per distinct sampled frame. Hashed in the service's
-        hashing pool, as ``hash_bytes``.
+        it). A video gives md5, sha256 and one ``vpdq`` result, whose matches carry the shares and
+        time ranges in ``Match.detail`` (``hashdb.video``). Hashed in the service's hashing pool,
+        as ``hash_bytes``.
         """
-        queries = await self._hashing.run(hash_bytes_for_query, data, name=name, limits=self.limits)
+        pool = self._pool(data)
+        queries = await pool.run(hash_bytes_for_query, data, name=name, limits=self.limits)
+        return await self._match_queries(queries, lists, include_exercise)
+
+    async def match_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lists: Collection[str] | None = None,
+        include_exercise: bool = False,
+    ) -> list[MatchResult]:
+        """``match_bytes`` of a file; a video is streamed from disk (``video_max_file_bytes``,
+        ``hashdb.hashing.hash_path_for_query``), in the video pool."""
+        try:
+            video = looks_like_video_file(path)
+        except OSError:
+            video = False  # hashing reports it, with the file's name
+        pool = self._video_hashing if video else self._hashing
+        queries = await pool.run(hash_path_for_query, path, limits=self.limits)
         return await self._match_queries(queries, lists, include_exercise)
 
     async def hash_bytes(
         self, data: bytes, *, name: str = "<upload>", variants: bool = False
     ) -> list[ContentHash]:
         """``hashdb.hash_bytes`` with this service's limits, in its hashing pool: off the event
-        loop, at most ``limits.max_concurrent_decodes`` at once (``hashdb.hashing_pool``)."""
-        return await self._hashing.run(
+        loop, at most ``limits.max_concurrent_decodes`` at once (``hashdb.hashing_pool``); a
+        video in the video pool, at most ``limits.max_concurrent_videos`` at once."""
+        return await self._pool(data).run(
             hash_bytes, data, name=name, limits=self.limits, variants=variants
         )
+
+    def _pool(self, data: bytes) -> HashingPool:
+        return self._video_hashing if looks_like_video(data) else self._hashing
 
 
 @asynccontextmanager

@@ -115,6 +115,8 @@ class Hashes(CrisisCog):
             label_list,
             incident_id,
             whole_file=attachment is not None,
+            # the file's name says which video (or picture) a later alert is about
+            source=f"discord: {attachment.filename}" if attachment is not None else "discord",
         )
         text = f"Added {len(entries)} hash(es) to **{list}**: " + ", ".join(
             f"#{e.id} `{e.signal}`" for e in entries
@@ -135,6 +137,7 @@ class Hashes(CrisisCog):
         incident_id: str | None,
         *,
         whole_file: bool,
+        source: str = "discord",
     ) -> tuple[list[Entry], list[tuple[NewEntry, LowQualityHash]]]:
         """Add ``hashes`` to a list and, for an incident, link them in its timeline; the entries
         and the hashes skipped, with why.
@@ -158,7 +161,7 @@ class Hashes(CrisisCog):
                 signal=h.signal,
                 value=h.value,
                 labels=labels,
-                source="discord",
+                source=source,
                 incident_id=incident_id,
                 quality=h.quality,
                 exercise=drill,

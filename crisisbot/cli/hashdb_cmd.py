@@ -31,9 +31,15 @@ from hashdb import (
     NewEntry,
     hash_file,
 )
-from hashdb.decoding import check_size
-from hashdb.errors import ImportFormatError, UnsupportedMedia
-from hashdb.formats import FORMATS, detect_format, iter_export, iter_parsed, text_lines
+from hashdb.errors import ImportFormatError
+from hashdb.formats import (
+    EXPORT_FORMATS,
+    FORMATS,
+    detect_format,
+    iter_export,
+    iter_parsed,
+    text_lines,
+)
 from hashdb.list_rules import skip_low_quality
 from hashdb.records import Decision
 from hashdb.signals import get_signal
@@ -366,10 +372,7 @@ def check_cmd(
             out.extend(zip(hashes, results, strict=True))
         for path in progress(files, desc="checking", unit="file"):
             try:
-                data = _read_limited(path, svc.limits)
-                results = await svc.match_bytes(
-                    data, name=path, lists=only, include_exercise=include_exercise
-                )
+                results = await svc.match_file(path, lists=only, include_exercise=include_exercise)
             except HashDBError as exc:
                 errors.append(str(exc))
                 continue
@@ -387,17 +390,6 @@ def check_cmd(
     }
     lines = (line for origin, result in results for line in _match_lines(result, origin))
     emit_batch(as_json, payload, lines, errors)
-
-
-def _read_limited(path: str, limits: HashLimits) -> bytes:
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise UnsupportedMedia(f"{p}: is a directory, not a file")
-        check_size(p.stat().st_size, name=str(p), limits=limits)
-        return p.read_bytes()
-    except OSError as exc:
-        raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
 
 
 @command.command(name="remove")
@@ -505,13 +497,16 @@ def import_cmd(
 
 @command.command(name="export")
 @click.argument("list_name")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout."
 )
 @click.option("--include-removed", is_flag=True, help="Also export removed entries.")
 def export_cmd(list_name: str, fmt: str, output: str | None, include_removed: bool) -> None:
-    """Export LIST_NAME as CSV, JSON lines (--format jsonl) or plain text."""
+    """Export LIST_NAME as CSV, JSON lines (--format jsonl), plain text, or its videos as vPDQ
+    JSON lines (--format vpdq-jsonl)."""
     entries = _run(lambda svc: svc.entries(list_name, include_removed=include_removed))
     lines = iter_export(entries, fmt)
     if output is None:

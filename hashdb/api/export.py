@@ -15,12 +15,17 @@ from hashdb.access import Scope
 from hashdb.api.app_keys import HASH_SERVICE, LISTS
 from hashdb.api.auth import authorize, include_exercise
 from hashdb.errors import InvalidArgument
-from hashdb.formats import FORMATS, iter_export
+from hashdb.formats import EXPORT_FORMATS, iter_export
 
 __all__ = ["export_list"]
 
-_CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "text": "text/plain"}
-_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "text": "txt"}
+_CONTENT_TYPES = {
+    "csv": "text/csv",
+    "jsonl": "application/x-ndjson",
+    "text": "text/plain",
+    "vpdq-jsonl": "application/x-ndjson",
+}
+_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "text": "txt", "vpdq-jsonl": "vpdq.jsonl"}
 _CHUNK = 64 * 1024
 
 
@@ -30,8 +35,8 @@ async def export_list(request: web.Request) -> web.StreamResponse:
         key, request.match_info["name"], include_exercise=include_exercise(request, key)
     )
     fmt = request.query.get("format", "csv")
-    if fmt not in FORMATS:
-        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidArgument(f"unknown format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
     entries = await request.app[HASH_SERVICE].entries(hash_list.name)
     prefix = "DRILL-" if hash_list.exercise else ""
     response = web.StreamResponse(

@@ -99,15 +99,66 @@ _SCHEMAS: dict[str, Any] = {
         {
             "signal": {
                 **_STR,
-                "description": "signal type: pdq, phash, md5, sha256, or orb (local features)",
+                "description": "signal type: pdq, phash, md5, sha256, orb (local features) or "
+                "vpdq (a video)",
             },
             "value": {
                 **_STR,
                 "description": "the hash, hexadecimal; for orb the base64 text of a "
-                "local-feature blob (up to 20,292 characters: send it with POST /v1/match)",
+                "local-feature blob (up to 20,292 characters: send it with POST /v1/match); for "
+                "vpdq a video's vPDQ, one 'frame_number,pdq_hex,quality,timestamp' per frame "
+                "separated by newlines or ';' (docs/video.md)",
             },
         }
     ),
+    "VideoSegment": _obj(
+        {
+            "query": _ref("TimeRange"),
+            "stored": _ref("TimeRange"),
+            "frames": {**_INT, "description": "query frames in the segment"},
+            "stored_frames": {**_INT, "description": "stored frames in the segment"},
+            "speed": {
+                "type": "number",
+                "description": "the stored video's pace relative to the query's",
+            },
+        },
+        required=["query", "stored", "frames", "stored_frames"],
+    ),
+    "TimeRange": _obj(
+        {
+            "start": {"type": "number", "description": "seconds from the start"},
+            "end": {"type": "number"},
+            "text": {**_STR, "description": "mm:ss-mm:ss (h:mm:ss past an hour)"},
+        }
+    ),
+    "VideoMatchDetail": {
+        **_obj(
+            {
+                "matched": _BOOL,
+                "query_share": {"type": "number", "description": "share of the query's frames"},
+                "stored_share": {
+                    "type": "number",
+                    "description": "share of the stored video's frames",
+                },
+                "query_frames_matched": _INT,
+                "query_frames": _INT,
+                "stored_frames_matched": _INT,
+                "stored_frames": _INT,
+                "best_distance": _INT,
+                "segments": {"type": "array", "items": _ref("VideoSegment")},
+            }
+        ),
+        "description": "vpdq: a video query that matched a stored video, both shares and the "
+        "matching time ranges in both videos (docs/video.md)",
+    },
+    "VideoFrameDetail": {
+        **_obj({"frame_number": _INT, "timestamp": {"type": "number"}, "time": _STR}),
+        "description": "vpdq: a picture found among a stored video's frames, and where",
+    },
+    "SameFileDetail": {
+        **_obj({"same_file": {"enum": ["md5", "sha256"]}}),
+        "description": "vpdq: the stored video was hashed from this very file",
+    },
     "EchoedQuery": {
         **_obj(
             {
@@ -141,9 +192,15 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "the stored variant (e.g. crop-10) that matched; null: the hash",
             },
             "detail": {
-                "oneOf": [_ref("LocalFeatureTransform")],
+                "oneOf": [
+                    _ref("LocalFeatureTransform"),
+                    _ref("VideoMatchDetail"),
+                    _ref("VideoFrameDetail"),
+                    _ref("SameFileDetail"),
+                ],
                 "description": "how the signal type matched (absent for the hashes): for orb, "
-                "the transform that shows the stored picture in the query",
+                "the transform that shows the stored picture in the query; for a stored video "
+                "(vpdq), where and how much of it matched",
             },
             "drill": {**_BOOL, "description": "true when the list is an exercise (drill) list"},
         },
@@ -436,7 +493,9 @@ _PATHS: dict[str, Any] = {
             "query",
             {"200": _json(_ref("MatchResult"), "Matches within each list's threshold")},
             params=[
-                _param("signal", "query", _STR, "signal type (pdq, phash, md5, sha256)", True),
+                _param(
+                    "signal", "query", _STR, "signal type (pdq, phash, md5, sha256, vpdq)", True
+                ),
                 _param("value", "query", _STR, "the hash in hexadecimal", True),
                 _EXERCISE,
             ],
@@ -567,8 +626,9 @@ _PATHS: dict[str, Any] = {
                 _param(
                     "format",
                     "query",
-                    {"enum": ["csv", "jsonl", "text"]},
-                    "csv, JSON lines, or '<signal type> <hash>' lines (default csv)",
+                    {"enum": ["csv", "jsonl", "text", "vpdq-jsonl"]},
+                    "csv, JSON lines, '<signal type> <hash>' lines, or the list's videos as vPDQ "
+                    "JSON lines (default csv)",
                 ),
                 _EXERCISE,
             ],

@@ -21,6 +21,7 @@ from hashdb.signals.types import (
     PhashSignal,
     Sha256Signal,
 )
+from hashdb.video.signal import VideoPdqSignal
 
 __all__ = [
     "PDQ_MIN_QUALITY",
@@ -42,10 +43,13 @@ __all__ = [
     "SignalIndex",
     "SignalRegistry",
     "SignalType",
+    "VideoPdqSignal",
     "get_signal",
 ]
 
-SIGNALS = SignalRegistry([PdqSignal(), PhashSignal(), Md5Signal(), Sha256Signal(), OrbSignal()])
+SIGNALS = SignalRegistry(
+    [PdqSignal(), PhashSignal(), Md5Signal(), Sha256Signal(), OrbSignal(), VideoPdqSignal()]
+)
 SIGNAL_NAMES: tuple[str, ...] = SIGNALS.names()
 
 

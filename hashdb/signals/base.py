@@ -121,6 +121,11 @@ class SignalType:
             raise InvalidArgument(f"{self.name} hashes have no variants")
         return ()
 
+    def query_hash(self, value: str) -> QueryHash:
+        """What a lookup of a stored-form ``value`` searches (``HashService.match``): the value
+        itself. A type whose value holds many hashes (a video's frames) says what to search."""
+        return QueryHash(ContentHash(self.name, value), (value,))
+
     @property
     def flags_bad_hashes(self) -> bool:
         """Whether matched entries are judged by the likely-bad-hash rule (``hashdb.bad_hash``):

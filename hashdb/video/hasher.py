@@ -21,19 +21,17 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from hashdb.content_hash import ContentHash
 from hashdb.decoding import HashLimits
 from hashdb.errors import UnsupportedMedia
 from hashdb.perceptual import pdq_hash
 from hashdb.video.boxes import BoxTracker
 from hashdb.video.container import FrameSampler, SampledFrame, VideoSource
 from hashdb.video.frames import frame_search_values
-from hashdb.video.model import FramePruner, VideoFrameHash, VideoHash, prune_frames
+from hashdb.video.model import FramePruner, VideoFrameHash, VideoHash, VideoQuery, prune_frames
 
 __all__ = [
     "KEY_FRAME_DISTANCE",
@@ -42,7 +40,6 @@ __all__ = [
     "file_digests",
     "hash_video",
     "query_video",
-    "video_frame_hashes",
 ]
 
 #: a kept frame this far (bits) from the previous kept one starts a new shot: a key frame
@@ -51,19 +48,6 @@ KEY_FRAME_DISTANCE = 100
 #: ``on_key_frame(timestamp, pixels)``
 KeyFrameHook = Callable[[float, np.ndarray], None]
 _CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class VideoQuery:
-    """A video to look up: its (pruned) vPDQ hash and, per frame, the values to search."""
-
-    video: VideoHash
-    search_values: tuple[tuple[str, ...], ...]
-
-    @classmethod
-    def from_hash(cls, video: VideoHash) -> VideoQuery:
-        """A query from a hash alone (a posted vPDQ): each frame searches its own PDQ."""
-        return cls(video, tuple((frame.pdq,) for frame in video.frames))
 
 
 def file_digests(source: VideoSource) -> tuple[str, str]:
@@ -184,11 +168,3 @@ def _with_boxes(
 
 def _distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
-def video_frame_hashes(data: bytes, *, name: str, limits: HashLimits) -> list[ContentHash]:
-    """Distinct frame PDQs as ``ContentHash`` with ``frame_seconds``: the per-frame form
-    ``hashdb.hashing.hash_bytes`` returns for a video until video entries replace it."""
-    video = hash_video(data, name=name, limits=limits)
-    frames = prune_frames(video.frames, max_span=float("inf"))
-    return [ContentHash("pdq", f.pdq, f.quality, f.timestamp) for f in frames]

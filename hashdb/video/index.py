@@ -28,9 +28,7 @@ import numpy as np
 
 from hashdb.errors import InvalidArgument
 from hashdb.index import HammingIndex
-from hashdb.signals import get_signal
-from hashdb.video.hasher import VideoQuery
-from hashdb.video.model import VideoHash
+from hashdb.video.model import FRAME_THRESHOLD, VideoHash, VideoQuery, format_seconds
 from hashdb.video.segments import Pairs, Segment, SegmentReport, Spans, analyse, decide, spans_of
 
 __all__ = ["FRAME_BITS", "FrameHit", "VideoIndex", "VideoMatch"]
@@ -58,9 +56,13 @@ class VideoMatch:
         return self.report.segments
 
     def to_dict(self) -> dict[str, object]:
+        return {"video_id": self.video_id, **self.detail()}
+
+    def detail(self) -> dict[str, object]:
+        """The match as JSON-ready fields (a ``Match.detail`` of the service): the decision,
+        both shares with their counts, the closest frame pair, the segments."""
         report = self.report
         return {
-            "video_id": self.video_id,
             "matched": self.matched,
             "query_share": round(report.query_share, 4),
             "stored_share": round(report.stored_share, 4),
@@ -83,20 +85,32 @@ class FrameHit:
     timestamp: float
     distance: int
 
+    def to_dict(self) -> dict[str, object]:
+        """Where the picture is in the video (a ``Match.detail`` of the service)."""
+        return {
+            "frame_number": self.frame_number,
+            "timestamp": round(self.timestamp, 3),
+            "time": format_seconds(self.timestamp),
+        }
+
 
 @dataclass
 class _Stored:
     tag: int
     spans: Spans
     frame_numbers: np.ndarray
+    digests: tuple[str, ...]
 
 
 class VideoIndex:
     """Stored videos by id; ``match`` a ``VideoQuery``, ``find_frames`` a picture's values."""
 
-    def __init__(self, *, native: bool = True) -> None:
-        self._frames = HammingIndex(256, native=native)
+    def __init__(self, *, native: bool = True, auto_rebuild: bool = True) -> None:
+        """``auto_rebuild=False``: searches never rebuild the frame tables; the owner does (the
+        service's live index, in the background: ``table``)."""
+        self._frames = HammingIndex(256, native=native, auto_rebuild=auto_rebuild)
         self._videos: dict[int, _Stored] = {}
+        self._digests: dict[str, set[int]] = {}
 
     def __len__(self) -> int:
         return len(self._videos)
@@ -109,6 +123,11 @@ class VideoIndex:
         """Indexed frames (usable ones) across every stored video."""
         return len(self._frames)
 
+    @property
+    def table(self) -> HammingIndex:
+        """The frames' multi-index tables (to build in the background)."""
+        return self._frames
+
     def add(self, video_id: int, video: VideoHash, tag: int = 0) -> int:
         """Index ``video`` under ``video_id`` (replacing what it held); returns rows added."""
         if video_id < 0 or video_id >= 1 << (63 - FRAME_BITS):
@@ -120,7 +139,10 @@ class VideoIndex:
         usable = [frame.usable for frame in frames]
         spans = spans_of([frame.timestamp for frame in frames], video.end, usable)
         numbers = np.asarray([frame.frame_number for frame in frames], np.int64)
-        self._videos[video_id] = _Stored(tag, spans, numbers)
+        digests = tuple(d for d in (video.md5, video.sha256) if d)
+        self._videos[video_id] = _Stored(tag, spans, numbers, digests)
+        for digest in digests:
+            self._digests.setdefault(digest, set()).add(video_id)
         positions = [k for k, ok in enumerate(usable) if ok]
         base = video_id << FRAME_BITS
         self._frames.add(
@@ -135,10 +157,23 @@ class VideoIndex:
         stored = self._videos.pop(video_id, None)
         if stored is None:
             return False
+        for digest in stored.digests:
+            holders = self._digests.get(digest, set())
+            holders.discard(video_id)
+            if not holders:
+                self._digests.pop(digest, None)
         base = video_id << FRAME_BITS
         rows = np.nonzero(stored.spans.usable)[0]
         self._frames.remove(int(base | int(k)) for k in rows)
         return True
+
+    def tag_of(self, video_id: int) -> int | None:
+        stored = self._videos.get(video_id)
+        return None if stored is None else stored.tag
+
+    def with_digest(self, digest: str) -> list[int]:
+        """Stored videos whose file had this MD5 or SHA-256 (lower-case hex)."""
+        return sorted(self._digests.get(digest, ()))
 
     # -- search -----------------------------------------------------------------------------
     def _search(
@@ -159,19 +194,27 @@ class VideoIndex:
         self,
         query: VideoQuery,
         *,
-        radius: int | None = None,
+        radius: int = FRAME_THRESHOLD,
         radius_for_tag: Mapping[int, int] | None = None,
+        only_tags: bool = False,
         include_weak: bool = False,
     ) -> list[VideoMatch]:
         """Stored videos matching ``query``, best first (longest segment, then shares).
 
         Frames match within ``radius`` (PDQ's 31 by default) or the tag's own radius in
-        ``radius_for_tag``; ``include_weak`` also returns videos with close frames that do not
-        make a match (for diagnostics and the benchmark's threshold measurements).
+        ``radius_for_tag``; with ``only_tags`` videos of other tags are left out (lists not
+        searched). ``include_weak`` also returns videos with close frames that do not make a
+        match (for diagnostics and the benchmark's threshold measurements).
         """
-        default = get_signal("pdq").default_threshold if radius is None else radius
+        default = radius
         per_tag = dict(radius_for_tag or {})
-        widest = max([default, *per_tag.values()])
+        widest = (
+            max([default, *per_tag.values()])
+            if not only_tags
+            else max(per_tag.values(), default=-1)
+        )
+        if widest < 0:
+            return []
         frames = query.video.frames
         values: list[str] = []
         owners: list[int] = []
@@ -194,7 +237,7 @@ class VideoIndex:
                 continue
             video_id = int(video[start])
             stored = self._videos.get(video_id)
-            if stored is None:
+            if stored is None or (only_tags and stored.tag not in per_tag):
                 continue
             limit = per_tag.get(stored.tag, default)
             pairs = _unique_pairs(owner[start:stop], position[start:stop], dist[start:stop], limit)
@@ -214,16 +257,30 @@ class VideoIndex:
         )
         return out
 
-    def find_frames(self, values: Sequence[str], *, radius: int | None = None) -> list[FrameHit]:
+    def find_frames(
+        self,
+        values: Sequence[str],
+        *,
+        radius: int = FRAME_THRESHOLD,
+        radius_for_tag: Mapping[int, int] | None = None,
+        only_tags: bool = False,
+    ) -> list[FrameHit]:
         """For a picture's search values: the closest stored frame of every video within
-        ``radius`` (PDQ's 31 by default), closest first."""
-        limit = get_signal("pdq").default_threshold if radius is None else radius
-        if not values or not self._videos:
+        ``radius`` (PDQ's 31 by default; per tag and ``only_tags`` as in ``match``), closest
+        first."""
+        per_tag = dict(radius_for_tag or {})
+        widest = (
+            max(per_tag.values(), default=-1) if only_tags else max([radius, *per_tag.values()])
+        )
+        if not values or not self._videos or widest < 0:
             return []
-        _, video, position, dist = self._search(values, [0] * len(values), limit)
+        _, video, position, dist = self._search(values, [0] * len(values), widest)
         best: dict[int, tuple[int, int]] = {}
         for v, k, d in zip(video.tolist(), position.tolist(), dist.tolist(), strict=True):
-            if v in self._videos and (v not in best or d < best[v][1]):
+            stored = self._videos.get(v)
+            if stored is None or (only_tags and stored.tag not in per_tag):
+                continue
+            if d <= per_tag.get(stored.tag, radius) and (v not in best or d < best[v][1]):
                 best[v] = (k, d)
         hits = []
         for video_id, (k, d) in best.items():
@@ -247,6 +304,13 @@ class VideoIndex:
             for s in self._videos.values()
         )
         return int(self._frames.memory_bytes()) + spans
+
+
+def _widest(radius: int, per_tag: Mapping[int, int], only_tags: bool) -> int:
+    """The radius to search at: the largest that any searched video may use (-1: none)."""
+    if only_tags:
+        return max(per_tag.values(), default=-1)
+    return max([radius, *per_tag.values()])
 
 
 def _unique_pairs(q: np.ndarray, s: np.ndarray, d: np.ndarray, limit: int) -> Pairs:

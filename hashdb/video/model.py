@@ -6,30 +6,49 @@ as Meta's vPDQ writes them), the video's duration and frame rate when known, the
 of the file when it was hashed from bytes, and ``cut_short`` when hashing stopped before the end
 of the video (the configured cap), so nobody mistakes a partial hash for a whole one.
 
+**The stored value** (``VideoHash.to_value`` / ``parse_video``): one line, items separated by
+``;``: the known metadata as ``key=value`` (``duration``, ``fps``, ``md5``, ``sha256``, ``cut``,
+the last percent-encoded), then one vPDQ line per frame (``frame_number,pdq_hex,quality,
+timestamp``), e.g. ``duration=12.000;fps=30.000;0,e271...055c,100,0.000;30,c0f1...,98,1.000``.
+Why one line without spaces: a video entry is one entry, and every list format (CSV, text with
+``<signal> <value>`` per line, JSON lines) and the change feed carry one value per entry.
+``parse_video`` also reads the multi-line vPDQ text of the reference tools (either column order,
+``#`` comments).
+
 ``prune_frames`` drops a frame that is within ``PRUNE_DISTANCE`` of the last frame kept (vPDQ's
 "pruning frames"), so a static shot costs one index row instead of one per second; a frame is
 kept at least every ``MAX_SPAN_SECONDS`` all the same, so a matched frame never stands for more
 than that much video and the time ranges of a match stay that precise.
 
-Imports nothing but the signal types; no pixels here.
+Imports nothing of the signal registry (which registers the video signal built on this module),
+and no pixels.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from urllib.parse import quote, unquote
 
-from hashdb.errors import InvalidHash
-from hashdb.signals import PDQ_MIN_QUALITY, get_signal
+from hashdb.content_hash import PDQ_MIN_QUALITY
 
 __all__ = [
+    "FRAME_THRESHOLD",
+    "MAX_FRAMES",
     "MAX_SPAN_SECONDS",
-    "FramePruner",
     "PRUNE_DISTANCE",
+    "FramePruner",
     "VideoFrameHash",
     "VideoHash",
+    "VideoParseError",
+    "VideoQuery",
     "format_seconds",
+    "make_frame",
+    "ordered",
+    "parse_frame",
+    "parse_video",
     "prune_frames",
 ]
 
@@ -39,6 +58,14 @@ __all__ = [
 PRUNE_DISTANCE = 8
 #: a frame is kept at least this often even in a static shot: the precision of reported ranges
 MAX_SPAN_SECONDS = 5.0
+#: two frames match within this PDQ distance: PDQ's own threshold (``PdqSignal``), as vPDQ uses it
+FRAME_THRESHOLD = 31
+#: frames one stored value may hold: 27 hours at one a second, or 55 minutes of every frame at 30
+MAX_FRAMES = 100_000
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX = {"md5": re.compile(r"^[0-9a-f]{32}$"), "sha256": _HEX64}
+_META = ("duration", "fps", "md5", "sha256", "cut")
 
 
 @dataclass(frozen=True)
@@ -62,13 +89,23 @@ class VideoFrameHash:
         return f"{self.frame_number},{self.pdq},{self.quality},{self.timestamp:.3f}"
 
 
+def _check_frame(frame: VideoFrameHash) -> None:
+    if not _HEX64.match(frame.pdq):
+        raise ValueError(f"frame {frame.frame_number}: PDQ must be 64 lower-case hex digits")
+    if not 0 <= frame.quality <= 100:
+        raise ValueError(f"frame {frame.frame_number}: quality {frame.quality} is not 0-100")
+    if not (math.isfinite(frame.timestamp) and frame.timestamp >= 0):
+        raise ValueError(f"frame {frame.frame_number}: timestamp {frame.timestamp} is not >= 0")
+
+
 @dataclass(frozen=True)
 class VideoHash:
     """The vPDQ hash of one video and what is known about the file it came from.
 
     ``duration`` and ``fps`` come from the container (None when it does not say); ``md5`` and
     ``sha256`` are of the file's bytes (None for a hash imported without them); ``cut_short``
-    says why hashing stopped before the end (None when the whole video was hashed).
+    says why hashing stopped before the end (None when the whole video was hashed). Raises
+    ValueError for a malformed frame or field.
     """
 
     frames: tuple[VideoFrameHash, ...]
@@ -80,17 +117,17 @@ class VideoHash:
     name: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        pdq = get_signal("pdq")
         for frame in self.frames:
-            if pdq.parse(frame.pdq) != frame.pdq:
-                raise InvalidHash(f"vPDQ frame {frame.frame_number}: write the PDQ in lower case")
-            if not 0 <= frame.quality <= 100:
-                raise InvalidHash(f"vPDQ frame {frame.frame_number}: quality {frame.quality}")
-            if not (math.isfinite(frame.timestamp) and frame.timestamp >= 0):
-                raise InvalidHash(f"vPDQ frame {frame.frame_number}: timestamp {frame.timestamp}")
+            _check_frame(frame)
+        if len(self.frames) > MAX_FRAMES:
+            raise ValueError(f"{len(self.frames):,} frames (at most {MAX_FRAMES:,})")
         for label, value in (("duration", self.duration), ("fps", self.fps)):
             if value is not None and not (math.isfinite(value) and value >= 0):
-                raise InvalidHash(f"video {label} must be a finite number >= 0, not {value}")
+                raise ValueError(f"{label} must be a finite number >= 0, not {value}")
+        for label in ("md5", "sha256"):
+            digest = getattr(self, label)
+            if digest is not None and not _HEX[label].match(digest):
+                raise ValueError(f"{label} must be lower-case hex of the right length")
 
     @property
     def usable_frames(self) -> int:
@@ -109,6 +146,21 @@ class VideoHash:
     def with_digests(self, md5: str, sha256: str) -> VideoHash:
         return replace(self, md5=md5, sha256=sha256)
 
+    def to_value(self) -> str:
+        """The stored value: metadata then frames, one line (see the module docstring)."""
+        items = []
+        if self.duration is not None:
+            items.append(f"duration={self.duration:.3f}")
+        if self.fps is not None:
+            items.append(f"fps={self.fps:.3f}")
+        for key in ("md5", "sha256"):
+            if getattr(self, key) is not None:
+                items.append(f"{key}={getattr(self, key)}")
+        if self.cut_short is not None:
+            items.append(f"cut={quote(self.cut_short, safe='')}")  # no space: the text format
+        items += [frame.to_line() for frame in self.frames]
+        return ";".join(items)
+
     def to_dict(self) -> dict[str, object]:
         """The JSON form (one line of the JSON-lines export): frames as vPDQ lines."""
         out: dict[str, object] = {}
@@ -122,11 +174,149 @@ class VideoHash:
         return out
 
 
+@dataclass(frozen=True)
+class VideoQuery:
+    """A video to look up: its (pruned) vPDQ hash and, per frame, the values to search."""
+
+    video: VideoHash
+    search_values: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def from_hash(cls, video: VideoHash) -> VideoQuery:
+        """A query from a hash alone (a posted vPDQ): each frame searches its own PDQ."""
+        return cls(video, tuple((frame.pdq,) for frame in video.frames))
+
+    def usable_values(self) -> tuple[str, ...]:
+        """Every value of every usable frame, once (what an image index searches for it)."""
+        values = (
+            value
+            for frame, searched in zip(self.video.frames, self.search_values, strict=True)
+            if frame.usable
+            for value in searched
+        )
+        return tuple(dict.fromkeys(values))
+
+
 def _typical_step(frames: Sequence[VideoFrameHash]) -> float:
     """The median gap between frames (1 s when there is only one): a last frame's span."""
     gaps = sorted(b.timestamp - a.timestamp for a, b in zip(frames, frames[1:], strict=False))
     gaps = [g for g in gaps if g > 0]
     return gaps[len(gaps) // 2] if gaps else 1.0
+
+
+def parse_frame(fields: Sequence[str]) -> VideoFrameHash:
+    """A frame from the four fields of a vPDQ line, in either reference order: the Python
+    binding's ``frame_number,pdq_hex,quality,timestamp`` or the C++ tool's
+    ``frame_number,quality,pdq_hex,timestamp`` (the field with 64 hex digits tells which).
+    Raises ValueError saying what is wrong."""
+    if len(fields) != 4:
+        raise ValueError(
+            "expected 4 comma-separated fields (frame_number,pdq_hex,quality,timestamp), "
+            f"got {len(fields)}"
+        )
+    number, second, third, stamp = (f.strip() for f in fields)
+    if _HEX64.match(second.lower()):
+        pdq, quality = second, third
+    elif _HEX64.match(third.lower()):
+        pdq, quality = third, second
+    else:
+        raise ValueError("no 64-hex-digit PDQ hash in the second or third field")
+    return make_frame(number, pdq, quality, stamp)
+
+
+def make_frame(number: object, pdq: object, quality: object, stamp: object) -> VideoFrameHash:
+    """A frame from loosely typed fields (text or JSON values); ValueError if one is bad."""
+    try:
+        frame_number = int(str(number))
+    except ValueError:
+        raise ValueError(f"frame number {number!r} is not an integer") from None
+    if frame_number < 0:
+        raise ValueError(f"frame number {frame_number} is negative")
+    try:
+        value = int(str(quality))
+    except ValueError:
+        raise ValueError(f"quality {quality!r} is not an integer") from None
+    if not 0 <= value <= 100:
+        raise ValueError(f"quality {value} is not between 0 and 100")
+    try:
+        seconds = float(str(stamp))
+    except ValueError:
+        raise ValueError(f"timestamp {stamp!r} is not a number") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"timestamp {stamp!r} is not a time >= 0")
+    text = pdq.strip().lower().removeprefix("0x") if isinstance(pdq, str) else ""
+    if not _HEX64.match(text):
+        raise ValueError("pdq must be 64 hex digits")
+    return VideoFrameHash(frame_number, text, value, seconds)
+
+
+def ordered(frames: Iterable[VideoFrameHash]) -> tuple[VideoFrameHash, ...]:
+    """Frames in time order (then frame number)."""
+    return tuple(sorted(frames, key=lambda f: (f.timestamp, f.frame_number)))
+
+
+class VideoParseError(ValueError):
+    """A value or vPDQ text that cannot be read: ``reason``, and ``line`` (1-based) for
+    multi-line text or ``item`` (1-based, of the ``;``-separated items) for a stored value."""
+
+    def __init__(self, reason: str, *, line: int | None = None, item: int | None = None) -> None:
+        where = f"line {line}: " if line is not None else f"item {item}: " if item else ""
+        super().__init__(where + reason)
+        self.reason = reason
+        self.line = line
+        self.item = item
+
+
+def _metadata(key: str, text: str, numbers: dict[str, float], texts: dict[str, str]) -> None:
+    if key not in _META:
+        raise ValueError(f"unknown field {key!r} (known: {', '.join(_META)})")
+    if key in numbers or key in texts:
+        raise ValueError(f"{key} given twice")
+    if key in ("duration", "fps"):
+        try:
+            numbers[key] = float(text)
+        except ValueError:
+            raise ValueError(f"{key} {text!r} is not a number") from None
+    else:
+        texts[key] = unquote(text) if key == "cut" else text.lower()
+
+
+def parse_video(text: str, *, name: str | None = None, lines: bool | None = None) -> VideoHash:
+    """A ``VideoHash`` from a stored value or from vPDQ text (``lines``: True for text, False
+    for a value, None to tell by the newlines); ``VideoParseError`` naming the bad line (text) or
+    item (a value)."""
+    multi_line = "\n" in text.strip() if lines is None else lines
+    items = text.splitlines() if multi_line else text.split(";")
+    frames: list[VideoFrameHash] = []
+    numbers: dict[str, float] = {}
+    texts: dict[str, str] = {}
+    for position, raw in enumerate(items, start=1):
+        item = raw.strip()
+        if not item or item.startswith("#"):
+            continue
+        try:
+            if "=" in item and "," not in item:
+                key, _, value = item.partition("=")
+                _metadata(key.strip().lower(), value.strip(), numbers, texts)
+            else:
+                frames.append(parse_frame(item.split(",")))
+        except ValueError as exc:
+            where = {"line": position} if multi_line else {"item": position}
+            raise VideoParseError(str(exc), **where) from None
+    if not frames:
+        raise VideoParseError("no vPDQ frames", line=1 if multi_line else None)
+    try:
+        return VideoHash(
+            ordered(frames),
+            duration=numbers.get("duration"),
+            fps=numbers.get("fps"),
+            md5=texts.get("md5"),
+            sha256=texts.get("sha256"),
+            cut_short=texts.get("cut"),
+            name=name,
+        )
+    except ValueError as exc:
+        raise VideoParseError(str(exc)) from None
 
 
 class FramePruner:

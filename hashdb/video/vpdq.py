@@ -23,16 +23,20 @@ Errors are ``ImportFormatError`` naming the source and line. Imports no pixels a
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hashdb.errors import HashDBError, ImportFormatError
+from hashdb.errors import ImportFormatError
 from hashdb.formats import json_objects
-from hashdb.signals import get_signal
-from hashdb.video.model import VideoFrameHash, VideoHash
+from hashdb.video.model import (
+    VideoHash,
+    VideoParseError,
+    make_frame,
+    ordered,
+    parse_frame,
+    parse_video,
+)
 
 __all__ = [
     "VideoRecord",
@@ -41,8 +45,6 @@ __all__ = [
     "video_jsonl_line",
     "write_vpdq",
 ]
-
-_PDQ_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 @dataclass(frozen=True)
@@ -53,73 +55,15 @@ class VideoRecord:
     fields: Mapping[str, Any]
 
 
-def _frame_from_fields(parts: list[str]) -> VideoFrameHash:
-    """A frame from the four fields of a line, in either reference order (ValueError if bad)."""
-    if len(parts) != 4:
-        raise ValueError(
-            f"expected 4 comma-separated fields (frame_number,pdq_hex,quality,timestamp), "
-            f"got {len(parts)}"
-        )
-    number, second, third, stamp = (p.strip() for p in parts)
-    if _PDQ_HEX.match(second):
-        pdq, quality = second, third
-    elif _PDQ_HEX.match(third):  # the C++ tool: frame_number,quality,pdq_hex,timestamp
-        pdq, quality = third, second
-    else:
-        raise ValueError("no 64-hex-digit PDQ hash in the second or third field")
-    return _frame(number, pdq, quality, stamp)
-
-
-def _frame(number: object, pdq: object, quality: object, stamp: object) -> VideoFrameHash:
-    try:
-        frame_number = int(str(number))
-    except ValueError:
-        raise ValueError(f"frame number {number!r} is not an integer") from None
-    if frame_number < 0:
-        raise ValueError(f"frame number {frame_number} is negative")
-    try:
-        value = int(str(quality))
-    except ValueError:
-        raise ValueError(f"quality {quality!r} is not an integer") from None
-    if not 0 <= value <= 100:
-        raise ValueError(f"quality {value} is not between 0 and 100")
-    try:
-        seconds = float(str(stamp))
-    except ValueError:
-        raise ValueError(f"timestamp {stamp!r} is not a number") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"timestamp {stamp!r} is not a time >= 0")
-    if not isinstance(pdq, str):
-        raise ValueError("pdq must be a hex string")
-    try:
-        hex_value = get_signal("pdq").parse(pdq)
-    except HashDBError as exc:
-        raise ValueError(str(exc)) from None
-    return VideoFrameHash(frame_number, hex_value, value, seconds)
-
-
-def _ordered(frames: list[VideoFrameHash]) -> tuple[VideoFrameHash, ...]:
-    return tuple(sorted(frames, key=lambda f: (f.timestamp, f.frame_number)))
-
-
 def read_vpdq(
     lines: str | Iterable[str], *, source: str = "<input>", name: str | None = None
 ) -> VideoHash:
     """A ``VideoHash`` from the per-frame text form; ImportFormatError on the first bad line."""
-    if isinstance(lines, str):
-        lines = lines.splitlines()
-    frames: list[VideoFrameHash] = []
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text or text.startswith("#"):
-            continue
-        try:
-            frames.append(_frame_from_fields(text.split(",")))
-        except ValueError as exc:
-            raise ImportFormatError(str(exc), line=number, source=source) from None
-    if not frames:
-        raise ImportFormatError("no vPDQ frames in the file", line=1, source=source)
-    return VideoHash(_ordered(frames), name=name or source)
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    try:
+        return parse_video(text, name=name or source, lines=True)
+    except VideoParseError as exc:
+        raise ImportFormatError(exc.reason, line=exc.line or 1, source=source) from None
 
 
 def write_vpdq(video: VideoHash) -> Iterator[str]:
@@ -137,14 +81,11 @@ def _number(fields: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def _digest(fields: Mapping[str, Any], key: str) -> str | None:
+def _text(fields: Mapping[str, Any], key: str) -> str | None:
     value = fields.get(key)
-    if value is None:
-        return None
-    try:
-        return get_signal(key).parse(value)
-    except HashDBError as exc:
-        raise ValueError(str(exc)) from None
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value.lower() if value is not None and key in ("md5", "sha256") else value
 
 
 def _video_from_object(obj: Mapping[str, Any]) -> VideoRecord:
@@ -155,38 +96,23 @@ def _video_from_object(obj: Mapping[str, Any]) -> VideoRecord:
     for position, item in enumerate(raw_frames):
         try:
             if isinstance(item, str):
-                frames.append(_frame_from_fields(item.split(",")))
+                frames.append(parse_frame(item.split(",")))
             elif isinstance(item, dict):
-                frames.append(
-                    _frame(
-                        item.get("frame_number"),
-                        item.get("pdq"),
-                        item.get("quality"),
-                        item.get("timestamp"),
-                    )
-                )
+                fields = (item.get(k) for k in ("frame_number", "pdq", "quality", "timestamp"))
+                frames.append(make_frame(*fields))
             else:
                 raise ValueError("expected a vPDQ line or an object")
         except ValueError as exc:
             raise ValueError(f"frame {position}: {exc}") from None
-    name = obj.get("name")
-    cut_short = obj.get("cut_short")
-    if name is not None and not isinstance(name, str):
-        raise ValueError("name must be a string")
-    if cut_short is not None and not isinstance(cut_short, str):
-        raise ValueError("cut_short must be a string")
-    try:
-        video = VideoHash(
-            _ordered(frames),
-            duration=_number(obj, "duration"),
-            fps=_number(obj, "fps"),
-            md5=_digest(obj, "md5"),
-            sha256=_digest(obj, "sha256"),
-            cut_short=cut_short,
-            name=name,
-        )
-    except HashDBError as exc:
-        raise ValueError(str(exc)) from None
+    video = VideoHash(
+        ordered(frames),
+        duration=_number(obj, "duration"),
+        fps=_number(obj, "fps"),
+        md5=_text(obj, "md5"),
+        sha256=_text(obj, "sha256"),
+        cut_short=_text(obj, "cut_short"),
+        name=_text(obj, "name"),
+    )
     known = {"name", "md5", "sha256", "duration", "fps", "cut_short", "frames"}
     return VideoRecord(video, {k: v for k, v in obj.items() if k not in known})
 

@@ -11,7 +11,7 @@ import pytest
 from hashdb import Entry, ImportFormatError, InvalidArgument, NewEntry
 from hashdb.content_hash import HashVariant
 from hashdb.formats import (
-    FORMATS,
+    ENTRY_FORMATS,
     detect_format,
     iter_export,
     iter_parsed,
@@ -41,7 +41,7 @@ def entry(i: int, signal: str, value: str, labels: tuple[str, ...]) -> Entry:
 ENTRIES = [entry(1, "pdq", PDQ, ("tve", "christchurch 2019")), entry(2, "md5", MD5, ())]
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", ENTRY_FORMATS)
 def test_round_trip(fmt: str) -> None:
     text = "".join(iter_export(ENTRIES, fmt))
     parsed = parse_entries(io.StringIO(text), fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import struct
 import zlib
@@ -24,6 +25,7 @@ from hashdb import (
 )
 from hashdb.decoding import DRAFT_MIN_SIDE, decode_image
 from hashdb.perceptual import pdq_hash, phash_hash
+from hashdb.video import parse_video
 
 from .imaging import crop_fraction, encode, synthetic_photo
 
@@ -306,22 +308,31 @@ def _video(scenes: list[Image.Image], seconds_each: float, fps: int = 10) -> byt
     return buffer.getvalue()
 
 
-def test_video_gives_one_pdq_per_distinct_scene() -> None:
+def test_a_video_gives_one_vpdq_hash_with_a_frame_per_distinct_scene(tmp_path: Path) -> None:
     scenes = [synthetic_photo(16, (320, 240)), synthetic_photo(17, (320, 240))]
-    hashes = hash_bytes(_video(scenes, seconds_each=2.0), name="clip.mp4")
-    frames = [h for h in hashes if h.signal == "pdq"]
-    assert [h.signal for h in hashes[:2]] == ["md5", "sha256"]
-    assert len(frames) == 2
-    assert frames[0].frame_seconds == 0.0 and frames[1].frame_seconds >= 1.9
-    for frame, scene in zip(frames, scenes, strict=True):
-        assert PDQ.distance(frame.value, pdq_hash(scene).value) <= 31
+    data = _video(scenes, seconds_each=2.0)
+    (hashed,) = hash_bytes(data, name="clip.mp4")
+    assert hashed.signal == "vpdq"
+    video = parse_video(hashed.value)
+    assert (video.md5, video.sha256) == (
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert [f.timestamp for f in video.frames][0] == 0.0 and len(video.frames) == 2
+    assert video.frames[1].timestamp >= 1.9
+    for frame, scene in zip(video.frames, scenes, strict=True):
+        assert PDQ.distance(frame.pdq, pdq_hash(scene).value) <= 31
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(data)
+    assert hash_file(path) == [hashed]  # streamed from the path, the same hash
 
 
 def test_video_frame_cap() -> None:
     scenes = [synthetic_photo(s, (160, 120)) for s in range(20, 26)]
     limits = HashLimits(video_frame_interval_seconds=1.0, video_max_frames=3)
-    frames = [h for h in hash_bytes(_video(scenes, 1.0), limits=limits) if h.signal == "pdq"]
-    assert len(frames) == 3
+    (hashed,) = hash_bytes(_video(scenes, 1.0), limits=limits)
+    video = parse_video(hashed.value)
+    assert len(video.frames) == 3 and "video_max_frames = 3" in (video.cut_short or "")
 
 
 def test_broken_video() -> None:

@@ -3,35 +3,32 @@ lines; pruning; time formatting. No decoding here (the hashes are made up)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 
 import pytest
 
-from hashdb.errors import ImportFormatError, InvalidHash
+from hashdb.errors import ImportFormatError
 from hashdb.video import (
     VideoFrameHash,
     VideoHash,
+    VideoParseError,
     format_seconds,
     iter_video_jsonl,
+    parse_video,
     prune_frames,
     read_vpdq,
     video_jsonl_line,
     write_vpdq,
 )
+from tests.hashdb.video_clips import flip_bits, random_pdq
 
 RNG = random.Random(12)
 
 
-def _hex() -> str:
-    return f"{RNG.getrandbits(256):064x}"
-
-
-def _flip(value: str, bits: int) -> str:
-    number = int(value, 16)
-    for bit in RNG.sample(range(256), bits):
-        number ^= 1 << bit
-    return f"{number:064x}"
+_hex = functools.partial(random_pdq, RNG)
+_flip = functools.partial(flip_bits, rng=RNG)
 
 
 def _video(count: int = 5) -> VideoHash:
@@ -74,6 +71,7 @@ def test_frames_are_sorted_by_time() -> None:
         ("0,{pdq},90,nan", "not a time >= 0"),
         ("0,{pdq},90,-3", "not a time >= 0"),
         ("0,{pdq},90", "expected 4 comma-separated fields"),
+        ("0,{pdq},90,0.0,7", "expected 4 comma-separated fields"),
     ],
 )
 def test_bad_lines_name_the_source_and_line(line: str, message: str) -> None:
@@ -127,12 +125,47 @@ def test_jsonl_takes_frame_objects_and_reports_each_bad_line() -> None:
 
 
 def test_model_refuses_bad_values() -> None:
-    with pytest.raises(InvalidHash, match="quality"):
+    with pytest.raises(ValueError, match="quality 120"):
         VideoHash((VideoFrameHash(0, _hex(), 120, 0.0),))
-    with pytest.raises(InvalidHash, match="lower case"):
+    with pytest.raises(ValueError, match="lower-case hex"):
         VideoHash((VideoFrameHash(0, _hex().upper(), 50, 0.0),))
-    with pytest.raises(InvalidHash, match="duration"):
+    with pytest.raises(ValueError, match="duration"):
         VideoHash((), duration=float("inf"))
+    with pytest.raises(ValueError, match="md5"):
+        VideoHash((), md5="xyz")
+
+
+def test_stored_value_is_one_line_and_round_trips() -> None:
+    video = VideoHash(
+        _video().frames,
+        duration=12.5,
+        fps=29.97,
+        md5="a" * 32,
+        sha256="b" * 64,
+        cut_short="hashed the first 00:05 only (video_max_seconds = 5)",
+    )
+    value = video.to_value()
+    assert value.startswith("duration=12.500;fps=29.970;md5=")
+    assert not any(c.isspace() for c in value)  # one line, one word: every list format takes it
+    assert "cut=hashed%20the%20first%2000%3A05%20only" in value
+    again = parse_video(value)
+    assert again == video and again.to_value() == value
+
+
+def test_parse_video_reads_text_and_names_the_bad_item() -> None:
+    video = _video(3)
+    text = "# from vpdq-hash-video\n" + "".join(write_vpdq(video))
+    assert parse_video(text).frames == video.frames
+    with pytest.raises(VideoParseError, match="item 2: quality 900") as caught:
+        parse_video(f"fps=30;0,{_hex()},900,0.0")
+    assert caught.value.item == 2 and caught.value.line is None
+    with pytest.raises(VideoParseError, match="line 3: ") as caught:
+        parse_video(f"0,{_hex()},90,0.0\n\n0,zz,90,1.0\n")
+    assert caught.value.line == 3
+    with pytest.raises(VideoParseError, match="unknown field 'speed'"):
+        parse_video(f"speed=2;0,{_hex()},90,0.0")
+    with pytest.raises(VideoParseError, match="duration given twice"):
+        parse_video(f"duration=2;duration=3;0,{_hex()},90,0.0")
 
 
 def test_pruning_drops_repeats_keeps_changes_and_a_frame_every_span() -> None:

@@ -16,6 +16,7 @@ seconds), so tests can check the time ranges a match reports.
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,10 +35,14 @@ __all__ = [
     "Edited",
     "Shot",
     "decode_frames",
+    "SHORT_SHOTS",
     "encode",
+    "flip_bits",
     "long_shots",
     "make_clip",
+    "random_pdq",
     "render",
+    "short_clip",
     "transcode",
 ]
 
@@ -74,6 +79,13 @@ CLIPS: dict[str, tuple[Shot, ...]] = {
         ("clock_motion.png", 6, (0.5, 0.5, 0.9), (0.5, 0.5, 0.7)),
     ),
 }
+
+#: a short clip (9 s of three shots) for the tests that need a real video but no edits of it
+SHORT_SHOTS: tuple[Shot, ...] = _clip(
+    ("astronaut.png", 3, (0.45, 0.45, 0.7), (0.5, 0.45, 0.65)),
+    ("coffee.png", 3, (0.5, 0.5, 0.9), (0.5, 0.5, 0.8)),
+    ("chelsea.png", 3, (0.4, 0.5, 0.7), (0.45, 0.5, 0.7)),
+)
 
 #: clips that share no photo with ``CLIPS``: the unrelated videos
 OTHER_CLIPS: dict[str, tuple[Shot, ...]] = {
@@ -177,6 +189,24 @@ def long_shots(minutes: float, seed: int = 0) -> Iterator[Shot]:
         photo = photos[int(rng.integers(len(photos)))]
         yield Shot(photo, seconds, (cx, cy, view), (cx + dx, cy + dy, view * 0.9))
         total += seconds
+
+
+def short_clip() -> bytes:
+    """``SHORT_SHOTS`` at 160x90, 10 frames a second (~100 KB of H.264)."""
+    return encode(render(SHORT_SHOTS, (160, 90), 10), 10)
+
+
+def random_pdq(rng: random.Random) -> str:
+    """A made-up PDQ hash (64 hex digits)."""
+    return f"{rng.getrandbits(256):064x}"
+
+
+def flip_bits(value: str, bits: int, rng: random.Random) -> str:
+    """``value`` with ``bits`` of its 256 bits flipped at random."""
+    number = int(value, 16)
+    for bit in rng.sample(range(256), bits):
+        number ^= 1 << bit
+    return f"{number:064x}"
 
 
 def make_clip(
