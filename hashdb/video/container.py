@@ -39,6 +39,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -122,19 +123,21 @@ class SampledFrame:
     pixels: np.ndarray
 
 
-def _rate(value: object) -> float | None:
+def _rate(value: Fraction | None) -> float | None:
+    if value is None:
+        return None
     try:
-        rate = float(value)  # type: ignore[arg-type]
+        rate = float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     return rate if math.isfinite(rate) and rate > 0 else None
 
 
-def _seconds(value: int | None, time_base: object) -> float | None:
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
     if value is None or time_base is None:
         return None
     try:
-        return float(value * time_base)  # type: ignore[operator]
+        return float(value * time_base)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
 
