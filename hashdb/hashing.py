@@ -13,6 +13,7 @@ every image after PDQ and pHash, so adding one does not edit this module.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
@@ -32,7 +33,7 @@ from hashdb.perceptual import (
 from hashdb.signals import SIGNALS, HashesImages
 from hashdb.variants import content_box, with_variants
 from hashdb.video.container import VideoSource, container_format, looks_like_video
-from hashdb.video.hasher import hash_video, query_video
+from hashdb.video.hasher import KeyFrames, hash_video, query_video
 from hashdb.video.signal import video_query_hash
 
 __all__ = [
@@ -117,8 +118,9 @@ def hash_bytes_for_query(
     limits = limits or HashLimits()
     check_size(len(data), name=name, limits=limits)
     if looks_like_video(data):
-        query = query_video(data, name=name, limits=limits, trim=trim_borders)
-        return [*(QueryHash(h, (h.value,)) for h in _digests(data)), video_query_hash(query)]
+        return _video_queries(
+            data, name=name, limits=limits, trim=trim_borders, pixel_signals=pixel_signals
+        )
     image = decode_image(data, name=name, limits=limits)
     pdq = pdq_hash(image)
     phash = phash_hash(image)
@@ -140,6 +142,43 @@ def hash_bytes_for_query(
     ]
 
 
+#: key frames of a query video that the types hashing images themselves (local features) search
+VIDEO_KEY_FRAMES = 8
+
+
+def _video_queries(
+    source: VideoSource,
+    *,
+    name: str,
+    limits: HashLimits,
+    trim: bool = True,
+    pixel_signals: bool = True,
+) -> list[QueryHash]:
+    """A video's queries: its MD5 and SHA-256, its ``vpdq`` query, and for up to
+    ``VIDEO_KEY_FRAMES`` key frames spread over it what the pixel types search (local features:
+    a stored picture cropped, turned or shown small inside the video; ``frame_seconds`` says
+    which frame)."""
+    signals = _pixel_signals() if pixel_signals else []
+    keys = KeyFrames(VIDEO_KEY_FRAMES)
+    hook = keys if signals else None
+    query = query_video(
+        source, name=name, limits=limits, trim=trim, on_key_frame=hook, max_key_frames=1 << 30
+    )
+    digests = [
+        ContentHash("md5", query.video.md5 or ""),
+        ContentHash("sha256", query.video.sha256 or ""),
+    ]
+    out = [*(QueryHash(h, (h.value,)) for h in digests), video_query_hash(query)]
+    for seconds, pixels in keys.frames:
+        image = Image.fromarray(pixels)
+        for signal in signals:
+            found = signal.query_image(image)
+            if found is not None:
+                at = dataclasses.replace(found.hash, frame_seconds=round(seconds, 3))
+                out.append(dataclasses.replace(found, hash=at))
+    return out
+
+
 def looks_like_video_file(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a file that starts like a video container (OSError if unreadable)."""
     path = Path(path)
@@ -158,10 +197,7 @@ def hash_path_for_query(
     p = Path(path)
     try:
         if looks_like_video_file(p):
-            query = query_video(p, name=str(p), limits=limits)
-            md5, sha256 = query.video.md5 or "", query.video.sha256 or ""
-            digests = [ContentHash("md5", md5), ContentHash("sha256", sha256)]
-            return [*(QueryHash(h, (h.value,)) for h in digests), video_query_hash(query)]
+            return _video_queries(p, name=str(p), limits=limits)
     except OSError as exc:
         raise UnsupportedMedia(f"{p}: cannot read file ({exc.strerror or exc})") from None
     return hash_bytes_for_query(_read(p, limits), name=str(p), limits=limits)

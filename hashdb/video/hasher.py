@@ -36,6 +36,7 @@ from hashdb.video.model import FramePruner, VideoFrameHash, VideoHash, VideoQuer
 __all__ = [
     "KEY_FRAME_DISTANCE",
     "KeyFrameHook",
+    "KeyFrames",
     "VideoQuery",
     "file_digests",
     "hash_video",
@@ -48,6 +49,34 @@ KEY_FRAME_DISTANCE = 100
 #: ``on_key_frame(timestamp, pixels)``
 KeyFrameHook = Callable[[float, np.ndarray], None]
 _CHUNK = 1 << 20
+
+
+class KeyFrames:
+    """A key-frame hook that keeps at most ``capacity`` key frames spread over the whole video.
+
+    Why not the first ``capacity``: a query's key frames stand for the whole video, and a long
+    one has hundreds. While the video streams in, every key frame is offered; when ``capacity``
+    are held, every second one is dropped and from then on only every second offer is taken
+    (then every fourth...), so the kept frames stay spread evenly at bounded memory
+    (``capacity`` frames of at most 640 px).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.frames: list[tuple[float, np.ndarray]] = []
+        self._stride = 1
+        self._offered = 0
+
+    def __call__(self, timestamp: float, pixels: np.ndarray) -> None:
+        self._offered += 1
+        if (self._offered - 1) % self._stride:
+            return
+        self.frames.append((timestamp, pixels))
+        if len(self.frames) > self.capacity:
+            self.frames = self.frames[::2]
+            self._stride *= 2
 
 
 def file_digests(source: VideoSource) -> tuple[str, str]:

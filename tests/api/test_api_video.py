@@ -42,7 +42,7 @@ async def test_an_uploaded_copy_matches_with_shares_and_time_ranges(
     status, body, _ = await api.call("POST", "/v1/match/upload", await api.key(), data=form)
     assert status == 200, body
     by_signal = {r["query"]["signal"]: r for r in body["results"]}
-    assert set(by_signal) == {"md5", "sha256", "vpdq"}
+    assert set(by_signal) - {"orb"} == {"md5", "sha256", "vpdq"}  # orb: key frames
     (match,) = by_signal["vpdq"]["matches"]
     assert match["entry_id"] == entry_id and match["signal"] == "vpdq"
     detail = match["detail"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import io
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -19,10 +20,14 @@ from hashdb.hashing import hash_bytes
 from hashdb.perceptual import pdq_hash
 from hashdb.store import HashStore
 from hashdb.video import VideoFrameHash, VideoHash, parse_video, write_vpdq
+from hashdb.video.hasher import KeyFrames
+from tests.hashdb.photo_edits import load_photo, photo_bytes
 from tests.hashdb.signal_contract import SignalTypeContract
 from tests.hashdb.video_clips import (
+    OTHER_CLIPS,
     SHORT_SHOTS,
     decode_frames,
+    encode,
     flip_bits,
     letterbox,
     random_pdq,
@@ -130,7 +135,8 @@ async def test_an_edited_copy_matches_with_shares_and_time_ranges(
     entry_id = await _video_list(service, clip)
     copy = transcode(clip, transform=letterbox, start=3.0)
     results = await service.match_bytes(copy, name="copy.mp4")
-    assert [r.query.signal for r in results] == ["md5", "sha256", "vpdq"]
+    assert [r.query.signal for r in results][:3] == ["md5", "sha256", "vpdq"]
+    assert {r.query.signal for r in results[3:]} <= {"orb"}  # local features of key frames
     assert not results[0].matches and not results[1].matches
     (match,) = results[2].matches
     assert match.entry.id == entry_id and match.list_name == "attack-videos"
@@ -210,3 +216,50 @@ def test_frames_of_the_clip_are_real() -> None:
     """Guards the fixtures: the clip's frames are detailed enough to be usable."""
     frames = list(render(SHORT_SHOTS, (160, 90), 10))
     assert all(pdq_hash(np.ascontiguousarray(f)).quality >= 50 for f in frames[::10])
+
+
+def test_key_frames_stay_few_and_spread_over_the_video() -> None:
+    keys = KeyFrames(8)
+    frame = np.zeros((2, 2, 3), np.uint8)
+    for second in range(1000):
+        keys(float(second), frame)
+    times = [t for t, _ in keys.frames]
+    assert 4 <= len(times) <= 8 and times[0] == 0.0
+    assert times[-1] >= 500  # not just the first few
+    gaps = {b - a for a, b in zip(times, times[1:], strict=False)}
+    assert len(gaps) == 1  # evenly spread
+
+
+def _picture_inside_a_video() -> bytes:
+    """Chelsea shown at half size on a dark screen for 3 s (a news programme's inset, say),
+    then 3 s of an unrelated shot."""
+    photo = load_photo("chelsea.png").resize((220, 146))
+
+    def frames() -> Iterator[np.ndarray]:
+        for k in range(30):
+            canvas = Image.new("RGB", (480, 270), (20, 20, 30))
+            canvas.paste(photo, (200 + k, 60))  # drifting slowly
+            yield np.asarray(canvas)
+        yield from render(OTHER_CLIPS["studio"][:1], (480, 270), 10)
+
+    return encode(frames(), 10)
+
+
+async def test_a_video_finds_a_stored_picture_by_local_features_of_its_key_frames(
+    service: HashService,
+) -> None:
+    await service.create_list("stills", created_by="t")
+    items = [
+        NewEntry(h.signal, h.value, quality=h.quality)
+        for h in hash_bytes(photo_bytes("chelsea.png"))
+        if h.signal in ("orb", "md5")
+    ]
+    entries = await service.add_entries("stills", items, added_by="t")
+    orb_entry = next(e for e in entries if e.signal == "orb")
+    results = await service.match_bytes(_picture_inside_a_video(), name="inset.mp4")
+    local = [r for r in results if r.query.signal == "orb"]
+    assert local and all(r.query.frame_seconds is not None for r in local)
+    (found,) = [r for r in local if r.matches]
+    assert found.query.frame_seconds == 0.0
+    assert [m.entry.id for m in found.matches] == [orb_entry.id]
+    assert "scale 0.4" in found.matches[0].describe()  # shown at under half its size
