@@ -4,16 +4,21 @@ picture among its frames; exports carry it whole)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import random
+import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from hashdb import HashService, LowQualityHash, NewEntry, get_signal
+import hashdb.hashing
+from hashdb import HashLimits, HashService, LowQualityHash, NewEntry, get_signal, open_hash_service
 from hashdb.content_hash import QueryHash
 from hashdb.formats import iter_export, iter_parsed
 from hashdb.hashing import hash_bytes
@@ -263,3 +268,28 @@ async def test_a_video_finds_a_stored_picture_by_local_features_of_its_key_frame
     assert found.query.frame_seconds == 0.0
     assert [m.entry.id for m in found.matches] == [orb_entry.id]
     assert "scale 0.4" in found.matches[0].describe()  # shown at under half its size
+
+
+async def test_pictures_are_hashed_while_a_video_is(
+    tmp_path: Path, clip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Videos have a pool of their own: with one picture decode at a time, a picture's lookup
+    still never waits behind a video being hashed."""
+    started, release = threading.Event(), threading.Event()
+    real = hashdb.hashing.query_video
+
+    def slow_video(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashdb.hashing, "query_video", slow_video)
+    limits = HashLimits(max_concurrent_decodes=1)
+    async with open_hash_service(str(tmp_path / "pools.db"), limits=limits) as service:
+        video = asyncio.create_task(service.match_bytes(clip, name="long.mp4"))
+        await asyncio.to_thread(started.wait, 30)
+        picture = await asyncio.wait_for(service.match_bytes(photo_bytes("coffee.png")), 10)
+        assert {r.query.signal for r in picture} >= {"md5", "pdq"}
+        assert not video.done()  # still hashing the video
+        release.set()
+        assert [r.query.signal for r in await video][:3] == ["md5", "sha256", "vpdq"]
