@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_env import run_crisisbot
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{cwd / 'l.db'}", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+    return run_crisisbot(cwd, *args, db="l.db")
 
 
 def test_labels_repeatable_or_comma_separated(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from hashdb import HashService, NewEntry, open_hash_service
 from hashdb.access import open_access_store
 from hashdb.api.sync_client import sync_from
 from hashdb.formats import iter_export
+from tests.cli_env import run_crisisbot
 from tests.hashdb.imaging import encode
 from tests.hashdb.photo_edits import load_photo
 
@@ -105,13 +105,7 @@ async def test_a_mirror_matches_local_features_the_same_way(
 
 
 def _crisisbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    return run_crisisbot(tmp_path, *args)
 
 
 async def test_json_lines_keep_local_features_and_name_the_line_of_a_bad_blob(

@@ -5,26 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 from hashdb import open_hash_service
 from protocols.drills.runner import CONTROLLER
 from protocols.drills.scenario_library import SHIPPED_SCENARIOS_DIR, scenario_files
-from tests.cli_env import isolated_env
+from tests.cli_env import isolated_env, run_crisisbot
 from tests.drills.helpers import SCRIPTS_DIR
 
 
 def run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        input=stdin,
-        env=isolated_env(tmp_path),
-        timeout=90,
-    )
+    return run_crisisbot(tmp_path, *args, stdin=stdin, env=isolated_env(tmp_path), timeout=90)
 
 
 def ok(tmp_path: Path, *args: str, stdin: str | None = None) -> str:

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.cli_env import run_crisisbot
+
 from .imaging import crop_fraction, encode, synthetic_photo
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisbot", "--db", f"sqlite:///{tmp_path}/cli.db", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=100,
-    )
+    return run_crisisbot(tmp_path, *args, timeout=100)
 
 
 @pytest.fixture
